@@ -1,0 +1,161 @@
+"""Efficiency: measured costs per (family, strategy), the combined accuracy–efficiency table, observations."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from gen.analysis.scores import CELL_KEYS
+
+MEASURED = [
+    "params_m",
+    "memory_allocated_mb",
+    "memory_reserved_mb",
+    "train_time_s",
+    "eval_runtime_s",
+    "eval_samples_per_s",
+]
+COMBINED = [
+    "family",
+    "strategy",
+    "model",
+    "glue_score",
+    "params_m",
+    "memory_mb",
+    "inference_s",
+    "score_per_param_m",
+    "score_per_gb",
+    "score_per_s",
+]
+# How each measured cost compares with the baseline: "reduction" = 1 − x/base, "speedup" = base/x.
+COMPARISONS = {
+    "params_m": "reduction",
+    "memory_allocated_mb": "reduction",
+    "memory_reserved_mb": "reduction",
+    "train_time_s": "speedup",
+    "eval_runtime_s": "speedup",
+    "eval_samples_per_s": "gain",
+}
+
+
+def measured_efficiency(table: pd.DataFrame) -> pd.DataFrame:
+    """Task-balanced means of the measured costs per (family, strategy, model).
+
+    Costs depend on the task (MNLI's eval set is 20× RTE's), so each task's mean counts once; otherwise a
+    strategy with more MNLI runs would look slower.
+    """
+    costs = table[table["metric"].isin(MEASURED)]
+    if costs.empty:
+        return pd.DataFrame(columns=[*CELL_KEYS, "n_runs", *MEASURED])
+    per_task = costs.groupby([*CELL_KEYS, "task", "metric"], sort=False)["value"].mean()
+    means = per_task.groupby([*CELL_KEYS, "metric"], sort=False).mean().unstack("metric")
+    n_runs = costs.groupby(CELL_KEYS, sort=False)["run_id"].nunique().rename("n_runs")
+    result = pd.concat([n_runs, means.reindex(columns=MEASURED)], axis=1)
+    return result.reset_index()
+
+
+def versus_baseline(efficiency: pd.DataFrame, baseline: str) -> pd.DataFrame:
+    """Each strategy's measured costs relative to the baseline strategy of the same family.
+
+    Columns ``<metric>_vs_base``: 1 − x/base for reductions, base/x for speedups, x/base for throughput gains.
+    """
+    rows = []
+    base = efficiency[efficiency["strategy"] == baseline].set_index("family")
+    for record in efficiency.to_dict("records"):
+        family = record["family"]
+        row = {k: record[k] for k in CELL_KEYS}
+        for metric, kind in COMPARISONS.items():
+            b = base[metric].get(family) if family in base.index else None
+            x = record[metric]
+            if b is None or pd.isna(b) or pd.isna(x) or x == 0 or b == 0:
+                row[f"{metric}_vs_base"] = float("nan")
+            elif kind == "reduction":
+                row[f"{metric}_vs_base"] = 1 - x / b
+            elif kind == "speedup":
+                row[f"{metric}_vs_base"] = b / x
+            else:
+                row[f"{metric}_vs_base"] = x / b
+        rows.append(row)
+    return pd.DataFrame(rows, columns=[*CELL_KEYS, *(f"{m}_vs_base" for m in COMPARISONS)])
+
+
+def overview_costs(measured: pd.DataFrame, reference: pd.DataFrame | None) -> pd.DataFrame:
+    """Parameters, memory and inference time per (model, strategy) for the Overview.
+
+    From the reference table when one is configured, else from the measurements (peak allocated memory,
+    eval runtime).
+    """
+    if reference is not None:
+        return reference[["model", "strategy", "params_m", "memory_mb", "inference_s"]]
+    renamed = measured.rename(columns={"memory_allocated_mb": "memory_mb", "eval_runtime_s": "inference_s"})
+    return renamed[["model", "strategy", "params_m", "memory_mb", "inference_s"]]
+
+
+def combined_table(scores: pd.DataFrame, costs: pd.DataFrame) -> pd.DataFrame:
+    """The seed's combined table: GLUE score next to costs, and score per M params, per GB, per second.
+
+    Columns are ``COMBINED`` (the download contract) followed by the score's coverage.
+    """
+    merged = scores.merge(costs, on=["model", "strategy"], how="left")
+    merged["score_per_param_m"] = merged["glue_score"] / merged["params_m"]
+    merged["score_per_gb"] = merged["glue_score"] / (merged["memory_mb"] / 1024)
+    merged["score_per_s"] = merged["glue_score"] / merged["inference_s"]
+    # Coverage travels with the score so every page can mark a partial average.
+    return merged[[*COMBINED, "n_columns", "columns", "complete"]]
+
+
+def observations(combined: pd.DataFrame, drops: pd.DataFrame, strategies: list[str]) -> pd.DataFrame:
+    """The seed's key observations as ``observation, from, to, value`` (fractions and ratios).
+
+    - ``glue_drop``: mean over families of score(from) − score(to), over the tasks both have;
+    - ``param_reduction`` / ``memory_reduction``: 1 − Σ to / Σ from over families having both;
+    - ``inference_speedup``: mean time(from) / mean time(to) over families having both.
+    ``from`` is the baseline (first configured strategy) for the efficiency observations.
+    """
+    rows: list[dict[str, object]] = []
+    for (source, target), group in drops.groupby(["from", "to"], sort=False):
+        rows.append({"observation": "glue_drop", "from": source, "to": target, "value": group["drop"].mean()})
+    baseline = strategies[0]
+    by_strategy = combined.set_index(["strategy", "family"])
+    for target in strategies[1:]:
+        if baseline not in by_strategy.index or target not in by_strategy.index:
+            continue
+        base, other = by_strategy.loc[baseline], by_strategy.loc[target]
+        families = base.index.intersection(other.index)
+        base, other = base.loc[families], other.loc[families]
+        for observation, value in (
+            ("param_reduction", 1 - other["params_m"].sum() / base["params_m"].sum()),
+            ("memory_reduction", 1 - other["memory_mb"].sum() / base["memory_mb"].sum()),
+            ("inference_speedup", base["inference_s"].mean() / other["inference_s"].mean()),
+        ):
+            rows.append({"observation": observation, "from": baseline, "to": target, "value": value})
+    order = {"glue_drop": 0, "param_reduction": 1, "memory_reduction": 2, "inference_speedup": 3}
+    result = pd.DataFrame(rows, columns=["observation", "from", "to", "value"])
+    return result.sort_values("observation", key=lambda s: s.map(order), kind="stable").reset_index(drop=True)
+
+
+NORMALISED = [
+    "glue_score",
+    "params_m",
+    "memory_mb",
+    "inference_s",
+    "score_per_param_m",
+    "score_per_gb",
+    "score_per_s",
+]
+
+
+def normalised_metrics(combined: pd.DataFrame) -> pd.DataFrame:
+    """Each combined-table metric min–max scaled to 0–1 across rows, long: ``family, strategy, model, metric``.
+
+    A metric with one distinct value scales to 0.5, so a single row still draws.
+    """
+    rows = []
+    for metric in NORMALISED:
+        values = combined[metric]
+        low, high = values.min(), values.max()
+        for record, value in zip(combined[CELL_KEYS].to_dict("records"), values, strict=True):
+            if pd.isna(value):
+                continue
+            scaled = 0.5 if high == low else (value - low) / (high - low)
+            rows.append({**record, "metric": metric, "value": value, "normalised": scaled})
+    return pd.DataFrame(rows, columns=[*CELL_KEYS, "metric", "value", "normalised"])

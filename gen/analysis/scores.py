@@ -1,0 +1,105 @@
+"""Benchmark scores: per-run task scores, per-cell means, GLUE scores with coverage, and score drops."""
+
+from __future__ import annotations
+
+from itertools import combinations
+
+import pandas as pd
+
+from gen.benchmarks import Scheme, score_columns
+
+CELL_KEYS = ["family", "strategy", "model"]
+
+
+def task_scores(table: pd.DataFrame, scheme: Scheme) -> pd.DataFrame:
+    """One row per run and score column: ``run_id, family, strategy, model, task, seed, column, score``."""
+    columns = ["run_id", *CELL_KEYS, "task", "seed", "column", "column_rank", "score"]
+    if table.empty:
+        return pd.DataFrame(columns=columns)
+    wide = table.pivot(index="run_id", columns="metric", values="value")
+    identity = table.drop_duplicates("run_id").set_index("run_id")[[*CELL_KEYS, "task", "seed"]]
+    parts = []
+    for rank, column in enumerate(score_columns(scheme)):
+        runs = identity[identity["task"] == column.task]
+        if runs.empty:
+            continue
+        if any(m not in wide.columns for m in column.metrics):
+            continue
+        score = wide.loc[runs.index, list(column.metrics)].mean(axis=1, skipna=False)
+        parts.append(runs.assign(column=column.column, column_rank=rank, score=score).dropna(subset=["score"]))
+    if not parts:
+        return pd.DataFrame(columns=columns)
+    return pd.concat(parts).reset_index()[columns]
+
+
+def score_cells(scores: pd.DataFrame) -> pd.DataFrame:
+    """Per (family, strategy, column): number of runs, mean and sample std (NaN for one run)."""
+    return (
+        scores.groupby([*CELL_KEYS, "column", "column_rank"], sort=False)["score"]
+        .agg(n_runs="size", mean="mean", std="std")
+        .reset_index()
+        .sort_values("column_rank", kind="stable")
+        .reset_index(drop=True)
+    )
+
+
+def glue_scores(cells: pd.DataFrame) -> pd.DataFrame:
+    """Per (family, strategy): mean over the score columns it has, and which columns those are.
+
+    ``complete`` is False when a row covers fewer columns than the best-covered row: such an average is
+    not comparable with its neighbours and is marked wherever it is shown.
+    """
+    if cells.empty:
+        return pd.DataFrame(columns=[*CELL_KEYS, "glue_score", "n_columns", "columns", "complete"])
+    ordered_cells = cells.sort_values("column_rank", kind="stable")
+    grouped = ordered_cells.groupby(CELL_KEYS, sort=False)
+    result = grouped.agg(glue_score=("mean", "mean"), n_columns=("column", "size"), n_runs=("n_runs", "sum"))
+    result["columns"] = grouped["column"].agg(lambda c: " ".join(c))
+    result["complete"] = result["n_columns"] == result["n_columns"].max()
+    return result.reset_index()
+
+
+def strategy_pairs(strategies: list[str]) -> list[tuple[str, str]]:
+    """Every (earlier, later) pair in the configured strategy order, e.g. FFT→LoRA, FFT→KD-LoRA, LoRA→KD-LoRA."""
+    return list(combinations(strategies, 2))
+
+
+def score_drops(cells: pd.DataFrame, strategies: list[str]) -> pd.DataFrame:
+    """Per family and strategy pair: score(from) − score(to) over the columns both have.
+
+    Also the mean and sample std over those columns of the per-column drop (the drops table).
+    """
+    rows = []
+    by_cell = {key: group.set_index("column")["mean"] for key, group in cells.groupby(["family", "strategy"])}
+    families = list(dict.fromkeys(cells["family"]))
+    for family in families:
+        for source, target in strategy_pairs(strategies):
+            if (family, source) not in by_cell or (family, target) not in by_cell:
+                continue
+            a, b = by_cell[(family, source)], by_cell[(family, target)]
+            common = [c for c in a.index if c in b.index]
+            if not common:
+                continue
+            per_column = a[common] - b[common]
+            rows.append(
+                {
+                    "family": family,
+                    "from": source,
+                    "to": target,
+                    "drop": per_column.mean(),
+                    "std_over_tasks": per_column.std(),
+                    "n_columns": len(common),
+                    "columns": " ".join(common),
+                }
+            )
+    return pd.DataFrame(rows, columns=["family", "from", "to", "drop", "std_over_tasks", "n_columns", "columns"])
+
+
+def glue_table(cells: pd.DataFrame, glue: pd.DataFrame) -> pd.DataFrame:
+    """Wide table: a row per (family, strategy, model), a column per score column, then the GLUE score."""
+    if cells.empty:
+        return pd.DataFrame(columns=[*CELL_KEYS, "glue_score", "n_columns", "complete"])
+    column_order = list(dict.fromkeys(cells.sort_values("column_rank", kind="stable")["column"]))
+    wide = cells.pivot(index=CELL_KEYS, columns="column", values="mean")[column_order]
+    joined = glue.set_index(CELL_KEYS)[["glue_score", "n_columns", "complete"]].join(wide)
+    return joined.reset_index()[[*CELL_KEYS, *column_order, "glue_score", "n_columns", "complete"]]

@@ -1,0 +1,108 @@
+"""The pipeline: config → sources → runs → analyses → pages. Run by mkdocs-gen-files at build time."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import pandas as pd
+
+from gen.analysis.efficiency import (
+    combined_table,
+    measured_efficiency,
+    normalised_metrics,
+    observations,
+    overview_costs,
+    versus_baseline,
+)
+from gen.analysis.order import ordered
+from gen.analysis.scores import glue_scores, score_cells, score_drops, task_scores
+from gen.config import ConfigError, ReportConfig, load_config
+from gen.runs import Runs, build_runs
+from gen.sources import load_sources
+from gen.sources.reference import load_reference
+
+log = logging.getLogger("mkdocs.plugins.gen")
+
+
+@dataclass
+class Report:
+    """Everything the pages show, computed once from the runs table."""
+
+    config: ReportConfig
+    runs: Runs
+    scores: pd.DataFrame
+    cells: pd.DataFrame
+    glue: pd.DataFrame
+    drops: pd.DataFrame
+    measured: pd.DataFrame
+    versus: pd.DataFrame
+    reference: pd.DataFrame | None
+    combined: pd.DataFrame
+    normalised: pd.DataFrame
+    observations: pd.DataFrame
+
+    @property
+    def strategies(self) -> list[str]:
+        """Strategies in config order."""
+        return self.config.strategy_names
+
+
+def analyse(config: ReportConfig) -> Report:
+    """Load every source and compute every analysis the pages need."""
+    loaded = load_sources(config)
+    runs = build_runs(loaded.runs, loaded.files, config)
+    families, strategies = config.family_order, config.strategy_names
+    scores = task_scores(runs.table, config.score)
+    cells = ordered(score_cells(scores), families, strategies)
+    glue = ordered(glue_scores(cells), families, strategies)
+    drops = score_drops(cells, strategies)
+    measured = ordered(measured_efficiency(runs.table), families, strategies)
+    reference = load_reference(config.efficiency) if config.efficiency.source == "reference" else None
+    combined = ordered(combined_table(glue, overview_costs(measured, reference)), families, strategies)
+    return Report(
+        config=config,
+        runs=runs,
+        scores=scores,
+        cells=cells,
+        glue=glue,
+        drops=drops,
+        measured=measured,
+        versus=versus_baseline(measured, strategies[0]),
+        reference=reference,
+        combined=combined,
+        normalised=normalised_metrics(combined),
+        observations=observations(combined, drops, strategies),
+    )
+
+
+def summary(runs: Runs) -> list[str]:
+    """The few lines the build log prints about what was read."""
+    outcomes = runs.files["outcome"].value_counts()
+    lines = [
+        f"{len(runs.files)} files: {outcomes.get('ingested', 0)} ingested, {outcomes.get('rejected', 0)} rejected, "
+        f"{outcomes.get('ignored', 0)} ignored",
+        f"{runs.table['run_id'].nunique()} runs assigned a strategy, {len(runs.unmatched)} unmatched, "
+        f"{len(runs.rejected_runs)} rejected",
+    ]
+    lines += [f"rejected {r.source_file}: {r.reason}" for r in runs.files.itertuples() if r.outcome == "rejected"]
+    return lines
+
+
+def main() -> None:
+    """Entry point for mkdocs-gen-files: build the report and write every generated page."""
+    from mkdocs.exceptions import PluginError
+
+    from gen.pages.site import GenFilesWriter, write_site
+
+    try:
+        report = analyse(load_config())
+    except ConfigError as exc:
+        raise PluginError(f"report config error:\n{exc}") from None
+    for line in summary(report.runs):
+        log.info("gen: %s", line)
+    write_site(report, GenFilesWriter())
+
+
+if __name__ in ("__main__", "<run_path>"):
+    main()

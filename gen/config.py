@@ -1,0 +1,192 @@
+"""Typed, validated report configuration (``data/report.yml``).
+
+Every error names the config file, the offending key and what to do about it; relative paths resolve
+against the folder of the config file, so a config can live next to the results it describes.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "data" / "report.yml"
+CONFIG_ENV = "REPORT_CONFIG"
+
+
+class ConfigError(Exception):
+    """A config problem a user must fix; the message names file, key and fix."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class MetricsJsonSource(_Strict):
+    """Hugging Face Trainer-style ``metrics.json`` files, one run per file, at any depth under ``path``."""
+
+    type: Literal["metrics-json"]
+    path: Path
+    pattern: str = "metrics.json"
+
+
+class TableSource(_Strict):
+    """A tidy CSV or JSONL table: one row per run and metric (columns ``task``, ``metric``, ``value``)."""
+
+    type: Literal["table"]
+    path: Path
+
+
+Source = Annotated[MetricsJsonSource | TableSource, Field(discriminator="type")]
+MatchValue = str | int | float | bool | list[str | int | float | bool]
+
+
+class StrategyRule(_Strict):
+    """Runs whose fields all match ``match`` get strategy ``name`` (a list means any of its values)."""
+
+    name: str = Field(min_length=1)
+    match: dict[str, MatchValue] = Field(min_length=1)
+
+    def allowed(self) -> dict[str, frozenset[str]]:
+        """The rule as field -> set of accepted string values (values compare as strings)."""
+        return {
+            key: frozenset(_as_str(v) for v in (value if isinstance(value, list) else [value]))
+            for key, value in self.match.items()
+        }
+
+
+class EfficiencyConfig(_Strict):
+    """Where the Overview's parameters, memory and inference time come from."""
+
+    source: Literal["measured", "reference"] = "measured"
+    table: Path | None = None
+    keys: dict[Literal["model", "strategy"], str] = {"model": "Model", "strategy": "Method"}
+    columns: dict[Literal["params_m", "memory_mb", "inference_s"], str] = {}
+
+
+class ReportConfig(_Strict):
+    """The whole report: what to read, how to name runs, how to score them."""
+
+    title: str = "Benchmark report"
+    description: str = ""
+    score: Literal["primary", "glue"] = "primary"
+    sources: list[Source] = Field(min_length=1)
+    strategies: list[StrategyRule] = Field(min_length=1)
+    models: dict[str, dict[str, str]] = {}
+    efficiency: EfficiencyConfig = EfficiencyConfig()
+    # Where the config file lives; set by load_config, used in messages and to resolve paths.
+    config_path: Path = Path("report.yml")
+
+    @field_validator("models", mode="before")
+    @classmethod
+    def _models_need_a_name(cls, value: object) -> object:
+        if isinstance(value, dict):
+            for family, names in value.items():
+                if not isinstance(names, dict) or "name" not in names:
+                    raise ValueError(f"model family {family!r} needs a 'name' (e.g. {family}: {{name: ...}})")
+        return value
+
+    @property
+    def strategy_names(self) -> list[str]:
+        """Strategy names in config order, without repeats (several rules may name one strategy)."""
+        return list(dict.fromkeys(rule.name for rule in self.strategies))
+
+    @property
+    def family_order(self) -> list[str]:
+        """Model families in the order the config lists them."""
+        return list(self.models)
+
+    def model_name(self, family: str, strategy: str) -> str:
+        """Display name of the model a (family, strategy) runs; the family itself when not configured."""
+        names = self.models.get(family, {})
+        return names.get(strategy, names.get("name", family))
+
+
+def _as_str(value: object) -> str:
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _key_path(loc: tuple[int | str, ...]) -> str:
+    parts: list[str] = []
+    for item in loc:
+        if isinstance(item, int):
+            parts.append(f"[{item}]")
+        elif item in ("metrics-json", "table"):
+            continue  # pydantic's discriminator tag, not a key the user wrote
+        else:
+            parts.append(("." if parts else "") + str(item))
+    return "".join(parts) or "(top level)"
+
+
+def _fix_for(error_type: str) -> str:
+    return {
+        "extra_forbidden": "remove it or check its spelling",
+        "missing": "add it",
+        "literal_error": "use one of the allowed values",
+        "union_tag_invalid": "set type to metrics-json or table",
+        "too_short": "give at least one entry",
+    }.get(error_type, "correct its value")
+
+
+def load_config(path: Path | str | None = None) -> ReportConfig:
+    """Read and validate a report config; relative paths become absolute against its folder.
+
+    ``path`` defaults to ``$REPORT_CONFIG`` and then to the bundled ``data/report.yml``.
+    """
+    config_path = Path(path or os.environ.get(CONFIG_ENV) or DEFAULT_CONFIG).resolve()
+    try:
+        raw = yaml.safe_load(config_path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{config_path}: config file not found (set {CONFIG_ENV} to an existing file)") from None
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{config_path}: not valid YAML: {exc}") from None
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{config_path}: expected a mapping of keys (title, sources, strategies, ...)")
+    if "config_path" in raw:
+        raise ConfigError(f"{config_path}: key 'config_path' is reserved; remove it")
+    try:
+        config = ReportConfig.model_validate({**raw, "config_path": config_path})
+    except ValidationError as exc:
+        lines = [
+            f"{config_path}: key '{_key_path(err['loc'])}': {err['msg']} — {_fix_for(err['type'])}"
+            for err in exc.errors()
+        ]
+        raise ConfigError("\n".join(lines)) from None
+    return _resolve_paths(config)
+
+
+def _resolve_paths(config: ReportConfig) -> ReportConfig:
+    base = config.config_path.parent
+
+    def resolve(p: Path) -> Path:
+        return p if p.is_absolute() else (base / p).resolve()
+
+    sources = [s.model_copy(update={"path": resolve(s.path)}) for s in config.sources]
+    efficiency = config.efficiency
+    if efficiency.source == "reference":
+        if efficiency.table is None:
+            raise ConfigError(
+                f"{config.config_path}: key 'efficiency.table': required when efficiency.source is "
+                "'reference' — add the path of the reference CSV"
+            )
+        missing = {"params_m", "memory_mb", "inference_s"} - set(efficiency.columns)
+        if missing:
+            raise ConfigError(
+                f"{config.config_path}: key 'efficiency.columns': missing {', '.join(sorted(missing))} — "
+                "map each to a column of the reference table"
+            )
+        efficiency = efficiency.model_copy(update={"table": resolve(efficiency.table)})
+    for source in sources:
+        if not source.path.exists():
+            raise ConfigError(
+                f"{config.config_path}: key 'sources': path {source.path} does not exist — "
+                "fix the path (relative paths start at the config file's folder)"
+            )
+    return config.model_copy(update={"sources": sources, "efficiency": efficiency})

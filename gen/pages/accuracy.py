@@ -1,0 +1,116 @@
+"""Accuracy: per-task scores with their spread, a heatmap per family, and the drops between strategies."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from gen import charts
+from gen.benchmarks import score_columns
+from gen.build import Report
+from gen.pages.render import (
+    Col,
+    Page,
+    chart_block,
+    covered_score,
+    download_links,
+    html_table,
+    missing,
+    num,
+    raw,
+)
+
+PATH = "accuracy.md"
+
+
+def cell_text(mean: float, std: float, n_runs: int) -> str:
+    """``mean ± std`` with the run count; no ± for a single run (no spread to show)."""
+    spread = "" if missing(std) else f" ± {std:.4f}"
+    return f'{mean:.4f}{spread} <span class="n-runs">(n={n_runs})</span>'
+
+
+def task_table(report: Report, labels: dict[str, str]) -> str:
+    """Task × (family, strategy) table with n and spread in every cell."""
+    cells = report.cells
+    if cells.empty:
+        return "<p>No scored runs.</p>"
+    columns = list(dict.fromkeys(cells["column"]))
+    texts = cells.assign(
+        text=[cell_text(m, s, n) for m, s, n in zip(cells["mean"], cells["std"], cells["n_runs"], strict=True)]
+    )
+    wide = texts.pivot(index=["family", "strategy", "model"], columns="column", values="text")
+    frame = report.glue.merge(wide.reset_index(), on=["family", "strategy", "model"], how="left")
+    frame["glue_display"], note = covered_score(frame, labels)
+    table = html_table(
+        frame,
+        [
+            Col("family", "Family"),
+            Col("strategy", "Strategy"),
+            Col("model", "Model"),
+            *(Col(c, labels.get(c, c), lambda v: "—" if missing(v) else str(v), numeric=True) for c in columns),
+            Col("glue_display", "GLUE score", raw, numeric=True),
+        ],
+        "Mean score per task over matching runs, ± sample standard deviation over runs, n = runs",
+    )
+    return table + note
+
+
+def drops_table(report: Report) -> str:
+    """Drops between strategies per family, in points, with their spread over tasks."""
+    drops = report.drops.assign(drop_points=lambda d: 100 * d["drop"], std_points=lambda d: 100 * d["std_over_tasks"])
+    average = report.observations[report.observations["observation"] == "glue_drop"]
+    averaged = pd.DataFrame(
+        {
+            "family": "mean over families",
+            "from": average["from"],
+            "to": average["to"],
+            "drop_points": 100 * average["value"],
+            "std_points": float("nan"),
+            "n_columns": float("nan"),
+        }
+    )
+    return html_table(
+        pd.concat([drops, averaged], ignore_index=True),
+        [
+            Col("family", "Family"),
+            Col("from", "From"),
+            Col("to", "To"),
+            Col("drop_points", "Drop (points)", num(2), numeric=True),
+            Col("std_points", "Std over tasks (points)", num(2), numeric=True),
+            Col("n_columns", "Tasks compared", num(0), numeric=True),
+        ],
+        "Score drop from one strategy to another: mean over the tasks both have of score(from) − score(to)",
+    )
+
+
+def page(report: Report) -> Page:
+    """The Accuracy page."""
+    labels = {c.column: c.label for c in score_columns(report.config.score)}
+    families = list(dict.fromkeys(report.cells["family"]))
+    chart_list = [charts.accuracy_heatmap(report.cells, f, report.strategies, labels) for f in families]
+    if not report.scores.empty:
+        chart_list.append(charts.run_scores(report.scores, report.strategies, labels))
+    scheme = report.config.score
+    markdown = "\n".join(
+        [
+            "# Accuracy",
+            "",
+            f"Scores follow the `{scheme}` convention (see [Methodology](data.md#methodology)).",
+            "",
+            "## Per-task scores",
+            "",
+            task_table(report, labels),
+            download_links(PATH, ["glue_table.csv", "score_cells.csv"]),
+            "",
+            "## Heatmaps",
+            "",
+            *(chart_block(c, PATH) + "\n" for c in chart_list if c.name.startswith("accuracy-heatmap")),
+            "## Every run",
+            "",
+            *(chart_block(c, PATH) + "\n" for c in chart_list if c.name == "run-scores"),
+            "## Drops between strategies",
+            "",
+            drops_table(report),
+            download_links(PATH, ["drops.csv"]),
+        ]
+    )
+    return Page(PATH, markdown, chart_list)

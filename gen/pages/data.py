@@ -1,0 +1,130 @@
+"""Data: the downloads (a stable contract) and the methodology that defines every number on the site."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from gen.benchmarks import score_columns
+from gen.build import Report
+from gen.pages.render import Col, Page, download_link, esc, html_table
+
+PATH = "data.md"
+
+DOWNLOADS = [
+    (
+        "runs.csv",
+        "One row per run: source file, strategy, family, model, task, seed, every setting, every final "
+        "metric (params_m, memory_*_mb, *_s times).",
+    ),
+    (
+        "glue_table.csv",
+        "One row per (family, strategy): mean score per task column, glue_score, n_columns, complete.",
+    ),
+    (
+        "combined.csv",
+        "family, strategy, model, glue_score, params_m, memory_mb, inference_s, score_per_param_m, "
+        "score_per_gb, score_per_s (full precision).",
+    ),
+    (
+        "observations.csv",
+        "observation, from, to, value with observation one of glue_drop, param_reduction, "
+        "memory_reduction, inference_speedup (fractions and ratios).",
+    ),
+    ("score_cells.csv", "One row per (family, strategy, task column): n_runs, mean, std."),
+    ("drops.csv", "One row per (family, from, to): drop, std_over_tasks, n_columns, columns."),
+    ("efficiency.csv", "Measured costs per (family, strategy): task-balanced means."),
+    ("files.csv", "Every input file with its outcome (ingested, rejected, ignored), runs and reason."),
+]
+
+METHODOLOGY = """
+## Methodology
+
+**Runs.** Every file under a configured source is read. A run's fields are its `variant`, every key of its
+`args`, and the fields its folder names encode (`task_<task>_<family>_<seed>/base_<batch>_<lr>_<weight_decay>/
+peft_<peft>_<alpha>_<dropout>_<rank>`). The first rule under `strategies:` whose fields all match (values
+compared as text; a list means any of its values) names the run's strategy. Runs no rule matches are listed on
+[Data quality](data-quality.md) and used nowhere else.
+
+**Task score.** Under the `primary` convention (the KD-LoRA seed's): CoLA scores Matthews correlation, STS-B
+Pearson correlation, MNLI contributes two columns, matched (`mnli_m`) and mismatched (`mnli_mm`) accuracy, and
+every other task accuracy. Under the `glue` convention (the GLUE leaderboard's): MRPC and QQP score the mean of F1
+and accuracy, STS-B the mean of Pearson and Spearman, MNLI the mean of matched and mismatched accuracy.
+
+**Cell mean.** The score of a (family, strategy, task column) is the mean over all matching runs of that column's
+score; its spread is the sample standard deviation over those runs (none for a single run), shown with the number
+of runs *n*.
+
+**GLUE score.** The mean over task columns of the cell means. When a row covers fewer columns than another row of
+the same table, it is marked † and the columns it covers are listed: such averages are not comparable.
+
+**Score drop A → B.** Per family: the mean, over the task columns both strategies have, of score(A) − score(B).
+The average drop is the mean of that over the families that have both strategies. Drops are in score units
+(0.019) or points (1.9 = 100 × 0.019).
+
+**Measured costs.** Trainable parameters (millions, `train.trainable_params_count`), peak GPU memory allocated and
+reserved (MB, the maximum over the per-epoch samples), train time (s), eval runtime (s) and eval throughput
+(samples/s). Per (family, strategy) each is the mean per task over runs, then the mean over tasks, so a strategy
+with more runs of a large task does not look slower.
+
+**Overview costs.** Parameters, memory and inference time come from {cost_source}.
+
+**Ratios.** Score per M parameters = GLUE score / parameters (M); score per GB = GLUE score / (memory (MB) /
+1024); score per second = GLUE score / inference time (s).
+
+**Observations.** Baseline = the first strategy in the config ({baseline}). Parameter reduction of B = 1 −
+Σ params(B) / Σ params(baseline), memory reduction likewise, both summed over the families that have both;
+inference speed-up of B = mean time(baseline) / mean time(B) over those families.
+
+**Normalised metrics.** Each metric of the combined table scaled to 0–1 across its rows: (x − min) / (max − min),
+0.5 when all rows are equal.
+
+**Reference tables.** Cells may carry units as people type them: counts `K`, `M`, `B` (converted to millions);
+memory `B`, `KB`, `MB`, `GB` (powers of 1000) and `KiB`, `MiB`, `GiB` (powers of 1024), converted to MB;
+time `ms`, `s`, `min`, `h`, converted to seconds. A unit that does not fit its column stops the build with the
+file, row and column named.
+"""
+
+
+def page(report: Report) -> Page:
+    """The Data page."""
+    config = report.config
+    if config.efficiency.source == "reference" and config.efficiency.table is not None:
+        columns = ", ".join(f"{k} ← “{v}”" for k, v in config.efficiency.columns.items())
+        cost_source = f"the reference table `{esc(config.efficiency.table.name)}` ({esc(columns)})"
+    else:
+        cost_source = "the measurements: params_m, peak allocated memory and eval runtime"
+    rules = html_table(
+        _rules_frame(report),
+        [Col("name", "Strategy"), Col("match", "Matches runs whose fields are")],
+        "Strategy rules from the config, first match wins",
+    )
+    labels = ", ".join(f"{c.label} ({' + '.join(c.metrics)})" for c in score_columns(config.score))
+    lines = [
+        "# Data and methodology",
+        "",
+        "## Downloads",
+        "",
+        "Machine-readable tables, a stable contract: column names do not change between versions.",
+        "",
+        *(f"- {download_link(PATH, name)}: {esc(text)}" for name, text in DOWNLOADS),
+        "",
+        "## Configuration",
+        "",
+        f"Scoring convention `{config.score}`; score columns: {esc(labels)}.",
+        "",
+        rules,
+        METHODOLOGY.format(cost_source=cost_source, baseline=esc(report.strategies[0])),
+    ]
+    return Page(PATH, "\n".join(lines))
+
+
+def _rules_frame(report: Report) -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {
+                "name": rule.name,
+                "match": "; ".join(f"{k} = {' or '.join(sorted(v))}" for k, v in rule.allowed().items()),
+            }
+            for rule in report.config.strategies
+        ]
+    )

@@ -1,0 +1,116 @@
+"""Efficiency: measured costs per (family, strategy), relative to the baseline, next to the reference table."""
+
+from __future__ import annotations
+
+from gen import charts
+from gen.build import Report
+from gen.pages.render import Col, Page, chart_block, download_links, esc, html_table, num, pct, ratio, sig
+
+PATH = "efficiency.md"
+MEASURED_LABELS = {
+    "params_m": "trainable parameters (M)",
+    "memory_allocated_mb": "peak GPU memory allocated (MB)",
+    "memory_reserved_mb": "peak GPU memory reserved (MB)",
+    "train_time_s": "train time (s)",
+    "eval_runtime_s": "eval runtime (s)",
+    "eval_samples_per_s": "eval throughput (samples/s)",
+}
+
+
+def measured_section(report: Report) -> tuple[list[str], list[charts.Chart]]:
+    """Tables and charts of the measured costs, or a plain statement that there are none."""
+    measured = report.measured
+    if measured.empty:
+        return ["The runs carry no cost measurements (parameters, memory, times), so nothing is measured here."], []
+    table = html_table(
+        measured,
+        [
+            Col("family", "Family"),
+            Col("strategy", "Strategy"),
+            Col("model", "Model"),
+            Col("n_runs", "Runs", num(0), numeric=True),
+            Col("params_m", "Params (M)", sig, numeric=True),
+            Col("memory_allocated_mb", "Peak alloc. (MB)", num(1), numeric=True),
+            Col("memory_reserved_mb", "Peak reserved (MB)", num(1), numeric=True),
+            Col("train_time_s", "Train time (s)", num(1), numeric=True),
+            Col("eval_runtime_s", "Eval runtime (s)", num(2), numeric=True),
+            Col("eval_samples_per_s", "Eval samples/s", num(1), numeric=True),
+        ],
+        "Measured costs: mean per task over runs, then mean over tasks",
+    )
+    baseline = report.strategies[0]
+    versus = html_table(
+        report.versus,
+        [
+            Col("family", "Family"),
+            Col("strategy", "Strategy"),
+            Col("model", "Model"),
+            Col("params_m_vs_base", "Param reduction", pct(1), numeric=True),
+            Col("memory_allocated_mb_vs_base", "Alloc. memory reduction", pct(1), numeric=True),
+            Col("memory_reserved_mb_vs_base", "Reserved memory reduction", pct(1), numeric=True),
+            Col("train_time_s_vs_base", "Training speed-up", ratio(2), numeric=True),
+            Col("eval_runtime_s_vs_base", "Inference speed-up", ratio(2), numeric=True),
+            Col("eval_samples_per_s_vs_base", "Throughput gain", ratio(2), numeric=True),
+        ],
+        f"Relative to {baseline} of the same family: reduction = 1 − x/{baseline}, speed-up = {baseline}/x",
+    )
+    chart_list = [
+        charts.cost_bars(measured, report.strategies, metric, label) for metric, label in MEASURED_LABELS.items()
+    ]
+    lines = [
+        table,
+        download_links(PATH, ["efficiency.csv"]),
+        "",
+        f"### Relative to {esc(baseline)}",
+        "",
+        versus,
+        "",
+        "### Charts",
+        "",
+        *(chart_block(c, PATH) + "\n" for c in chart_list),
+    ]
+    return lines, chart_list
+
+
+def reference_section(report: Report) -> list[str]:
+    """The configured reference table, next to the measurements where both exist."""
+    if report.reference is None:
+        return []
+    frame = report.reference.merge(
+        report.measured[["model", "strategy", "params_m", "memory_allocated_mb", "eval_runtime_s"]],
+        on=["model", "strategy"],
+        how="left",
+        suffixes=("", "_measured"),
+    )
+    table = html_table(
+        frame,
+        [
+            Col("model", "Model"),
+            Col("strategy", "Strategy"),
+            Col("params_m", "Params (M), reference", sig, numeric=True),
+            Col("params_m_measured", "Params (M), measured", sig, numeric=True),
+            Col("memory_mb", "Memory (MB), reference", num(1), numeric=True),
+            Col("memory_allocated_mb", "Peak alloc. (MB), measured", num(1), numeric=True),
+            Col("inference_s", "Inference (s), reference", num(2), numeric=True),
+            Col("eval_runtime_s", "Eval runtime (s), measured", num(2), numeric=True),
+        ],
+        f"Reference table {report.config.efficiency.table.name if report.config.efficiency.table else ''} "
+        "beside the measurements (— where the runs measured nothing)",
+    )
+    return [
+        "## Reference table",
+        "",
+        "The Overview takes parameters, memory and inference time from this table (`efficiency.source: "
+        "reference`). Reference and measured figures need not agree: the paper measured on its own hardware "
+        "and settings.",
+        "",
+        table,
+        download_links(PATH, ["reference_efficiency.csv"]),
+    ]
+
+
+def page(report: Report) -> Page:
+    """The Efficiency page."""
+    lines, chart_list = measured_section(report)
+    markdown = "\n".join(["# Efficiency", "", "## Measured from the runs", "", *lines, "", *reference_section(report)])
+    return Page(PATH, markdown, chart_list)

@@ -1,0 +1,96 @@
+"""Data quality: every input file accounted for, every rejection with its reason, every unmatched run."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from gen.build import Report
+from gen.pages.render import Col, Page, download_links, html_table, num
+
+PATH = "data-quality.md"
+# Fields that say what a run is; other fields (paths, learning rates) rarely explain a missing rule.
+GROUP_FIELDS = ["variant", "peft", "family", "task"]
+
+
+def counts_table(files: pd.DataFrame) -> str:
+    """Files and runs per source and outcome."""
+    counts = (
+        files.groupby(["source", "outcome"], sort=True)
+        .agg(files=("source_file", "size"), runs=("runs", "sum"))
+        .reset_index()
+    )
+    return html_table(
+        counts,
+        [
+            Col("source", "Source"),
+            Col("outcome", "Outcome"),
+            Col("files", "Files", num(0), numeric=True),
+            Col("runs", "Runs", num(0), numeric=True),
+        ],
+        "Every file found under a source is ingested, rejected or ignored",
+    )
+
+
+def unmatched_table(unmatched: pd.DataFrame) -> str:
+    """Runs no strategy rule matched, grouped by the fields that usually explain why."""
+    fields = [f for f in GROUP_FIELDS if f in unmatched.columns]
+    grouped = unmatched.fillna("").groupby(fields, sort=True).size().rename("runs").reset_index()
+    return html_table(
+        grouped,
+        [*(Col(f, f) for f in fields), Col("runs", "Runs", num(0), numeric=True)],
+        "Runs that no strategy rule matched, by their fields",
+    )
+
+
+def page(report: Report) -> Page:
+    """The Data quality page."""
+    runs = report.runs
+    files = runs.files
+    rejected = files[files["outcome"] == "rejected"]
+    lines = [
+        "# Data quality",
+        "",
+        f"{len(files):,} files found: {int((files['outcome'] == 'ingested').sum()):,} ingested, "
+        f"{len(rejected):,} rejected, {int((files['outcome'] == 'ignored').sum()):,} ignored. "
+        f"{runs.table['run_id'].nunique():,} runs are assigned a strategy, {len(runs.unmatched):,} are unmatched "
+        f"and {len(runs.rejected_runs):,} rejected.",
+        "",
+        counts_table(files),
+        download_links(PATH, ["files.csv"]),
+        "",
+        "## Rejected files",
+        "",
+    ]
+    if rejected.empty:
+        lines.append("No file was rejected.")
+    else:
+        lines.append(
+            html_table(
+                rejected,
+                [Col("source", "Source"), Col("source_file", "File"), Col("reason", "Reason")],
+                "Files that could not be used, with the reason",
+            )
+        )
+    lines += ["", "## Rejected runs", ""]
+    if runs.rejected_runs.empty:
+        lines.append("No run was rejected.")
+    else:
+        lines.append(
+            html_table(
+                runs.rejected_runs,
+                [Col("source", "Source"), Col("run_id", "Run"), Col("reason", "Reason")],
+                "Runs that could not be scored, with the reason",
+            )
+        )
+    lines += ["", "## Unmatched runs", ""]
+    if runs.unmatched.empty:
+        lines.append("Every run matched a strategy rule.")
+    else:
+        lines += [
+            "These runs were read but no rule under `strategies:` in the config matched them, so no page uses "
+            "them. Add a rule if they belong in the report.",
+            "",
+            unmatched_table(runs.unmatched),
+            download_links(PATH, ["unmatched.csv"]),
+        ]
+    return Page(PATH, "\n".join(lines))

@@ -1,0 +1,109 @@
+"""Write the generated site: pages, chart files, downloads and the bundled chart JavaScript."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Protocol
+
+import pandas as pd
+
+from gen import charts
+from gen.analysis.efficiency import COMBINED
+from gen.analysis.scores import glue_table
+from gen.build import Report
+from gen.pages import accuracy, data, efficiency, overview, quality
+from gen.pages.render import Page
+from gen.runs import wide_runs
+
+BUNDLE_PATH = "javascripts/vega-bundle.js"
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+class Writer(Protocol):
+    """Where generated files go: mkdocs-gen-files' virtual docs, or a plain folder."""
+
+    def write(self, path: str, content: str | bytes) -> None:
+        """Write one file at a docs-relative path."""
+
+
+class GenFilesWriter:
+    """Files that exist only inside the MkDocs build (nothing lands in ``docs/``)."""
+
+    def write(self, path: str, content: str | bytes) -> None:
+        """Write one file into mkdocs-gen-files' virtual docs folder."""
+        import mkdocs_gen_files
+
+        if isinstance(content, bytes):
+            with mkdocs_gen_files.open(path, "wb") as handle:
+                handle.write(content)
+        else:
+            with mkdocs_gen_files.open(path, "w", encoding="utf-8", newline="\n") as handle:
+                handle.write(content)
+
+
+class DirectoryWriter:
+    """Files written into a folder, for benchmarks and tests that build without the plugin."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def write(self, path: str, content: str | bytes) -> None:
+        """Write one file under the root folder."""
+        target = self.root / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            target.write_bytes(content)
+        else:
+            target.write_text(content, encoding="utf-8", newline="\n")
+
+
+def neutralise(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text cells that a spreadsheet would run as a formula get a leading apostrophe."""
+    safe = frame.copy()
+    for column in safe.columns:
+        if safe[column].dtype == object or pd.api.types.is_string_dtype(safe[column]):
+            safe[column] = safe[column].map(
+                lambda v: f"'{v}" if isinstance(v, str) and v.startswith(_FORMULA_START) else v
+            )
+    return safe
+
+
+def csv_text(frame: pd.DataFrame) -> str:
+    """A CSV download: full precision, Unix newlines, formula cells neutralised."""
+    return str(neutralise(frame).to_csv(index=False, lineterminator="\n"))
+
+
+def downloads(report: Report) -> dict[str, pd.DataFrame]:
+    """Every table offered for download, by file name (the stable contract on the Data page)."""
+    frames = {
+        "runs.csv": wide_runs(report.runs),
+        "glue_table.csv": glue_table(report.cells, report.glue),
+        "combined.csv": report.combined[COMBINED],
+        "observations.csv": report.observations,
+        "score_cells.csv": report.cells.drop(columns="column_rank"),
+        "drops.csv": report.drops,
+        "efficiency.csv": report.measured,
+        "files.csv": report.runs.files,
+        "unmatched.csv": report.runs.unmatched,
+    }
+    if report.reference is not None:
+        frames["reference_efficiency.csv"] = report.reference
+    return frames
+
+
+def pages(report: Report) -> list[Page]:
+    """Every generated page."""
+    return [module.page(report) for module in (overview, accuracy, efficiency, quality, data)]
+
+
+def write_site(report: Report, writer: Writer) -> None:
+    """Write pages, their charts (spec, SVG, PNG), the downloads and the chart bundle."""
+    for page in pages(report):
+        writer.write(page.path, page.markdown + "\n")
+        for chart in page.charts:
+            writer.write(f"charts/{chart.name}.vl.json", charts.spec_json(chart.spec) + "\n")
+            writer.write(f"charts/{chart.name}.svg", charts.render_svg(chart.spec))
+            writer.write(f"charts/{chart.name}.png", charts.render_png(chart.spec))
+    for name, frame in downloads(report).items():
+        writer.write(f"downloads/{name}", csv_text(frame))
+    writer.write(BUNDLE_PATH, charts.javascript_bundle())

@@ -1,0 +1,58 @@
+"""Tidy CSV / JSONL tables: one row per run and metric, every other column a field of the run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from gen.config import TableSource
+from gen.sources.base import FileOutcome, InputError, RunRecord, SourceLoad, as_field
+
+REQUIRED = ("task", "metric", "value")
+
+
+def read_frame(path: Path) -> pd.DataFrame:
+    """The table as strings; JSONL for ``.jsonl``/``.ndjson``, CSV otherwise."""
+    try:
+        if path.suffix.lower() in (".jsonl", ".ndjson"):
+            return pd.read_json(path, lines=True, dtype=False).astype("string")
+        return pd.read_csv(path, dtype="string", keep_default_na=False, encoding="utf-8")
+    except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+        raise InputError(f"cannot parse table: {str(exc).splitlines()[0]}") from None
+
+
+def table_runs(frame: pd.DataFrame, source: str, source_file: str) -> list[RunRecord]:
+    """Group rows that share every field into runs; each row adds one metric."""
+    missing = [c for c in REQUIRED if c not in frame.columns]
+    if missing:
+        raise InputError(f"missing column(s) {', '.join(missing)}; a table needs {', '.join(REQUIRED)}")
+    field_columns = [c for c in frame.columns if c not in ("metric", "value")]
+    runs: dict[tuple[str, ...], tuple[int, dict[str, str], dict[str, float]]] = {}
+    for row_number, row in enumerate(frame.itertuples(index=False), start=2):
+        record = dict(zip(frame.columns, row, strict=True))
+        try:
+            value = float(str(record["value"]))
+        except ValueError:
+            raise InputError(f"row {row_number}, column 'value': {record['value']!r} is not a number") from None
+        if value != value or value in (float("inf"), float("-inf")):
+            raise InputError(f"row {row_number}, column 'value': {record['value']!r} is not a finite number")
+        fields = {c: as_field(record[c]) for c in field_columns if record[c] not in ("", None)}
+        key = tuple(fields.get(c, "") for c in field_columns)
+        metrics = runs.setdefault(key, (row_number, fields, {}))[2]
+        metric = str(record["metric"])
+        if metric in metrics:
+            raise InputError(f"row {row_number}: metric {metric!r} given twice for the same run")
+        metrics[metric] = value
+    # A run is named by the line of its first row, so its id survives edits elsewhere in the table.
+    return [RunRecord(source, source_file, f"row{first}", fields, metrics) for first, fields, metrics in runs.values()]
+
+
+def load_table(source: TableSource, label: str) -> SourceLoad:
+    """Read one tidy table file."""
+    name = source.path.name
+    try:
+        runs = table_runs(read_frame(source.path), label, name)
+    except InputError as exc:
+        return SourceLoad(files=[FileOutcome(label, name, "rejected", reason=str(exc))])
+    return SourceLoad(runs=runs, files=[FileOutcome(label, name, "ingested", runs=len(runs))])
