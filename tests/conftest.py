@@ -1,0 +1,81 @@
+"""Shared fixtures: paths, the ../shared material, and sites built once per test session."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+REAL_CONFIG = ROOT / "tests" / "configs" / "kd-lora-results.yml"
+IN_CI = os.environ.get("CI") == "true"
+
+
+def shared_path(relative: str) -> Path:
+    """A path under ../shared; skipped when absent outside CI, a failure when absent in CI."""
+    path = SHARED / relative
+    if not path.exists():
+        message = f"{path} is missing: the shared material must sit beside the checkout"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    return path
+
+
+def build_site(out: Path, config: Path | None = None, strict: bool = True) -> subprocess.CompletedProcess[str]:
+    """Run ``mkdocs build`` (strict by default) for a config into ``out``; returns the finished process."""
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    if config is not None:
+        env["REPORT_CONFIG"] = str(config)
+    command = [sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(ROOT / "mkdocs.yml"), "-d", str(out)]
+    if strict:
+        command.append("--strict")
+    return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+
+
+def built(out: Path, config: Path | None = None) -> Path:
+    """A site built strictly, or a test failure showing MkDocs' output."""
+    result = build_site(out, config)
+    assert result.returncode == 0, f"mkdocs build failed:\n{result.stdout}\n{result.stderr}"
+    return out
+
+
+@pytest.fixture(scope="session")
+def bundled_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The site built from the bundled data/report.yml."""
+    return built(tmp_path_factory.mktemp("bundled") / "site")
+
+
+@pytest.fixture(scope="session")
+def real_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The site built from the 2,941 real result files in ../shared."""
+    shared_path("data/kd-lora-results/results")
+    return built(tmp_path_factory.mktemp("real") / "site", REAL_CONFIG)
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@contextmanager
+def serve(directory: Path) -> Iterator[str]:
+    """Serve a folder on 127.0.0.1 on a free port; yields the base URL."""
+    handler = functools.partial(_QuietHandler, directory=str(directory))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
