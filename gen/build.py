@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import dataclass
 
 import pandas as pd
@@ -95,6 +96,9 @@ def main() -> None:
 
     from gen.pages.site import GenFilesWriter, write_site
 
+    # MkDocs stamps the sitemap with the build date unless SOURCE_DATE_EPOCH is set; pin it so the same
+    # inputs give a byte-identical site (a caller's own SOURCE_DATE_EPOCH wins).
+    os.environ.setdefault("SOURCE_DATE_EPOCH", "0")
     try:
         report = analyse(load_config())
     except ConfigError as exc:

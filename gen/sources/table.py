@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import orjson
 import pandas as pd
 
 from gen.config import TableSource
@@ -16,10 +17,23 @@ def read_frame(path: Path) -> pd.DataFrame:
     """The table as strings; JSONL for ``.jsonl``/``.ndjson``, CSV otherwise."""
     try:
         if path.suffix.lower() in (".jsonl", ".ndjson"):
-            return pd.read_json(path, lines=True, dtype=False).astype("string")
+            return _read_jsonl(path)
         return pd.read_csv(path, dtype="string", keep_default_na=False, encoding="utf-8")
-    except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+    except (ValueError, UnicodeDecodeError, pd.errors.ParserError, orjson.JSONDecodeError) as exc:
         raise InputError(f"cannot parse table: {str(exc).splitlines()[0]}") from None
+
+
+def _read_jsonl(path: Path) -> pd.DataFrame:
+    # orjson rather than pandas' JSON reader, which rounds floats (0.7 -> 0.7000000000000001).
+    records = []
+    for line_number, line in enumerate(path.read_bytes().splitlines(), start=1):
+        if not line.strip():
+            continue
+        record = orjson.loads(line)
+        if not isinstance(record, dict):
+            raise InputError(f"line {line_number}: expected a JSON object")
+        records.append({k: "" if v is None else as_field(v) for k, v in record.items()})
+    return pd.DataFrame(records).fillna("")
 
 
 def table_runs(frame: pd.DataFrame, source: str, source_file: str) -> list[RunRecord]:

@@ -1,0 +1,101 @@
+"""Efficiency analyses on small frames, against the definitions computed by hand."""
+
+from __future__ import annotations
+
+import statistics
+
+import pandas as pd
+import pytest
+
+from gen.analysis.efficiency import (
+    combined_table,
+    measured_efficiency,
+    normalised_metrics,
+    observations,
+    versus_baseline,
+)
+from tests.helpers import run, table_of
+
+
+def costs(memory: float, runtime: float, params: float) -> dict[str, float]:
+    return {"accuracy": 0.5, "memory_allocated_mb": memory, "eval_runtime_s": runtime, "params_m": params}
+
+
+RUNS = [
+    run("bert", "FFT", "rte", 1, **costs(100, 1.0, 110)),
+    run("bert", "FFT", "rte", 2, **costs(200, 3.0, 110)),
+    run("bert", "FFT", "qnli", 1, **costs(400, 10.0, 110)),
+    run("bert", "LoRA", "rte", 1, **costs(50, 1.0, 1)),
+    run("bert", "LoRA", "qnli", 1, **costs(100, 4.0, 1)),
+]
+
+
+def test_measured_costs_weigh_each_task_once() -> None:
+    measured = measured_efficiency(table_of(RUNS)).set_index("strategy")
+    assert measured.loc["FFT", "memory_allocated_mb"] == pytest.approx(statistics.mean([150, 400]))
+    assert measured.loc["FFT", "eval_runtime_s"] == pytest.approx(statistics.mean([2.0, 10.0]))
+    assert measured.loc["FFT", "n_runs"] == 3
+    assert pd.isna(measured.loc["FFT", "train_time_s"])
+
+
+def test_versus_baseline_reductions_and_speedups() -> None:
+    measured = measured_efficiency(table_of(RUNS))
+    lora = versus_baseline(measured, "FFT").set_index("strategy").loc["LoRA"]
+    assert lora["memory_allocated_mb_vs_base"] == pytest.approx(1 - 75 / 275)
+    assert lora["eval_runtime_s_vs_base"] == pytest.approx(6.0 / 2.5)
+    assert lora["params_m_vs_base"] == pytest.approx(1 - 1 / 110)
+
+
+COMBINED_SCORES = pd.DataFrame(
+    {
+        "family": ["bert", "bert", "roberta", "roberta"],
+        "strategy": ["FFT", "LoRA", "FFT", "LoRA"],
+        "model": ["B", "B", "R", "R"],
+        "glue_score": [0.8, 0.7, 0.9, 0.85],
+        "n_columns": [2, 2, 2, 2],
+        "columns": ["a b"] * 4,
+        "complete": [True] * 4,
+    }
+)
+COSTS = pd.DataFrame(
+    {
+        "model": ["B", "B", "R", "R"],
+        "strategy": ["FFT", "LoRA", "FFT", "LoRA"],
+        "params_m": [100.0, 2.0, 120.0, 3.0],
+        "memory_mb": [2048.0, 512.0, 1000.0, 500.0],
+        "inference_s": [4.0, 5.0, 6.0, 2.0],
+    }
+)
+
+
+def test_combined_ratios_follow_the_seed_definitions() -> None:
+    combined = combined_table(COMBINED_SCORES, COSTS).set_index(["family", "strategy"])
+    row = combined.loc[("bert", "FFT")]
+    assert row["score_per_param_m"] == pytest.approx(0.8 / 100)
+    assert row["score_per_gb"] == pytest.approx(0.8 / 2)
+    assert row["score_per_s"] == pytest.approx(0.8 / 4)
+
+
+def test_observations_follow_the_seed_definitions() -> None:
+    combined = combined_table(COMBINED_SCORES, COSTS)
+    drops = pd.DataFrame({"family": ["bert", "roberta"], "from": "FFT", "to": "LoRA", "drop": [0.1, 0.05]})
+    found = {
+        (o["observation"], o["from"], o["to"]): o["value"]
+        for o in observations(combined, drops, ["FFT", "LoRA"]).to_dict("records")
+    }
+    assert found == pytest.approx(
+        {
+            ("glue_drop", "FFT", "LoRA"): 0.075,
+            ("param_reduction", "FFT", "LoRA"): 1 - 5 / 220,
+            ("memory_reduction", "FFT", "LoRA"): 1 - 1012 / 3048,
+            ("inference_speedup", "FFT", "LoRA"): 5.0 / 3.5,
+        }
+    )
+
+
+def test_normalised_metrics_span_zero_to_one() -> None:
+    normalised = normalised_metrics(combined_table(COMBINED_SCORES, COSTS))
+    params = normalised[normalised["metric"] == "params_m"].set_index(["family", "strategy"])["normalised"]
+    assert params.to_dict() == pytest.approx(
+        {("bert", "FFT"): 98 / 118, ("bert", "LoRA"): 0.0, ("roberta", "FFT"): 1.0, ("roberta", "LoRA"): 1 / 118}
+    )

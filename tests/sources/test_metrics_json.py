@@ -1,0 +1,116 @@
+"""metrics.json reader: fields from path and args, final metrics, one clear reason per bad file."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from gen.config import MetricsJsonSource
+from gen.sources.base import InputError
+from gen.sources.metrics_json import load_metrics_json, path_fields, read_run
+
+LAYOUT = Path("lora/task_cola_bert_42/base_32_2e-05_0.01/peft_dora_16_0.05_8/metrics.json")
+
+
+def result(**overrides: object) -> dict[str, object]:
+    """A small Trainer-style result like the real ones."""
+    data: dict[str, object] = {
+        "eval_matthews_correlation": 0.6,
+        "eval_loss": 0.4,
+        "eval_runtime": 1.5,
+        "eval_samples_per_second": 700.0,
+        "epoch": 3.0,
+        "log_history": [{"loss": 0.7, "step": 10}],
+        "args": {"model_family": "bert", "task": "cola", "seed": 42, "peft": "dora", "rank": 8, "lora_dropout": 0.05},
+        "train": {
+            "train_time": 100.0,
+            "trainable_params_count": 0.3,
+            "memory_allocated": [400.0, 460.5, 455.0],
+            "memory_reserved": [1000.0, 900.0],
+        },
+        "variant": "lora",
+    }
+    data.update(overrides)
+    return data
+
+
+def encode(data: object) -> bytes:
+    return json.dumps(data).encode()
+
+
+def test_path_encodes_the_run_settings() -> None:
+    assert path_fields(LAYOUT) == {
+        "task": "cola",
+        "family": "bert",
+        "seed": "42",
+        "batch": "32",
+        "lr": "2e-05",
+        "weight_decay": "0.01",
+        "peft": "dora",
+        "alpha": "16",
+        "dropout": "0.05",
+        "rank": "8",
+    }
+
+
+def test_run_fields_and_metrics() -> None:
+    run = read_run(encode(result()), LAYOUT, "s")
+    assert run.fields["variant"] == "lora"
+    assert run.fields["family"] == "bert"
+    assert run.fields["rank"] == "8"
+    assert run.fields["lora_dropout"] == "0.05"
+    assert run.metrics == {
+        "matthews_correlation": 0.6,
+        "eval_loss": 0.4,
+        "eval_runtime_s": 1.5,
+        "eval_samples_per_s": 700.0,
+        "epochs": 3.0,
+        "train_time_s": 100.0,
+        "params_m": 0.3,
+        "memory_allocated_mb": 460.5,
+        "memory_reserved_mb": 1000.0,
+    }
+    assert run.run_id == LAYOUT.as_posix()
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        (b"", "empty file"),
+        (b'{"eval_loss": 0.', "invalid JSON"),
+        (b"[1, 2]", "top level is a JSON list"),
+        (b'"text"', "top level is a JSON str"),
+        (b'{"eval_loss": NaN, "args": {"task": "cola", "model_family": "bert"}}', "invalid JSON"),
+        (encode(result(eval_matthews_correlation="0.6")), "field 'eval_matthews_correlation': expected a number"),
+        (encode(result(eval_loss=True)), "field 'eval_loss': expected a number"),
+        (encode(result(train={"memory_allocated": []})), "field 'train.memory_allocated'"),
+        (encode(result(args=[1])), "field 'args': expected an object"),
+    ],
+)
+def test_bad_files_give_one_line_reasons(data: bytes, reason: str) -> None:
+    with pytest.raises(InputError) as error:
+        read_run(data, LAYOUT, "s")
+    assert reason in str(error.value)
+    assert "\n" not in str(error.value)
+
+
+def test_a_run_needs_a_task_and_family() -> None:
+    data = result(args={"seed": 1})
+    with pytest.raises(InputError, match="field 'task': missing"):
+        read_run(encode(data), Path("x/metrics.json"), "s")
+
+
+def test_every_file_is_accounted_for(tmp_path: Path) -> None:
+    good = tmp_path / LAYOUT
+    good.parent.mkdir(parents=True)
+    good.write_bytes(encode(result()))
+    broken = tmp_path / "fft/task_rte_bert_1/metrics.json"
+    broken.parent.mkdir(parents=True)
+    broken.write_bytes(b"{not json")
+    (tmp_path / "notes.txt").write_text("not a result file")
+    load = load_metrics_json(MetricsJsonSource(type="metrics-json", path=tmp_path), "1:metrics-json")
+    outcomes = {f.source_file: (f.outcome, f.runs) for f in load.files}
+    assert outcomes == {LAYOUT.as_posix(): ("ingested", 1), "fft/task_rte_bert_1/metrics.json": ("rejected", 0)}
+    assert [r.run_id for r in load.runs] == [LAYOUT.as_posix()]

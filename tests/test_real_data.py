@@ -1,0 +1,97 @@
+"""The site built from the 2,941 real result files, checked against an independent computation in plain Python."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import statistics
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import shared_path
+
+STRATEGY = {("fft", None): "FFT", ("lora", "lora"): "LoRA", ("kd-lora", "lora"): "KD-LoRA"}
+
+
+def primary(task: str, data: dict[str, float]) -> dict[str, float]:
+    """The seed's convention, written out independently of gen/benchmarks.py."""
+    if task == "cola":
+        return {"cola": data["eval_matthews_correlation"]}
+    if task == "stsb":
+        return {"stsb": data["eval_pearson"]}
+    if task == "mnli":
+        return {"mnli_m": data["matched_accuracy"], "mnli_mm": data["mismatched_accuracy"]}
+    return {task: data["eval_accuracy"]}
+
+
+@pytest.fixture(scope="module")
+def expected() -> dict[tuple[str, str], dict[str, list[float]]]:
+    """(family, strategy) -> column -> every matching run's score, read with the json module."""
+    root = shared_path("data/kd-lora-results/results")
+    scores: dict[tuple[str, str], dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
+    for folder, _, names in os.walk(root):
+        if "metrics.json" not in names:
+            continue
+        data = json.loads((Path(folder) / "metrics.json").read_text())
+        args = data["args"]
+        strategy = STRATEGY.get((data["variant"], None)) or STRATEGY.get((data["variant"], args["peft"]))
+        if strategy is None:
+            continue
+        for column, value in primary(args["task"], data).items():
+            scores[(args["model_family"], strategy)][column].append(value)
+    return scores
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    with path.open(newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_every_glue_cell_matches(real_site: Path, expected: dict[tuple[str, str], dict[str, list[float]]]) -> None:
+    rows = read_csv(real_site / "downloads" / "glue_table.csv")
+    assert {(r["family"], r["strategy"]) for r in rows} == set(expected)
+    for row in rows:
+        columns = expected[(row["family"], row["strategy"])]
+        assert len(columns) == 9
+        for column, values in columns.items():
+            assert float(row[column]) == pytest.approx(statistics.fmean(values), rel=1e-12), (row["family"], column)
+        glue = statistics.fmean(statistics.fmean(v) for v in columns.values())
+        assert float(row["glue_score"]) == pytest.approx(glue, rel=1e-12)
+        assert row["complete"] == "True"
+
+
+def test_cell_counts_and_spread_match(real_site: Path, expected: dict[tuple[str, str], dict[str, list[float]]]) -> None:
+    for row in read_csv(real_site / "downloads" / "score_cells.csv"):
+        values = expected[(row["family"], row["strategy"])][row["column"]]
+        assert int(row["n_runs"]) == len(values)
+        if len(values) > 1:
+            assert float(row["std"]) == pytest.approx(statistics.stdev(values), rel=1e-9)
+
+
+def test_every_file_is_ingested_and_every_run_is_listed(real_site: Path) -> None:
+    files = read_csv(real_site / "downloads" / "files.csv")
+    assert len(files) == 2941
+    assert {f["outcome"] for f in files} == {"ingested"}
+    runs = read_csv(real_site / "downloads" / "runs.csv")
+    unmatched = read_csv(real_site / "downloads" / "unmatched.csv")
+    assert len(runs) + len(unmatched) == 2941
+    assert {r["strategy"] for r in runs} == {"FFT", "LoRA", "KD-LoRA"}
+    assert all(r["source_file"].endswith("metrics.json") for r in runs)
+
+
+def test_measured_parameters_are_task_balanced_means(real_site: Path) -> None:
+    root = shared_path("data/kd-lora-results/results/fft")
+    per_task: dict[str, list[float]] = defaultdict(list)
+    for path in root.glob("task_*_bert_*/*/*/metrics.json"):
+        data = json.loads(path.read_text())
+        per_task[data["args"]["task"]].append(max(data["train"]["memory_allocated"]))
+    expected = statistics.fmean(statistics.fmean(v) for v in per_task.values())
+    (row,) = [
+        r
+        for r in read_csv(real_site / "downloads" / "efficiency.csv")
+        if r["family"] == "bert" and r["strategy"] == "FFT"
+    ]
+    assert float(row["memory_allocated_mb"]) == pytest.approx(expected, rel=1e-12)
