@@ -77,3 +77,31 @@ def column_score(metrics: dict[str, float], column: ScoreColumn) -> float | None
     if any(v is None for v in values):
         return None
     return sum(v for v in values if v is not None) / len(values)
+
+
+# Plausible ranges of final metrics; a value outside is a broken or mis-scaled file, not a result.
+# Scores are fractions (0.85, not 85). Costs allow anything a real GPU run could produce.
+METRIC_RANGES: dict[str, tuple[float, float]] = {
+    "accuracy": (0.0, 1.0),
+    "f1": (0.0, 1.0),
+    "matched_accuracy": (0.0, 1.0),
+    "mismatched_accuracy": (0.0, 1.0),
+    "matthews_correlation": (-1.0, 1.0),
+    "pearson": (-1.0, 1.0),
+    "spearman": (-1.0, 1.0),
+    "params_m": (0.0, 1e7),
+    "memory_allocated_mb": (0.0, 1e7),
+    "memory_reserved_mb": (0.0, 1e7),
+    "train_time_s": (0.0, 1e8),
+    "eval_runtime_s": (0.0, 1e8),
+    "eval_samples_per_s": (0.0, 1e9),
+}
+
+
+def out_of_range(metrics: dict[str, float]) -> str | None:
+    """The first metric outside its plausible range, as a reason; None when all are plausible."""
+    for name, value in sorted(metrics.items()):
+        low, high = METRIC_RANGES.get(name, (float("-inf"), float("inf")))
+        if not low <= value <= high:
+            return f"metric '{name}' = {value:g} is outside [{low:g}, {high:g}]"
+    return None

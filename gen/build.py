@@ -17,8 +17,8 @@ from gen.analysis.efficiency import (
     versus_baseline,
 )
 from gen.analysis.order import ordered
-from gen.analysis.scores import glue_scores, score_cells, score_drops, task_scores
-from gen.config import ConfigError, ReportConfig, load_config
+from gen.analysis.scores import glue_scores, score_cells, score_drops, task_scores, thin_cells
+from gen.config import ReportConfig, ReportError, load_config
 from gen.runs import Runs, build_runs
 from gen.sources import load_sources
 from gen.sources.reference import load_reference
@@ -42,6 +42,7 @@ class Report:
     combined: pd.DataFrame
     normalised: pd.DataFrame
     observations: pd.DataFrame
+    thin_cells: pd.DataFrame
 
     @property
     def strategies(self) -> list[str]:
@@ -74,20 +75,42 @@ def analyse(config: ReportConfig) -> Report:
         combined=combined,
         normalised=normalised_metrics(combined),
         observations=observations(combined, drops, strategies),
+        thin_cells=thin_cells(cells, config.min_runs),
     )
 
 
+SHOWN_IN_LOG = 10
+
+
 def summary(runs: Runs) -> list[str]:
-    """The few lines the build log prints about what was read."""
+    """The few lines the build log prints about what was read (the Data quality page has everything)."""
     outcomes = runs.files["outcome"].value_counts()
+    duplicates = runs.duplicates
     lines = [
         f"{len(runs.files)} files: {outcomes.get('ingested', 0)} ingested, {outcomes.get('rejected', 0)} rejected, "
         f"{outcomes.get('ignored', 0)} ignored",
         f"{runs.table['run_id'].nunique()} runs assigned a strategy, {len(runs.unmatched)} unmatched, "
-        f"{len(runs.rejected_runs)} rejected",
+        f"{len(runs.rejected_runs)} rejected, {int((~duplicates['kept'].astype(bool)).sum())} dropped as duplicates "
+        f"({duplicates['group'].nunique()} duplicate groups)",
     ]
-    lines += [f"rejected {r.source_file}: {r.reason}" for r in runs.files.itertuples() if r.outcome == "rejected"]
+    problems = [f"rejected {r.source_file}: {r.reason}" for r in runs.files.itertuples() if r.outcome == "rejected"]
+    problems += [f"rejected run {r.run_id}: {r.reason}" for r in runs.rejected_runs.itertuples()]
+    lines += problems[:SHOWN_IN_LOG]
+    if len(problems) > SHOWN_IN_LOG:
+        lines.append(f"... and {len(problems) - SHOWN_IN_LOG} more: see the Data quality page")
     return lines
+
+
+def strict_problems(runs: Runs) -> str | None:
+    """Why a strict build must fail (any rejection or unmatched run), or None."""
+    rejected = int((runs.files["outcome"] == "rejected").sum())
+    if rejected or len(runs.rejected_runs) or len(runs.unmatched):
+        return (
+            f"strict mode: {rejected} rejected file(s), {len(runs.rejected_runs)} rejected run(s), "
+            f"{len(runs.unmatched)} unmatched run(s) — see the lines above, or build without strict "
+            "(REPORT_STRICT unset, strict: false) and read the Data quality page"
+        )
+    return None
 
 
 def main() -> None:
@@ -101,10 +124,12 @@ def main() -> None:
     os.environ.setdefault("SOURCE_DATE_EPOCH", "0")
     try:
         report = analyse(load_config())
-    except ConfigError as exc:
-        raise PluginError(f"report config error:\n{exc}") from None
+    except ReportError as exc:
+        raise PluginError(f"report error:\n{exc}") from None
     for line in summary(report.runs):
         log.info("gen: %s", line)
+    if report.config.strict_mode and (problem := strict_problems(report.runs)):
+        raise PluginError(problem)
     write_site(report, GenFilesWriter())
 
 

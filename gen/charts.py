@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -25,6 +27,14 @@ class Chart:
     title: str
     description: str
     spec: dict[str, Any]
+
+
+def slug(text: str) -> str:
+    """A file-name-safe stable name for a data value; a short hash keeps distinct values distinct."""
+    simple = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:40]
+    if simple == text:
+        return simple
+    return f"{simple or 'x'}-{hashlib.sha256(text.encode()).hexdigest()[:8]}"
 
 
 def strategy_color(strategies: list[str]) -> alt.Color:
@@ -151,7 +161,7 @@ def accuracy_heatmap(cells: pd.DataFrame, family: str, strategies: list[str], la
     )
     chart = (rect + text).properties(width=WIDTH, height=40 * max(1, data["strategy"].nunique()))
     description = f"Heatmap of the mean score per task and strategy for the {family} family."
-    return _chart(f"accuracy-heatmap-{family}", f"Task scores — {family}", description, chart)
+    return _chart(f"accuracy-heatmap-{slug(family)}", f"Task scores — {family}", description, chart)
 
 
 def run_scores(scores: pd.DataFrame, strategies: list[str], labels: dict[str, str]) -> Chart:

@@ -7,6 +7,7 @@ against the folder of the config file, so a config can live next to the results 
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -17,7 +18,11 @@ DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "data" / "report.yml"
 CONFIG_ENV = "REPORT_CONFIG"
 
 
-class ConfigError(Exception):
+class ReportError(Exception):
+    """A problem that stops the build; the message says what to fix."""
+
+
+class ConfigError(ReportError):
     """A config problem a user must fix; the message names file, key and fix."""
 
 
@@ -25,12 +30,60 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class MetricsJsonSource(_Strict):
+_PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+def path_regex(pattern: str) -> re.Pattern[str]:
+    """A ``path_pattern`` such as ``{variant}/task_{task}_{family}_{seed}/**/metrics.json`` as a regex.
+
+    ``{name}`` captures one path segment's worth of text (no ``/``), ``*`` any text within a segment and ``**/``
+    any number of folders.
+    """
+    parts = re.split(r"(\{[A-Za-z_][A-Za-z0-9_]*\}|\*\*/|\*)", pattern)
+    regex = []
+    for part in parts:
+        if found := _PLACEHOLDER.fullmatch(part):
+            regex.append(f"(?P<{found[1]}>[^/]+?)")
+        elif part == "**/":
+            regex.append("(?:.*/)?")
+        elif part == "*":
+            regex.append("[^/]*")
+        else:
+            regex.append(re.escape(part))
+    return re.compile("^" + "".join(regex) + "$")
+
+
+class _FileSource(_Strict):
+    path: Path
+    # Glob patterns on the path relative to `path`; matching files are counted as ignored.
+    exclude: list[str] = []
+    # Named fields encoded in the relative path; None = the default KD-LoRA layout.
+    path_pattern: str | None = None
+    max_file_mb: float = Field(default=50.0, gt=0)
+
+    @field_validator("path_pattern")
+    @classmethod
+    def _pattern_compiles(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                path_regex(value)
+            except re.error as exc:
+                raise ValueError(f"not a valid path pattern ({exc}); use {{field}} placeholders, * and **/") from None
+        return value
+
+
+class MetricsJsonSource(_FileSource):
     """Hugging Face Trainer-style ``metrics.json`` files, one run per file, at any depth under ``path``."""
 
     type: Literal["metrics-json"]
-    path: Path
     pattern: str = "metrics.json"
+
+
+class LegacyJsonSource(_FileSource):
+    """The older layout: one JSON per configuration holding a teacher FFT, teacher LoRA and student run."""
+
+    type: Literal["legacy-json"]
+    pattern: str = "*.json"
 
 
 class TableSource(_Strict):
@@ -38,9 +91,11 @@ class TableSource(_Strict):
 
     type: Literal["table"]
     path: Path
+    # Our column name -> the table's, where they differ (e.g. {task: Task, value: Score}).
+    columns: dict[str, str] = {}
 
 
-Source = Annotated[MetricsJsonSource | TableSource, Field(discriminator="type")]
+Source = Annotated[MetricsJsonSource | LegacyJsonSource | TableSource, Field(discriminator="type")]
 MatchValue = str | int | float | bool | list[str | int | float | bool]
 
 
@@ -67,6 +122,14 @@ class EfficiencyConfig(_Strict):
     columns: dict[Literal["params_m", "memory_mb", "inference_s"], str] = {}
 
 
+class DuplicatesConfig(_Strict):
+    """Runs with identical fields (seed included) are duplicates: keep all (flagged), the latest, or fail."""
+
+    keep: Literal["all", "latest", "fail"] = "all"
+    # Fields that do not make runs different (e.g. an output folder name).
+    ignore: list[str] = []
+
+
 class ReportConfig(_Strict):
     """The whole report: what to read, how to name runs, how to score them."""
 
@@ -77,6 +140,11 @@ class ReportConfig(_Strict):
     strategies: list[StrategyRule] = Field(min_length=1)
     models: dict[str, dict[str, str]] = {}
     efficiency: EfficiencyConfig = EfficiencyConfig()
+    duplicates: DuplicatesConfig = DuplicatesConfig()
+    # Cells (family, strategy, task) with fewer runs are listed on Data quality.
+    min_runs: int = Field(default=1, ge=1)
+    # Fail the build on any rejected file or run, or any unmatched run (also: REPORT_STRICT=1).
+    strict: bool = False
     # Where the config file lives; set by load_config, used in messages and to resolve paths.
     config_path: Path = Path("report.yml")
 
@@ -88,6 +156,11 @@ class ReportConfig(_Strict):
                 if not isinstance(names, dict) or "name" not in names:
                     raise ValueError(f"model family {family!r} needs a 'name' (e.g. {family}: {{name: ...}})")
         return value
+
+    @property
+    def strict_mode(self) -> bool:
+        """Strict from the config or from ``REPORT_STRICT=1``."""
+        return self.strict or os.environ.get("REPORT_STRICT", "").lower() in ("1", "true", "yes")
 
     @property
     def strategy_names(self) -> list[str]:
@@ -118,7 +191,7 @@ def _key_path(loc: tuple[int | str, ...]) -> str:
     for item in loc:
         if isinstance(item, int):
             parts.append(f"[{item}]")
-        elif item in ("metrics-json", "table"):
+        elif item in ("metrics-json", "legacy-json", "table"):
             continue  # pydantic's discriminator tag, not a key the user wrote
         else:
             parts.append(("." if parts else "") + str(item))
@@ -130,7 +203,7 @@ def _fix_for(error_type: str) -> str:
         "extra_forbidden": "remove it or check its spelling",
         "missing": "add it",
         "literal_error": "use one of the allowed values",
-        "union_tag_invalid": "set type to metrics-json or table",
+        "union_tag_invalid": "set type to metrics-json, legacy-json or table",
         "too_short": "give at least one entry",
     }.get(error_type, "correct its value")
 

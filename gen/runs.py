@@ -7,13 +7,14 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from gen.benchmarks import GLUE_TASKS
-from gen.config import ReportConfig
+from gen.benchmarks import GLUE_TASKS, out_of_range
+from gen.config import ConfigError, ReportConfig, ReportError
 from gen.sources.base import FileOutcome, RunRecord
 
 ID_COLUMNS = ["run_id", "source", "source_file", "strategy", "family", "model", "task", "seed"]
-# Fields already in ID_COLUMNS or meaningless as settings; everything else a run carries is a setting.
+# Fields already in ID_COLUMNS; everything else a run carries is a setting.
 _NOT_SETTINGS = {"family", "task", "seed"}
+DUPLICATE_COLUMNS = ["group", "run_id", "source_file", "strategy", "family", "task", "seed", "kept"]
 
 
 @dataclass
@@ -24,6 +25,7 @@ class Runs:
     settings: list[str]
     unmatched: pd.DataFrame
     rejected_runs: pd.DataFrame
+    duplicates: pd.DataFrame
     files: pd.DataFrame
 
 
@@ -36,10 +38,12 @@ def assign_strategy(fields: dict[str, str], config: ReportConfig) -> str | None:
 
 
 def run_problem(run: RunRecord, config: ReportConfig) -> str | None:
-    """Why a run cannot be scored (unknown task, missing metric), or None."""
+    """Why a run cannot be scored (unknown task, implausible or missing metric), or None."""
     task = GLUE_TASKS.get(run.fields["task"])
     if task is None:
         return f"unknown task {run.fields['task']!r} (known: {', '.join(GLUE_TASKS)})"
+    if implausible := out_of_range(run.metrics):
+        return implausible
     for column in task.columns(config.score):
         missing = [m for m in column.metrics if m not in run.metrics]
         if missing:
@@ -47,25 +51,78 @@ def run_problem(run: RunRecord, config: ReportConfig) -> str | None:
     return None
 
 
+def check_rule_fields(records: list[RunRecord], config: ReportConfig) -> None:
+    """A strategy rule naming a field that no run has is a typo in the config: stop with the fields there are."""
+    if not records:
+        return
+    known = set().union(*(run.fields for run in records))
+    for index, rule in enumerate(config.strategies):
+        for key in rule.match:
+            if key not in known:
+                raise ConfigError(
+                    f"{config.config_path}: key 'strategies[{index}].match.{key}': no run has a field {key!r} — "
+                    f"use one of: {', '.join(sorted(known))}"
+                )
+
+
+def _duplicate_key(run: RunRecord, strategy: str, ignore: set[str]) -> tuple[object, ...]:
+    return (strategy, *sorted((k, v) for k, v in run.fields.items() if k not in ignore))
+
+
+def find_duplicates(matched: list[tuple[RunRecord, str]], config: ReportConfig) -> tuple[set[str], pd.DataFrame]:
+    """Runs with identical fields (seed included) and strategy; returns the run ids to drop and the groups.
+
+    ``keep: latest`` keeps the most recently modified file's run (ties: the later run id); ``keep: fail`` stops
+    the build; ``keep: all`` keeps every run and only flags them.
+    """
+    ignore = set(config.duplicates.ignore)
+    groups: dict[tuple[object, ...], list[tuple[RunRecord, str]]] = defaultdict(list)
+    for run, strategy in matched:
+        groups[_duplicate_key(run, strategy, ignore)].append((run, strategy))
+    repeated = [group for group in groups.values() if len(group) > 1]
+    if repeated and config.duplicates.keep == "fail":
+        ids = "; ".join(" = ".join(run.run_id for run, _ in group) for group in repeated[:5])
+        raise ReportError(
+            f"{len(repeated)} group(s) of duplicate runs and duplicates.keep is 'fail' in {config.config_path}: "
+            f"{ids} — remove the reruns or set duplicates.keep to all or latest"
+        )
+    dropped: set[str] = set()
+    rows = []
+    for number, group in enumerate(repeated, start=1):
+        latest = max(group, key=lambda item: (item[0].modified_ns, item[0].run_id))[0].run_id
+        for run, strategy in group:
+            kept = config.duplicates.keep == "all" or run.run_id == latest
+            if not kept:
+                dropped.add(run.run_id)
+            rows.append(
+                {
+                    "group": number,
+                    "run_id": run.run_id,
+                    "source_file": run.source_file,
+                    "strategy": strategy,
+                    "family": run.fields["family"],
+                    "task": run.fields["task"],
+                    "seed": run.fields.get("seed", ""),
+                    "kept": kept,
+                }
+            )
+    return dropped, pd.DataFrame(rows, columns=DUPLICATE_COLUMNS)
+
+
 def build_runs(records: list[RunRecord], files: list[FileOutcome], config: ReportConfig) -> Runs:
-    """Validate, name and flatten the runs; every run ends up in the table, unmatched or rejected."""
-    rows: list[dict[str, object]] = []
+    """Validate, name and flatten the runs; every run ends up in the table, unmatched, rejected or a dropped
+    duplicate (listed)."""
+    check_rule_fields(records, config)
     unmatched: list[dict[str, str]] = []
     rejected: list[dict[str, str]] = []
-    settings: set[str] = set()
+    matched: list[tuple[RunRecord, str]] = []
     kept_per_file: dict[tuple[str, str], int] = defaultdict(int)
     reasons_per_file: dict[tuple[str, str], list[str]] = defaultdict(list)
     for run in records:
         file_key = (run.source, run.source_file)
-        problem = run_problem(run, config)
-        if problem:
+        if problem := run_problem(run, config):
             rejected.append(
-                {
-                    "source": run.source,
-                    "source_file": run.source_file,
-                    "run_id": run.run_id,
-                    "reason": problem,
-                }
+                {"source": run.source, "source_file": run.source_file, "run_id": run.run_id, "reason": problem}
             )
             reasons_per_file[file_key].append(problem)
             continue
@@ -73,7 +130,24 @@ def build_runs(records: list[RunRecord], files: list[FileOutcome], config: Repor
         strategy = assign_strategy(run.fields, config)
         if strategy is None:
             unmatched.append({"run_id": run.run_id, "source": run.source, **run.fields})
-            continue
+        else:
+            matched.append((run, strategy))
+    dropped, duplicates = find_duplicates(matched, config)
+    table, settings = _tidy([(run, s) for run, s in matched if run.run_id not in dropped], config)
+    return Runs(
+        table=table,
+        settings=settings,
+        unmatched=pd.DataFrame(unmatched).fillna("") if unmatched else pd.DataFrame(columns=["run_id", "source"]),
+        rejected_runs=pd.DataFrame(rejected, columns=["source", "source_file", "run_id", "reason"]),
+        duplicates=duplicates,
+        files=_file_accounting(files, kept_per_file, reasons_per_file),
+    )
+
+
+def _tidy(matched: list[tuple[RunRecord, str]], config: ReportConfig) -> tuple[pd.DataFrame, list[str]]:
+    rows: list[dict[str, object]] = []
+    settings: set[str] = set()
+    for run, strategy in matched:
         family = run.fields["family"]
         run_settings = {k: v for k, v in run.fields.items() if k not in _NOT_SETTINGS}
         settings.update(run_settings)
@@ -90,16 +164,7 @@ def build_runs(records: list[RunRecord], files: list[FileOutcome], config: Repor
         }
         rows.extend({**base, "metric": metric, "value": value} for metric, value in sorted(run.metrics.items()))
     setting_columns = sorted(settings - set(ID_COLUMNS))
-    table = pd.DataFrame(rows, columns=[*ID_COLUMNS, *setting_columns, "metric", "value"])
-    return Runs(
-        table=table,
-        settings=setting_columns,
-        unmatched=pd.DataFrame(unmatched).sort_values("run_id").reset_index(drop=True)
-        if unmatched
-        else pd.DataFrame(columns=["run_id", "source"]),
-        rejected_runs=pd.DataFrame(rejected, columns=["source", "source_file", "run_id", "reason"]),
-        files=_file_accounting(files, kept_per_file, reasons_per_file),
-    )
+    return pd.DataFrame(rows, columns=[*ID_COLUMNS, *setting_columns, "metric", "value"]), setting_columns
 
 
 def _file_accounting(
@@ -117,13 +182,7 @@ def _file_accounting(
             if runs == 0:
                 outcome, reason = "rejected", "; ".join(dict.fromkeys(reasons[key]))
         rows.append(
-            {
-                "source": f.source,
-                "source_file": f.source_file,
-                "outcome": outcome,
-                "runs": runs,
-                "reason": reason,
-            }
+            {"source": f.source, "source_file": f.source_file, "outcome": outcome, "runs": runs, "reason": reason}
         )
     return pd.DataFrame(rows, columns=["source", "source_file", "outcome", "runs", "reason"])
 

@@ -54,7 +54,7 @@ def test_rule_values_compare_as_strings_and_lists_mean_any_of(tmp_path: Path) ->
     [
         (MINIMAL + "titel: typo\n", "titel", "remove it or check its spelling"),
         (MINIMAL + "score: best\n", "score", "use one of the allowed values"),
-        (MINIMAL.replace("type: table", "type: parquet"), "sources[0]", "metrics-json or table"),
+        (MINIMAL.replace("type: table", "type: parquet"), "sources[0]", "metrics-json, legacy-json or table"),
         (MINIMAL + "efficiency: {source: reference}\n", "efficiency.table", "add the path"),
         (MINIMAL + "models: {bert: {KD-LoRA: DistilBERT}}\n", "models", "needs a 'name'"),
         (MINIMAL.replace("path: runs.csv", "path: nowhere.csv"), "sources", "fix the path"),

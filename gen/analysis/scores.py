@@ -103,3 +103,8 @@ def glue_table(cells: pd.DataFrame, glue: pd.DataFrame) -> pd.DataFrame:
     wide = cells.pivot(index=CELL_KEYS, columns="column", values="mean")[column_order]
     joined = glue.set_index(CELL_KEYS)[["glue_score", "n_columns", "complete"]].join(wide)
     return joined.reset_index()[[*CELL_KEYS, *column_order, "glue_score", "n_columns", "complete"]]
+
+
+def thin_cells(cells: pd.DataFrame, min_runs: int) -> pd.DataFrame:
+    """Cells resting on fewer runs than the configured minimum."""
+    return cells[cells["n_runs"] < min_runs].reset_index(drop=True)

@@ -93,4 +93,58 @@ def page(report: Report) -> Page:
             unmatched_table(runs.unmatched),
             download_links(PATH, ["unmatched.csv"]),
         ]
+    lines += ["", "## Duplicate runs", "", *duplicates_section(report)]
+    lines += ["", "## Cells with few runs", "", *thin_cells_section(report)]
     return Page(PATH, "\n".join(lines))
+
+
+def duplicates_section(report: Report) -> list[str]:
+    """Groups of runs with identical fields and seed, and which were kept."""
+    duplicates = report.runs.duplicates
+    if duplicates.empty:
+        return ["No two runs share every field and seed."]
+    keep = report.config.duplicates.keep
+    policy = {
+        "all": "All of them are kept and counted (duplicates.keep: all); check they are true reruns.",
+        "latest": "Only the most recently modified run of each group is kept (duplicates.keep: latest).",
+    }[keep]
+    table = html_table(
+        duplicates.assign(kept=duplicates["kept"].map({True: "kept", False: "dropped"})),
+        [
+            Col("group", "Group", num(0), numeric=True),
+            Col("run_id", "Run"),
+            Col("strategy", "Strategy"),
+            Col("family", "Family"),
+            Col("task", "Task"),
+            Col("seed", "Seed"),
+            Col("kept", "Kept"),
+        ],
+        "Runs with identical fields (seed included), grouped",
+    )
+    return [
+        f"{duplicates['group'].nunique():,} groups of runs share every field and seed. {policy}",
+        "",
+        table,
+        download_links(PATH, ["duplicates.csv"]),
+    ]
+
+
+def thin_cells_section(report: Report) -> list[str]:
+    """Cells resting on fewer runs than ``min_runs``."""
+    minimum = report.config.min_runs
+    if report.thin_cells.empty:
+        return [f"Every (family, strategy, task) cell has at least {minimum} run(s) (min_runs: {minimum})."]
+    return [
+        f"These cells rest on fewer than {minimum} runs (min_runs in the config); their means are less certain.",
+        "",
+        html_table(
+            report.thin_cells,
+            [
+                Col("family", "Family"),
+                Col("strategy", "Strategy"),
+                Col("column", "Task column"),
+                Col("n_runs", "Runs", num(0), numeric=True),
+            ],
+            f"Cells with fewer than {minimum} runs",
+        ),
+    ]

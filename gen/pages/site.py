@@ -85,6 +85,7 @@ def downloads(report: Report) -> dict[str, pd.DataFrame]:
         "efficiency.csv": report.measured,
         "files.csv": report.runs.files,
         "unmatched.csv": report.runs.unmatched,
+        "duplicates.csv": report.runs.duplicates,
     }
     if report.reference is not None:
         frames["reference_efficiency.csv"] = report.reference

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from gen.config import MetricsJsonSource, ReportConfig, TableSource
+from gen.config import LegacyJsonSource, MetricsJsonSource, ReportConfig, TableSource
 from gen.sources.base import FileOutcome, RunRecord, SourceLoad
+from gen.sources.legacy_json import load_legacy_json
 from gen.sources.metrics_json import load_metrics_json
 from gen.sources.table import load_table
 
@@ -17,6 +18,8 @@ def load_sources(config: ReportConfig) -> SourceLoad:
         label = f"{index + 1}:{source.type}"
         if isinstance(source, MetricsJsonSource):
             loads.append(load_metrics_json(source, label))
+        elif isinstance(source, LegacyJsonSource):
+            loads.append(load_legacy_json(source, label))
         elif isinstance(source, TableSource):
             loads.append(load_table(source, label))
     return SourceLoad.concat(loads)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
+
+import orjson
 
 Outcome = Literal["ingested", "rejected", "ignored"]
 
@@ -22,11 +25,17 @@ class RunRecord:
     key: str
     fields: dict[str, str]
     metrics: dict[str, float]
+    # File modification time (ns): only used to pick the latest of duplicate runs.
+    modified_ns: int = 0
 
     @property
     def run_id(self) -> str:
-        """Stable identity: the file (relative to its source root) plus the run's key inside it."""
-        return f"{self.source_file}#{self.key}" if self.key else self.source_file
+        """Stable identity: the file (relative to its source root) plus the run's key inside it.
+
+        Runs of the second and later sources carry their source label, so equal paths in two sources differ.
+        """
+        prefix = "" if self.source.startswith("1:") or not self.source else f"{self.source}:"
+        return prefix + (f"{self.source_file}#{self.key}" if self.key else self.source_file)
 
 
 @dataclass(frozen=True)
@@ -71,3 +80,48 @@ def as_field(value: object) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
+
+
+class _NonFinite:
+    def __init__(self, token: str) -> None:
+        self.token = token
+
+
+def _non_finite_path(value: Any, path: str = "") -> tuple[str, str] | None:
+    if isinstance(value, _NonFinite):
+        return path, value.token
+    if isinstance(value, dict):
+        children = [(f"{path}.{key}" if path else str(key), child) for key, child in value.items()]
+    elif isinstance(value, list):
+        children = [(f"{path}[{index}]", child) for index, child in enumerate(value)]
+    else:
+        return None
+    for child_path, child in children:
+        if found := _non_finite_path(child, child_path):
+            return found
+    return None
+
+
+def parse_json_object(data: bytes) -> dict[str, Any]:
+    """Bytes of a JSON file as an object, or InputError with a one-line reason (naming the field for NaN)."""
+    if not data.strip():
+        raise InputError("empty file")
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"not UTF-8 text: byte 0x{data[exc.start]:02x} at offset {exc.start}") from None
+    try:
+        parsed = orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        # orjson rejects NaN/Infinity like any syntax error; the stdlib parser can say which field holds it.
+        try:
+            loose = json.loads(data, parse_constant=_NonFinite)
+        except (ValueError, RecursionError):
+            raise InputError(f"invalid JSON: {exc}") from None
+        found = _non_finite_path(loose)
+        if found is None:
+            raise InputError(f"invalid JSON: {exc}") from None
+        raise InputError(f"field '{found[0]}': {found[1]} is not a finite number (and not valid JSON)") from None
+    if not isinstance(parsed, dict):
+        raise InputError(f"top level is a JSON {type(parsed).__name__}, expected an object")
+    return parsed

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
+from pathlib import PurePosixPath
 from typing import Any
 
-import orjson
-
 from gen.config import MetricsJsonSource
-from gen.sources.base import FileOutcome, InputError, RunRecord, SourceLoad, as_field, as_number
+from gen.sources.base import InputError, RunRecord, SourceLoad, as_field, as_number, parse_json_object
+from gen.sources.files import load_files
 
 # Top-level keys kept as final metrics, renamed so the unit (if any) is in the name.
 FINAL_METRICS = {
@@ -38,87 +37,70 @@ PATH_FIELDS = [
 ]
 
 
-def path_fields(relative: Path) -> dict[str, str]:
-    """Fields encoded in the folder names of a result file's path."""
+def default_path_fields(relative: str) -> dict[str, str]:
+    """Fields the default layout encodes in the folder names of a result file's path."""
     fields: dict[str, str] = {}
-    for part in relative.parent.parts:
+    for part in PurePosixPath(relative).parent.parts:
         for pattern in PATH_FIELDS:
             if found := pattern.match(part):
                 fields.update(found.groupdict())
     return fields
 
 
-def trainer_metrics(result: dict[str, Any]) -> dict[str, float]:
+def trainer_metrics(result: dict[str, Any], prefix: str = "") -> dict[str, float]:
     """Final metrics of one Trainer result: eval metrics at the top level plus the ``train`` block."""
     metrics: dict[str, float] = {}
     for key, value in result.items():
         name = FINAL_METRICS.get(key) or (key.removeprefix("eval_") if key.startswith("eval_") else None)
         if name is not None:
-            metrics[name] = as_number(value, key)
+            metrics[name] = as_number(value, prefix + key)
     train = result.get("train", {})
     if not isinstance(train, dict):
-        raise InputError(f"field 'train': expected an object, got {type(train).__name__}")
+        raise InputError(f"field '{prefix}train': expected an object, got {type(train).__name__}")
     for key, name in TRAIN_SCALARS.items():
         if key in train:
-            metrics[name] = as_number(train[key], f"train.{key}")
+            metrics[name] = as_number(train[key], f"{prefix}train.{key}")
     for key, name in TRAIN_PEAKS.items():
         samples = train.get(key)
         if samples is None:
             continue
         if not isinstance(samples, list) or not samples:
-            raise InputError(f"field 'train.{key}': expected a non-empty list of numbers")
-        metrics[name] = max(as_number(v, f"train.{key}") for v in samples)
+            raise InputError(f"field '{prefix}train.{key}': expected a non-empty list of numbers")
+        metrics[name] = max(as_number(v, f"{prefix}train.{key}") for v in samples)
     return metrics
 
 
-def settings(args: object) -> dict[str, str]:
-    """The run's settings from its ``args`` block, as strings; ``model_family`` also names the family."""
-    if not isinstance(args, dict):
-        raise InputError(f"field 'args': expected an object, got {type(args).__name__}")
-    fields = {str(k): as_field(v) for k, v in args.items() if not isinstance(v, dict | list)}
+def settings(values: dict[str, Any]) -> dict[str, str]:
+    """Scalar settings as strings; ``model_family`` also names the family."""
+    fields = {str(k): as_field(v) for k, v in values.items() if not isinstance(v, dict | list)}
     if "model_family" in fields:
         fields["family"] = fields["model_family"]
     return fields
 
 
-def parse_metrics_json(data: bytes, relative: Path) -> dict[str, Any]:
-    """Parse one file's bytes into a JSON object, or InputError with a one-line reason."""
-    if not data.strip():
-        raise InputError("empty file")
-    try:
-        parsed = orjson.loads(data)
-    except orjson.JSONDecodeError as exc:
-        raise InputError(f"invalid JSON: {exc}") from None
-    if not isinstance(parsed, dict):
-        raise InputError(f"top level is a JSON {type(parsed).__name__}, expected an object")
-    return parsed
-
-
-def read_run(data: bytes, relative: Path, source: str) -> RunRecord:
-    """One run from the bytes of a ``metrics.json``."""
-    parsed = parse_metrics_json(data, relative)
-    fields = path_fields(relative) | settings(parsed.get("args", {}))
-    if "variant" in parsed:
-        fields["variant"] = as_field(parsed["variant"])
+def require_identity(fields: dict[str, str]) -> None:
+    """Every run needs a task and a model family to be placed anywhere."""
     for required in ("task", "family"):
         if required not in fields:
-            raise InputError(f"field '{required}': missing (neither in args nor in the folder names)")
-    return RunRecord(source, relative.as_posix(), "", fields, trainer_metrics(parsed))
+            raise InputError(f"field '{required}': missing (neither in the file nor in the folder names)")
+
+
+def read_run(data: bytes, relative: str, path_fields: dict[str, str] | None = None) -> list[RunRecord]:
+    """The one run in the bytes of a ``metrics.json``; ``path_fields`` None means the default layout."""
+    parsed = parse_json_object(data)
+    args = parsed.get("args", {})
+    if not isinstance(args, dict):
+        raise InputError(f"field 'args': expected an object, got {type(args).__name__}")
+    fields = (default_path_fields(relative) if path_fields is None else path_fields) | settings(args)
+    if "variant" in parsed:
+        fields["variant"] = as_field(parsed["variant"])
+    require_identity(fields)
+    return [RunRecord("", relative, "", fields, trainer_metrics(parsed))]
 
 
 def load_metrics_json(source: MetricsJsonSource, label: str) -> SourceLoad:
-    """Every file named ``source.pattern`` under ``source.path``, in sorted order."""
-    load = SourceLoad()
-    for path in sorted(source.path.rglob(source.pattern)):
-        relative = path.relative_to(source.path)
-        name = relative.as_posix()
-        try:
-            run = read_run(path.read_bytes(), relative, label)
-        except InputError as exc:
-            load.files.append(FileOutcome(label, name, "rejected", reason=str(exc)))
-        except OSError as exc:
-            load.files.append(FileOutcome(label, name, "rejected", reason=f"unreadable: {exc.strerror}"))
-        else:
-            load.runs.append(run)
-            load.files.append(FileOutcome(label, name, "ingested", runs=1))
-    return load
+    """Every file named ``source.pattern`` under ``source.path``."""
+    declared = source.path_pattern is not None
+    return load_files(
+        source, label, lambda data, relative, fields: read_run(data, relative, fields if declared else None)
+    )

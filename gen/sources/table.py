@@ -66,7 +66,13 @@ def load_table(source: TableSource, label: str) -> SourceLoad:
     """Read one tidy table file."""
     name = source.path.name
     try:
-        runs = table_runs(read_frame(source.path), label, name)
+        frame = read_frame(source.path)
+        missing = [theirs for theirs in source.columns.values() if theirs not in frame.columns]
+        if missing:
+            raise InputError(
+                f"column(s) {', '.join(map(repr, missing))} named in the source's columns: not in the table"
+            )
+        runs = table_runs(frame.rename(columns={theirs: ours for ours, theirs in source.columns.items()}), label, name)
     except InputError as exc:
         return SourceLoad(files=[FileOutcome(label, name, "rejected", reason=str(exc))])
     return SourceLoad(runs=runs, files=[FileOutcome(label, name, "ingested", runs=len(runs))])

@@ -9,9 +9,9 @@ import pytest
 
 from gen.config import MetricsJsonSource
 from gen.sources.base import InputError
-from gen.sources.metrics_json import load_metrics_json, path_fields, read_run
+from gen.sources.metrics_json import default_path_fields, load_metrics_json, read_run
 
-LAYOUT = Path("lora/task_cola_bert_42/base_32_2e-05_0.01/peft_dora_16_0.05_8/metrics.json")
+LAYOUT = "lora/task_cola_bert_42/base_32_2e-05_0.01/peft_dora_16_0.05_8/metrics.json"
 
 
 def result(**overrides: object) -> dict[str, object]:
@@ -41,7 +41,7 @@ def encode(data: object) -> bytes:
 
 
 def test_path_encodes_the_run_settings() -> None:
-    assert path_fields(LAYOUT) == {
+    assert default_path_fields(LAYOUT) == {
         "task": "cola",
         "family": "bert",
         "seed": "42",
@@ -56,7 +56,7 @@ def test_path_encodes_the_run_settings() -> None:
 
 
 def test_run_fields_and_metrics() -> None:
-    run = read_run(encode(result()), LAYOUT, "s")
+    (run,) = read_run(encode(result()), LAYOUT)
     assert run.fields["variant"] == "lora"
     assert run.fields["family"] == "bert"
     assert run.fields["rank"] == "8"
@@ -72,7 +72,7 @@ def test_run_fields_and_metrics() -> None:
         "memory_allocated_mb": 460.5,
         "memory_reserved_mb": 1000.0,
     }
-    assert run.run_id == LAYOUT.as_posix()
+    assert run.run_id == LAYOUT
 
 
 @pytest.mark.parametrize(
@@ -82,16 +82,19 @@ def test_run_fields_and_metrics() -> None:
         (b'{"eval_loss": 0.', "invalid JSON"),
         (b"[1, 2]", "top level is a JSON list"),
         (b'"text"', "top level is a JSON str"),
-        (b'{"eval_loss": NaN, "args": {"task": "cola", "model_family": "bert"}}', "invalid JSON"),
+        (b'{"eval_loss": NaN, "args": {"task": "cola", "model_family": "bert"}}', "field 'eval_loss': NaN is not a finite"),
+        (b'{"train": {"memory_allocated": [1.0, Infinity]}}', "field 'train.memory_allocated[1]': Infinity"),
+        (b'{"eval_loss": 0.5, "args": {"task": "caf\xe9"}}', "not UTF-8 text: byte 0xe9 at offset 40"),
         (encode(result(eval_matthews_correlation="0.6")), "field 'eval_matthews_correlation': expected a number"),
         (encode(result(eval_loss=True)), "field 'eval_loss': expected a number"),
         (encode(result(train={"memory_allocated": []})), "field 'train.memory_allocated'"),
         (encode(result(args=[1])), "field 'args': expected an object"),
+        (encode(result(train=[1])), "field 'train': expected an object"),
     ],
 )
 def test_bad_files_give_one_line_reasons(data: bytes, reason: str) -> None:
     with pytest.raises(InputError) as error:
-        read_run(data, LAYOUT, "s")
+        read_run(data, LAYOUT)
     assert reason in str(error.value)
     assert "\n" not in str(error.value)
 
@@ -99,7 +102,7 @@ def test_bad_files_give_one_line_reasons(data: bytes, reason: str) -> None:
 def test_a_run_needs_a_task_and_family() -> None:
     data = result(args={"seed": 1})
     with pytest.raises(InputError, match="field 'task': missing"):
-        read_run(encode(data), Path("x/metrics.json"), "s")
+        read_run(encode(data), "x/metrics.json")
 
 
 def test_every_file_is_accounted_for(tmp_path: Path) -> None:
@@ -112,5 +115,5 @@ def test_every_file_is_accounted_for(tmp_path: Path) -> None:
     (tmp_path / "notes.txt").write_text("not a result file")
     load = load_metrics_json(MetricsJsonSource(type="metrics-json", path=tmp_path), "1:metrics-json")
     outcomes = {f.source_file: (f.outcome, f.runs) for f in load.files}
-    assert outcomes == {LAYOUT.as_posix(): ("ingested", 1), "fft/task_rte_bert_1/metrics.json": ("rejected", 0)}
-    assert [r.run_id for r in load.runs] == [LAYOUT.as_posix()]
+    assert outcomes == {LAYOUT: ("ingested", 1), "fft/task_rte_bert_1/metrics.json": ("rejected", 0)}
+    assert [r.run_id for r in load.runs] == [LAYOUT]

@@ -1,0 +1,46 @@
+"""The older KD-LoRA layout: one JSON per configuration, settings at the top, three runs inside."""
+
+from __future__ import annotations
+
+from gen.config import LegacyJsonSource, path_regex
+from gen.sources.base import InputError, RunRecord, SourceLoad, as_field, parse_json_object
+from gen.sources.files import fields_from_path, load_files
+from gen.sources.metrics_json import require_identity, settings, trainer_metrics
+
+# Each result block is one run; its variant follows from the key.
+RUN_KEYS = {"teacher_fft_results": "fft", "teacher_lora_results": "lora", "student_lora_results": "kd-lora"}
+# <task>_<family>/<batch>_<lr>_<weight_decay>/<peft>_<alpha>_<dropout>_<rank>.json
+DEFAULT_PATTERN = "{task}_{family}/{batch}_{lr}_{weight_decay}/{peft}_{alpha}_{dropout}_{rank}.json"
+
+
+def read_legacy(data: bytes, relative: str, path_fields: dict[str, str]) -> list[RunRecord]:
+    """The runs of one legacy file, each keyed by its block name."""
+    parsed = parse_json_object(data)
+    shared = path_fields | settings({k: v for k, v in parsed.items() if k not in RUN_KEYS})
+    runs = []
+    for key, variant in RUN_KEYS.items():
+        if key not in parsed:
+            continue
+        result = parsed[key]
+        if not isinstance(result, dict):
+            raise InputError(f"field '{key}': expected an object, got {type(result).__name__}")
+        fields = shared | {"variant": as_field(variant)}
+        require_identity(fields)
+        runs.append(RunRecord("", relative, key, fields, trainer_metrics(result, prefix=f"{key}.")))
+    if not runs:
+        raise InputError(f"no run in the file (expected one of {', '.join(RUN_KEYS)})")
+    return runs
+
+
+def load_legacy_json(source: LegacyJsonSource, label: str) -> SourceLoad:
+    """Every legacy file under ``source.path``.
+
+    Without a declared ``path_pattern`` the default layout's path fields are added where the path fits it; the
+    settings at the top of each file identify the runs either way.
+    """
+    if source.path_pattern is not None:
+        return load_files(source, label, read_legacy)
+    default = path_regex(DEFAULT_PATTERN)
+    return load_files(
+        source, label, lambda data, relative, _: read_legacy(data, relative, fields_from_path(relative, default) or {})
+    )
