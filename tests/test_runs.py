@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from gen.config import StrategyRule
-from gen.runs import assign_strategy, build_runs, wide_runs
+import pytest
+
+from gen.config import ConfigError, DuplicatesConfig, ReportError, StrategyRule
+from gen.runs import Runs, assign_strategy, build_runs, wide_runs
 from gen.sources.base import FileOutcome, RunRecord
 from tests.helpers import config, run, runs_of
 
@@ -66,3 +68,62 @@ def test_every_run_is_scored_unmatched_or_rejected_and_files_add_up() -> None:
     }
     scored = runs.table["run_id"].nunique() + len(runs.unmatched) + len(runs.rejected_runs)
     assert scored == len(records) + 1
+
+
+def rerun(record: RunRecord, modified_ns: int, name: str) -> RunRecord:
+    return RunRecord(record.source, name, "", dict(record.fields), dict(record.metrics), modified_ns)
+
+
+DUPLICATED = [
+    rerun(run("bert", "FFT", "rte", 1, accuracy=0.70), 200, "a/metrics.json"),
+    rerun(run("bert", "FFT", "rte", 1, accuracy=0.60), 100, "b/metrics.json"),
+    rerun(run("bert", "FFT", "rte", 2, accuracy=0.65), 100, "c/metrics.json"),
+]
+
+
+def with_duplicates(keep: str) -> Runs:
+    cfg = config().model_copy(update={"duplicates": DuplicatesConfig(keep=keep)})  # type: ignore[arg-type]
+    files = [FileOutcome(r.source, r.source_file, "ingested", runs=1) for r in DUPLICATED]
+    return build_runs(DUPLICATED, files, cfg)
+
+
+def test_duplicates_are_flagged_and_kept_by_default() -> None:
+    runs = with_duplicates("all")
+    assert runs.duplicates[["run_id", "group", "kept"]].values.tolist() == [
+        ["a/metrics.json", 1, True],
+        ["b/metrics.json", 1, True],
+    ]
+    assert runs.table["run_id"].nunique() == 3
+
+
+def test_keep_latest_drops_the_older_rerun() -> None:
+    runs = with_duplicates("latest")
+    assert sorted(runs.table["run_id"].unique()) == ["a/metrics.json", "c/metrics.json"]
+    assert runs.duplicates.set_index("run_id")["kept"].to_dict() == {"a/metrics.json": True, "b/metrics.json": False}
+
+
+def test_keep_fail_stops_with_the_runs_named() -> None:
+    with pytest.raises(ReportError, match=r"a/metrics.json = b/metrics.json.*set duplicates.keep"):
+        with_duplicates("fail")
+
+
+def test_a_rule_on_a_field_no_run_has_stops_the_build() -> None:
+    cfg = config().model_copy(update={"strategies": [StrategyRule(name="LoRA", match={"pefft": "lora"})]})
+    records = [run("bert", "FFT", "rte", 1, accuracy=0.7)]
+    with pytest.raises(
+        ConfigError, match=r"'strategies\[0\].match.pefft': no run has a field 'pefft' — use one of: family"
+    ):
+        build_runs(records, [], cfg)
+
+
+@pytest.mark.parametrize(
+    ("metrics", "reason"),
+    [
+        ({"accuracy": 85.0}, "metric 'accuracy' = 85 is outside [0, 1]"),
+        ({"accuracy": 0.8, "memory_allocated_mb": -3.0}, "metric 'memory_allocated_mb' = -3 is outside [0, 1e+07]"),
+        ({"accuracy": 0.8, "train_time_s": 1e12}, "metric 'train_time_s' = 1e+12 is outside [0, 1e+08]"),
+    ],
+)
+def test_implausible_metrics_reject_the_run(metrics: dict[str, float], reason: str) -> None:
+    runs = runs_of([run("bert", "FFT", "rte", 1, **metrics)])
+    assert runs.rejected_runs["reason"].tolist() == [reason]

@@ -15,6 +15,10 @@ Outcome = Literal["ingested", "rejected", "ignored"]
 class InputError(Exception):
     """A result file that cannot be used; the message is the one-line reason shown to the user."""
 
+    def __init__(self, reason: str) -> None:
+        # Reasons quote data (field names, values): keep them on one line whatever the data holds.
+        super().__init__(reason.replace("\n", " ").replace("\r", " "))
+
 
 @dataclass(frozen=True)
 class RunRecord:
@@ -68,10 +72,10 @@ class SourceLoad:
 def as_number(value: object, name: str) -> float:
     """A finite real number, or InputError naming the field."""
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise InputError(f"field '{name}': expected a number, got {type(value).__name__} {value!r:.40}")
+        raise InputError(f"field {name!r}: expected a number, got {type(value).__name__} {value!r:.40}")
     number = float(value)
     if not math.isfinite(number):
-        raise InputError(f"field '{name}': {value!r} is not a finite number")
+        raise InputError(f"field {name!r}: {value!r} is not a finite number")
     return number
 
 
@@ -121,7 +125,7 @@ def parse_json_object(data: bytes) -> dict[str, Any]:
         found = _non_finite_path(loose)
         if found is None:
             raise InputError(f"invalid JSON: {exc}") from None
-        raise InputError(f"field '{found[0]}': {found[1]} is not a finite number (and not valid JSON)") from None
+        raise InputError(f"field {found[0]!r}: {found[1]} is not a finite number (and not valid JSON)") from None
     if not isinstance(parsed, dict):
         raise InputError(f"top level is a JSON {type(parsed).__name__}, expected an object")
     return parsed

@@ -82,7 +82,10 @@ def test_run_fields_and_metrics() -> None:
         (b'{"eval_loss": 0.', "invalid JSON"),
         (b"[1, 2]", "top level is a JSON list"),
         (b'"text"', "top level is a JSON str"),
-        (b'{"eval_loss": NaN, "args": {"task": "cola", "model_family": "bert"}}', "field 'eval_loss': NaN is not a finite"),
+        (
+            b'{"eval_loss": NaN, "args": {"task": "cola", "model_family": "bert"}}',
+            "field 'eval_loss': NaN is not a finite",
+        ),
         (b'{"train": {"memory_allocated": [1.0, Infinity]}}', "field 'train.memory_allocated[1]': Infinity"),
         (b'{"eval_loss": 0.5, "args": {"task": "caf\xe9"}}', "not UTF-8 text: byte 0xe9 at offset 40"),
         (encode(result(eval_matthews_correlation="0.6")), "field 'eval_matthews_correlation': expected a number"),

@@ -1,0 +1,89 @@
+"""Fuzzing the parsers: whatever bytes or JSON arrive, the only failure is a one-line InputError."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from gen.sources.base import InputError, parse_json_object
+from gen.sources.legacy_json import read_legacy
+from gen.sources.metrics_json import read_run
+from gen.sources.reference import parse_quantity
+from gen.sources.table import table_runs
+
+scalars = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8)
+json_values = st.recursive(
+    scalars,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    max_leaves=20,
+)
+# Objects shaped like results, so the fuzzer reaches past the first checks.
+result_keys = st.sampled_from(
+    [
+        "eval_accuracy",
+        "eval_loss",
+        "epoch",
+        "args",
+        "train",
+        "variant",
+        "task",
+        "model_family",
+        "memory_allocated",
+        "teacher_fft_results",
+        "student_lora_results",
+    ]
+)
+results = st.recursive(
+    st.dictionaries(result_keys, scalars, max_size=6),
+    lambda inner: st.dictionaries(result_keys, inner | scalars | st.lists(scalars, max_size=3), max_size=6),
+    max_leaves=25,
+)
+
+
+def one_line(error: InputError) -> None:
+    assert str(error) and "\n" not in str(error)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=200) | json_values.map(lambda v: json.dumps(v).encode()))
+def test_parse_json_object_only_raises_input_errors(data: bytes) -> None:
+    try:
+        assert isinstance(parse_json_object(data), dict)
+    except InputError as error:
+        one_line(error)
+
+
+@settings(max_examples=300, deadline=None)
+@given(results, st.sampled_from(["metrics.json", "fft/task_rte_bert_1/base_1_2_3/peft_lora_1_2_3/metrics.json"]))
+def test_readers_only_raise_input_errors(result: dict[str, object], path: str) -> None:
+    data = json.dumps(result).encode()
+    for read in (lambda: read_run(data, path), lambda: read_legacy(data, path, {})):
+        try:
+            for run in read():
+                assert {"task", "family"} <= set(run.fields)
+                assert all(isinstance(v, float) for v in run.metrics.values())
+        except InputError as error:
+            one_line(error)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.text(max_size=5), st.text(max_size=5), st.text(max_size=8)), max_size=6))
+def test_table_rows_only_raise_input_errors(rows: list[tuple[str, str, str]]) -> None:
+    frame = pd.DataFrame(rows, columns=["task", "metric", "value"], dtype="string")
+    try:
+        runs = table_runs(frame, "1:table", "t.csv")
+        assert sum(len(r.metrics) for r in runs) == len(rows)
+    except InputError as error:
+        one_line(error)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=12), st.sampled_from(["params_m", "memory_mb", "inference_s"]))
+def test_quantities_parse_or_raise_value_error(cell: str, column: str) -> None:
+    try:
+        assert parse_quantity(cell, column) >= 0
+    except ValueError as error:
+        assert str(error)

@@ -1,0 +1,56 @@
+"""The legacy layout: one file, three runs, variants from the block names, settings from the top level."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from gen.config import LegacyJsonSource
+from gen.sources.base import InputError
+from gen.sources.legacy_json import load_legacy_json, read_legacy
+from tests.conftest import shared_path
+
+BLOCK = {"eval_accuracy": 0.8, "eval_f1": 0.85, "eval_runtime": 1.0, "train": {"train_time": 10.0}}
+SETTINGS = {"task": "mrpc", "model_family": "bert", "seed": 42, "peft": "lora", "rank": 8}
+
+
+def test_real_legacy_files_give_three_runs_each() -> None:
+    root = shared_path("data/kd-lora-legacy/metric")
+    load = load_legacy_json(LegacyJsonSource(type="legacy-json", path=root), "2:legacy-json")
+    files = list(root.rglob("*.json"))
+    assert [f.outcome for f in load.files] == ["ingested"] * len(files)
+    assert len(load.runs) == 3 * len(files)
+    for run in load.runs:
+        data = json.loads((root / run.source_file).read_text())
+        assert run.fields["task"] == data["task"]
+        assert run.fields.get("seed") == (str(data["seed"]) if "seed" in data else None)
+        # The default layout's path fields are added: <task>_<family>/<batch>_<lr>_<wd>/<peft>_<alpha>_<dropout>_<rank>
+        assert run.fields["batch"] == str(data["train_batch_size"])
+        assert run.metrics["accuracy"] == data[run.key]["eval_accuracy"]
+        assert run.run_id == f"2:legacy-json:{run.source_file}#{run.key}"
+    variants = {(run.key, run.fields["variant"]) for run in load.runs}
+    assert variants == {
+        ("teacher_fft_results", "fft"),
+        ("teacher_lora_results", "lora"),
+        ("student_lora_results", "kd-lora"),
+    }
+
+
+def test_a_bad_block_names_the_block_and_field() -> None:
+    data = {**SETTINGS, "teacher_fft_results": BLOCK, "student_lora_results": {**BLOCK, "eval_f1": "high"}}
+    with pytest.raises(InputError, match=r"field 'student_lora_results\.eval_f1': expected a number"):
+        read_legacy(json.dumps(data).encode(), "x.json", {})
+
+
+def test_a_file_without_runs_is_rejected(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="no run in the file"):
+        read_legacy(json.dumps(SETTINGS).encode(), "x.json", {})
+
+
+def test_missing_blocks_are_simply_absent() -> None:
+    runs = read_legacy(json.dumps({**SETTINGS, "teacher_lora_results": BLOCK}).encode(), "x.json", {})
+    assert [(r.key, r.fields["variant"], r.fields["family"]) for r in runs] == [
+        ("teacher_lora_results", "lora", "bert")
+    ]
