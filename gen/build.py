@@ -94,7 +94,12 @@ def summary(runs: Runs) -> list[str]:
         f"({duplicates['group'].nunique()} duplicate groups)",
     ]
     problems = [f"rejected {r.source_file}: {r.reason}" for r in runs.files.itertuples() if r.outcome == "rejected"]
-    problems += [f"rejected run {r.run_id}: {r.reason}" for r in runs.rejected_runs.itertuples()]
+    rejected_files = set(runs.files.loc[runs.files["outcome"] == "rejected", "source_file"])
+    problems += [
+        f"rejected run {r.run_id}: {r.reason}"
+        for r in runs.rejected_runs.itertuples()
+        if r.source_file not in rejected_files
+    ]
     lines += problems[:SHOWN_IN_LOG]
     if len(problems) > SHOWN_IN_LOG:
         lines.append(f"... and {len(problems) - SHOWN_IN_LOG} more: see the Data quality page")

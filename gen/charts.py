@@ -219,9 +219,16 @@ def cost_bars(measured: pd.DataFrame, strategies: list[str], metric: str, label:
     return _chart(f"measured-{metric.replace('_', '-')}", f"Measured {label}", description, chart)
 
 
+_GRADIENT_ID = re.compile(r"gradient_\d+")
+
+
 def render_svg(spec: dict[str, Any]) -> str:
     """The chart as static SVG (vl-convert, no browser)."""
-    return str(vlc.vegalite_to_svg(spec))
+    svg = str(vlc.vegalite_to_svg(spec))
+    # Vega numbers gradients from a counter that lives as long as the process (e.g. `mkdocs serve`), so the same
+    # chart would differ between rebuilds: renumber them per SVG, in order of appearance.
+    numbers: dict[str, str] = {}
+    return _GRADIENT_ID.sub(lambda m: numbers.setdefault(m.group(0), f"gradient_{len(numbers)}"), svg)
 
 
 def render_png(spec: dict[str, Any]) -> bytes:

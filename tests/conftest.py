@@ -31,14 +31,18 @@ def shared_path(relative: str) -> Path:
     return path
 
 
-def build_site(out: Path, config: Path | None = None, strict: bool = True) -> subprocess.CompletedProcess[str]:
+def build_site(
+    out: Path, config: Path | None = None, strict: bool = True, quiet: bool = True
+) -> subprocess.CompletedProcess[str]:
     """Run ``mkdocs build`` (strict by default) for a config into ``out``; returns the finished process."""
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
     if config is not None:
         env["REPORT_CONFIG"] = str(config)
-    command = [sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(ROOT / "mkdocs.yml"), "-d", str(out)]
+    command = [sys.executable, "-m", "mkdocs", "build", "-f", str(ROOT / "mkdocs.yml"), "-d", str(out)]
     if strict:
         command.append("--strict")
+    if quiet:
+        command.append("-q")
     return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
 
 
