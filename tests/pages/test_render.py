@@ -1,0 +1,74 @@
+"""Strings from data stay literal text in HTML, markdown, templates, inline JSON and CSV."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+
+import markdown
+import pandas as pd
+import pytest
+
+from gen.charts import Chart, slug
+from gen.pages.render import Col, chart_block, esc, html_table, num, rel
+from gen.pages.site import csv_text
+
+POISON = [
+    "<img src=x onerror=alert(1)>",
+    "](javascript:alert(1))",
+    "[link](javascript:alert(1))",
+    "{{ 7*7 }}",
+    '=HYPERLINK("http://x")',
+    "*bold* _it_ `code` | pipe \\ back",
+    "</script><script>alert(1)</script>",
+]
+
+
+def render(fragment: str) -> str:
+    """Through Python-Markdown with the site's extensions, as MkDocs would."""
+    return markdown.markdown(fragment, extensions=["attr_list", "md_in_html", "tables"])
+
+
+@pytest.mark.parametrize("value", POISON)
+def test_escaped_text_renders_as_itself(value: str) -> None:
+    rendered = render(f"<p>{esc(value)}</p>")
+    assert "<script" not in rendered and "<img" not in rendered and "<a " not in rendered and "<em>" not in rendered
+    assert html.unescape(re.sub(r"</?p>", "", rendered)) == value
+
+
+@pytest.mark.parametrize("value", POISON)
+def test_table_cells_cannot_break_out(value: str) -> None:
+    frame = pd.DataFrame({"name": [value], "score": [0.5]})
+    rendered = render(html_table(frame, [Col("name", value), Col("score", "Score", num(2), numeric=True)], value))
+    assert rendered.count("<tr>") == 2 and rendered.count("<td") == 2
+    assert "<script" not in rendered and "<img" not in rendered and "<a " not in rendered
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", rendered)
+    assert html.unescape(cells[0]) == value
+
+
+def test_inline_spec_cannot_end_its_script_block() -> None:
+    spec = {"data": {"values": [{"family": POISON[-1]}]}, "mark": "point"}
+    block = chart_block(Chart(slug(POISON[0]), POISON[0], POISON[1], spec), "index.md")
+    script = re.search(r'<script type="application/json" class="vl-spec">(.*?)</script>', block, re.S)
+    assert script is not None
+    assert json.loads(script.group(1)) == spec
+    assert block.count("<script") == 1
+
+
+def test_chart_names_from_data_are_safe_file_names() -> None:
+    names = {slug(v) for v in POISON}
+    assert len(names) == len(POISON)
+    assert all(re.fullmatch(r"[a-z0-9-]+", n) for n in names)
+    assert slug("bert") == "bert"
+
+
+def test_csv_neutralises_formulas_but_not_numbers() -> None:
+    frame = pd.DataFrame({"model": ["=HYPERLINK(1)", "+1", "@SUM", "-cmd", "ok"], "value": [-0.5, 1.0, 2.0, 3.0, 4.0]})
+    rows = csv_text(frame).splitlines()
+    assert rows[1:] == ["'=HYPERLINK(1),-0.5", "'+1,1.0", "'@SUM,2.0", "'-cmd,3.0", "ok,4.0"]
+
+
+def test_relative_links_from_nested_pages() -> None:
+    assert rel("index.md", "charts/a.svg") == "charts/a.svg"
+    assert rel("tasks/cola.md", "charts/a.svg") == "../charts/a.svg"
