@@ -195,9 +195,10 @@ def run_scores(scores: pd.DataFrame, strategies: list[str], labels: dict[str, st
     return _chart("run-scores", "Every run's score", description, chart)
 
 
-def cost_bars(measured: pd.DataFrame, strategies: list[str], metric: str, label: str) -> Chart:
-    """Grouped bars of one measured cost per model family and strategy."""
-    data = _records(measured.dropna(subset=[metric]))
+def cost_bars(costs: pd.DataFrame, strategies: list[str], metric: str, label: str, origin: str = "measured") -> Chart:
+    """Grouped bars of one cost per model family and strategy; ``origin`` says where it comes from."""
+    data = _records(costs.dropna(subset=[metric]))
+    runs = [alt.Tooltip("n_runs:Q", title="Runs")] if "n_runs" in data else []
     chart = (
         alt.Chart(data)
         .mark_bar()
@@ -210,13 +211,13 @@ def cost_bars(measured: pd.DataFrame, strategies: list[str], metric: str, label:
                 alt.Tooltip("model:N", title="Model"),
                 alt.Tooltip("strategy:N", title="Strategy"),
                 alt.Tooltip(f"{metric}:Q", title=label, format=",.4~g"),
-                alt.Tooltip("n_runs:Q", title="Runs"),
+                *runs,
             ],
         )
         .properties(width=WIDTH, height=HEIGHT // 1.3)
     )
-    description = f"Bar chart of measured {label} per model family and strategy."
-    return _chart(f"measured-{metric.replace('_', '-')}", f"Measured {label}", description, chart)
+    description = f"Bar chart of {origin} {label} per model family and strategy."
+    return _chart(f"{origin}-{metric.replace('_', '-')}", f"{origin.capitalize()} {label}", description, chart)
 
 
 _GRADIENT_ID = re.compile(r"gradient_\d+")

@@ -72,10 +72,17 @@ def measured_section(report: Report) -> tuple[list[str], list[charts.Chart]]:
     return lines, chart_list
 
 
-def reference_section(report: Report) -> list[str]:
-    """The configured reference table, next to the measurements where both exist."""
+REFERENCE_LABELS = {
+    "params_m": "parameters (M)",
+    "memory_mb": "memory (MB)",
+    "inference_s": "inference time (s)",
+}
+
+
+def reference_section(report: Report) -> tuple[list[str], list[charts.Chart]]:
+    """The configured reference table, next to the measurements where both exist, with its charts."""
     if report.reference is None:
-        return []
+        return [], []
     frame = report.reference.merge(
         report.measured[["model", "strategy", "params_m", "memory_allocated_mb", "eval_runtime_s"]],
         on=["model", "strategy"],
@@ -97,6 +104,10 @@ def reference_section(report: Report) -> list[str]:
         f"Reference table {report.config.efficiency.table.name if report.config.efficiency.table else ''} "
         "beside the measurements (— where the runs measured nothing)",
     )
+    chart_list = [
+        charts.cost_bars(report.combined, report.strategies, metric, label, origin="reference")
+        for metric, label in REFERENCE_LABELS.items()
+    ]
     return [
         "## Reference table",
         "",
@@ -106,11 +117,14 @@ def reference_section(report: Report) -> list[str]:
         "",
         table,
         download_links(PATH, ["reference_efficiency.csv"]),
-    ]
+        "",
+        *(chart_block(c, PATH) + "\n" for c in chart_list),
+    ], chart_list
 
 
 def page(report: Report) -> Page:
     """The Efficiency page."""
-    lines, chart_list = measured_section(report)
-    markdown = "\n".join(["# Efficiency", "", "## Measured from the runs", "", *lines, "", *reference_section(report)])
-    return Page(PATH, markdown, chart_list)
+    measured_lines, measured_charts = measured_section(report)
+    reference_lines, reference_charts = reference_section(report)
+    markdown = "\n".join(["# Efficiency", "", "## Measured from the runs", "", *measured_lines, "", *reference_lines])
+    return Page(PATH, markdown, measured_charts + reference_charts)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import html
-import json
 import math
 import posixpath
 from collections.abc import Callable, Sequence
@@ -134,16 +133,17 @@ def rel(page_path: str, target: str) -> str:
 
 
 def chart_block(chart: Chart, page_path: str) -> str:
-    """A chart: rendered by vega-embed in the browser, the static SVG until then (or without scripts)."""
+    """A chart: drawn by vega-embed from its spec file, the static SVG until then (or without scripts).
+
+    The spec is fetched rather than inlined: Material's instant navigation re-runs every <script> of a new page
+    as JavaScript, JSON blocks included, and the page stays light however much data a chart holds.
+    """
     base = rel(page_path, f"charts/{chart.name}")
-    # \u003c keeps "</script>" or "<!--" in data from ending the JSON block early.
-    spec = json.dumps(chart.spec, sort_keys=True, ensure_ascii=False).replace("<", "\\u003c")
     description = esc(chart.description)
     return (
         f'<figure class="vl-figure" id="chart-{chart.name}">'
-        f'<div class="vl-chart" role="img" aria-label="{description}">'
-        f'<div class="vl-target"><img src="{base}.svg" alt="{description}"></div>'
-        f'<script type="application/json" class="vl-spec">{spec}</script></div>'
+        f'<div class="vl-chart" role="img" aria-label="{description}" data-spec="{base}.vl.json">'
+        f'<div class="vl-target"><img src="{base}.svg" alt="{description}"></div></div>'
         f"<figcaption>{esc(chart.title)} · "
         f'<a href="{base}.svg" download>SVG</a> · <a href="{base}.png" download>PNG</a> · '
         f'<a href="{base}.vl.json" download>Vega-Lite JSON</a></figcaption></figure>'

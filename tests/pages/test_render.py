@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import html
-import json
 import re
 
 import markdown
@@ -47,13 +46,13 @@ def test_table_cells_cannot_break_out(value: str) -> None:
     assert html.unescape(cells[0]) == value
 
 
-def test_inline_spec_cannot_end_its_script_block() -> None:
-    spec = {"data": {"values": [{"family": POISON[-1]}]}, "mark": "point"}
-    block = chart_block(Chart(slug(POISON[0]), POISON[0], POISON[1], spec), "index.md")
-    script = re.search(r'<script type="application/json" class="vl-spec">(.*?)</script>', block, re.S)
-    assert script is not None
-    assert json.loads(script.group(1)) == spec
-    assert block.count("<script") == 1
+def test_chart_block_escapes_title_and_description() -> None:
+    rendered = render(chart_block(Chart(slug(POISON[0]), POISON[0], POISON[2], {"mark": "point"}), "tasks/cola.md"))
+    assert rendered.count("<img") == 1 and "<img src=x" not in rendered
+    assert rendered.count("<a ") == 3  # the SVG, PNG and JSON downloads only
+    assert html.unescape(re.search(r"<figcaption>(.*?) · ", rendered).group(1)) == POISON[0]  # type: ignore[union-attr]
+    assert html.unescape(re.search(r'aria-label="([^"]*)"', rendered).group(1)) == POISON[2]  # type: ignore[union-attr]
+    assert f'data-spec="../charts/{slug(POISON[0])}.vl.json"' in rendered
 
 
 def test_chart_names_from_data_are_safe_file_names() -> None:
