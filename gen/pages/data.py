@@ -34,6 +34,8 @@ DOWNLOADS = [
     ("drops.csv", "One row per (family, from, to): drop, std_over_tasks, n_columns, columns."),
     ("efficiency.csv", "Measured costs per (family, strategy): task-balanced means."),
     ("files.csv", "Every input file with its outcome (ingested, rejected, ignored), runs and reason."),
+    ("unmatched.csv", "Runs no strategy rule matched, with all their fields."),
+    ("duplicates.csv", "Groups of runs with identical fields and seed, and whether each was kept."),
 ]
 
 METHODOLOGY = """
@@ -49,6 +51,13 @@ compared as text; a list means any of its values) names the run's strategy. Runs
 Pearson correlation, MNLI contributes two columns, matched (`mnli_m`) and mismatched (`mnli_mm`) accuracy, and
 every other task accuracy. Under the `glue` convention (the GLUE leaderboard's): MRPC and QQP score the mean of F1
 and accuracy, STS-B the mean of Pearson and Spearman, MNLI the mean of matched and mismatched accuracy.
+
+**Validation.** A file is rejected, with its reason on Data quality, when it cannot be parsed, is not a JSON
+object, holds NaN or Infinity or a non-number where a number belongs, exceeds the source's size limit, or is
+unreadable. A run is rejected when its task is not in the registry, a metric its task needs is missing, or a
+value is implausible: scores outside [0, 1] (correlations [−1, 1]), negative or absurd memory, time or
+parameter counts. Runs with identical fields, seed included, are duplicates: kept and flagged, reduced to the
+latest file, or fatal, as the config says.
 
 **Cell mean.** The score of a (family, strategy, task column) is the mean over all matching runs of that column's
 score; its spread is the sample standard deviation over those runs (none for a single run), shown with the number

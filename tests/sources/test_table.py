@@ -53,3 +53,16 @@ def test_missing_columns_and_repeated_metrics_are_rejected(tmp_path: Path) -> No
     assert "missing column(s) value" in load(tmp_path, "task,metric\ncola,x\n").files[0].reason
     repeated = CSV + "bert,lora,cola,matthews_correlation,0.5\n"
     assert "given twice" in load(tmp_path, repeated).files[0].reason
+
+
+def test_column_names_map_from_the_config(tmp_path: Path) -> None:
+    path = tmp_path / "theirs.csv"
+    path.write_text("Model,Task,Metric,Score\nbert,rte,accuracy,0.7\n")
+    mapped = TableSource(
+        type="table", path=path, columns={"family": "Model", "task": "Task", "metric": "Metric", "value": "Score"}
+    )
+    (run,) = load_table(mapped, "1:table").runs
+    assert (run.fields, run.metrics) == ({"family": "bert", "task": "rte"}, {"accuracy": 0.7})
+    wrong = TableSource(type="table", path=path, columns={"value": "Points"})
+    (outcome,) = load_table(wrong, "1:table").files
+    assert outcome.reason == "column(s) 'Points' named in the source's columns: not in the table"
