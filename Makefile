@@ -4,8 +4,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export NO_MKDOCS_2_WARNING := 1
+# mike runs `mkdocs build` from PATH.
+export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: site serve test lint typecheck bench clean
+.PHONY: site serve test lint typecheck bench deploy clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,6 +24,7 @@ serve: $(STAMP)  ## live preview on http://127.0.0.1:8000, regenerating on chang
 lint: $(STAMP)
 	$(BIN)/ruff check gen tests $(wildcard bench)
 	$(BIN)/ruff format --check gen tests $(wildcard bench)
+	$(BIN)/actionlint .github/workflows/*.yml
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
@@ -31,6 +34,11 @@ test: lint typecheck  ## lint, type checks and every test (browser tests need /u
 
 bench: $(STAMP)  ## time the build on the real results next to the MkDocs floor
 	$(BIN)/python bench/build.py
+
+deploy: $(STAMP)  ## publish VERSION (and ALIAS, which becomes the default) to gh-pages with mike; pushes only with PUSH=1
+	@test -n "$(VERSION)" || { echo "usage: make deploy VERSION=v1 [ALIAS=latest] [PUSH=1]"; exit 2; }
+	$(BIN)/mike deploy --update-aliases $(if $(filter 1,$(PUSH)),--push) $(VERSION) $(ALIAS)
+	$(if $(ALIAS),$(BIN)/mike set-default $(if $(filter 1,$(PUSH)),--push) $(ALIAS))
 
 clean:
 	rm -rf site .venv .pytest_cache .mypy_cache .ruff_cache

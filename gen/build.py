@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
+import subprocess
+import sys
 from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
 
+from gen.analysis.changes import SCORE_KEYS, cell_changes, run_changes, scores_from_runs_csv
 from gen.analysis.efficiency import (
     combined_table,
     measured_efficiency,
@@ -21,9 +26,29 @@ from gen.analysis.scores import glue_scores, score_cells, score_drops, task_scor
 from gen.config import ReportConfig, ReportError, load_config
 from gen.runs import Runs, build_runs
 from gen.sources import load_sources
+from gen.sources.previous import load_previous
 from gen.sources.reference import load_reference
 
 log = logging.getLogger("mkdocs.plugins.gen")
+
+
+@dataclass
+class Changes:
+    """This build against a previous published version."""
+
+    previous: str
+    runs: pd.DataFrame
+    cells: pd.DataFrame
+
+
+def compare_with_previous(config: ReportConfig, scores: pd.DataFrame) -> Changes | None:
+    """Changes since the configured previous version, or None when there is none."""
+    previous = load_previous(config.changes, Path.cwd())
+    if previous is None:
+        return None
+    before = scores_from_runs_csv(previous.runs, config.score)
+    now = scores[SCORE_KEYS]
+    return Changes(previous.label, run_changes(now, before), cell_changes(now, before))
 
 
 @dataclass
@@ -43,6 +68,8 @@ class Report:
     normalised: pd.DataFrame
     observations: pd.DataFrame
     thin_cells: pd.DataFrame
+    changes: Changes | None
+    commit: str | None
 
     @property
     def strategies(self) -> list[str]:
@@ -76,7 +103,20 @@ def analyse(config: ReportConfig) -> Report:
         normalised=normalised_metrics(combined),
         observations=observations(combined, drops, strategies),
         thin_cells=thin_cells(cells, config.min_runs),
+        changes=compare_with_previous(config, scores),
+        commit=git_commit(config.config_path.parent),
     )
+
+
+def git_commit(folder: Path) -> str | None:
+    """The commit checked out where the config lives (the results' repository), if it is one."""
+    try:
+        done = subprocess.run(
+            ["git", "rev-parse", "--short=12", "HEAD"], cwd=folder, capture_output=True, text=True, timeout=30
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return done.stdout.strip() if done.returncode == 0 else None
 
 
 SHOWN_IN_LOG = 10
@@ -119,7 +159,18 @@ def strict_problems(runs: Runs) -> str | None:
 
 
 def main() -> None:
-    """Entry point for mkdocs-gen-files: build the report and write every generated page."""
+    """Entry point for mkdocs-gen-files: generate with freshly imported code.
+
+    `mkdocs serve` runs this script again on every change, in the same process: dropping the cached gen modules
+    makes edits to gen/ take effect without restarting the server.
+    """
+    for name in [m for m in sys.modules if m == "gen" or m.startswith("gen.")]:
+        del sys.modules[name]
+    importlib.import_module("gen.build").generate()
+
+
+def generate() -> None:
+    """Build the report and write every generated page (inside a MkDocs build)."""
     from mkdocs.exceptions import PluginError
 
     from gen.pages.site import GenFilesWriter, write_site

@@ -130,6 +130,14 @@ class DuplicatesConfig(_Strict):
     ignore: list[str] = []
 
 
+class ChangesConfig(_Strict):
+    """What the Changes page compares this build with."""
+
+    # A runs.csv of the previous version; when unset, `version` is read from mike's gh-pages branch via git.
+    previous: Path | None = None
+    version: str = "latest"
+
+
 class ReportConfig(_Strict):
     """The whole report: what to read, how to name runs, how to score them."""
 
@@ -141,6 +149,7 @@ class ReportConfig(_Strict):
     models: dict[str, dict[str, str]] = {}
     efficiency: EfficiencyConfig = EfficiencyConfig()
     duplicates: DuplicatesConfig = DuplicatesConfig()
+    changes: ChangesConfig = ChangesConfig()
     # Cells (family, strategy, task) with fewer runs are listed on Data quality.
     min_runs: int = Field(default=1, ge=1)
     # Fail the build on any rejected file or run, or any unmatched run (also: REPORT_STRICT=1).
@@ -242,6 +251,9 @@ def _resolve_paths(config: ReportConfig) -> ReportConfig:
         return p if p.is_absolute() else (base / p).resolve()
 
     sources = [s.model_copy(update={"path": resolve(s.path)}) for s in config.sources]
+    changes = config.changes
+    if changes.previous is not None:
+        changes = changes.model_copy(update={"previous": resolve(changes.previous)})
     efficiency = config.efficiency
     if efficiency.source == "reference":
         if efficiency.table is None:
@@ -262,4 +274,4 @@ def _resolve_paths(config: ReportConfig) -> ReportConfig:
                 f"{config.config_path}: key 'sources': path {source.path} does not exist — "
                 "fix the path (relative paths start at the config file's folder)"
             )
-    return config.model_copy(update={"sources": sources, "efficiency": efficiency})
+    return config.model_copy(update={"sources": sources, "efficiency": efficiency, "changes": changes})

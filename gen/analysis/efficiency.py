@@ -103,6 +103,9 @@ def combined_table(scores: pd.DataFrame, costs: pd.DataFrame) -> pd.DataFrame:
     return merged[[*COMBINED, "n_columns", "columns", "complete"]]
 
 
+OBSERVED_COSTS = {"param_reduction": "params_m", "memory_reduction": "memory_mb", "inference_speedup": "inference_s"}
+
+
 def observations(combined: pd.DataFrame, drops: pd.DataFrame, strategies: list[str]) -> pd.DataFrame:
     """The seed's key observations as ``observation, from, to, value`` (fractions and ratios).
 
@@ -120,13 +123,15 @@ def observations(combined: pd.DataFrame, drops: pd.DataFrame, strategies: list[s
         if baseline not in by_strategy.index or target not in by_strategy.index:
             continue
         base, other = by_strategy.loc[baseline], by_strategy.loc[target]
-        families = base.index.intersection(other.index)
-        base, other = base.loc[families], other.loc[families]
-        for observation, value in (
-            ("param_reduction", 1 - other["params_m"].sum() / base["params_m"].sum()),
-            ("memory_reduction", 1 - other["memory_mb"].sum() / base["memory_mb"].sum()),
-            ("inference_speedup", base["inference_s"].mean() / other["inference_s"].mean()),
-        ):
+        for observation, column in OBSERVED_COSTS.items():
+            # Only families where both strategies have the cost; no observation without costs.
+            pair = pd.concat([base[column], other[column]], axis=1, keys=["base", "other"], join="inner").dropna()
+            if pair.empty or (pair <= 0).to_numpy().any():
+                continue
+            if observation == "inference_speedup":
+                value = pair["base"].mean() / pair["other"].mean()
+            else:
+                value = 1 - pair["other"].sum() / pair["base"].sum()
             rows.append({"observation": observation, "from": baseline, "to": target, "value": value})
     order = {"glue_drop": 0, "param_reduction": 1, "memory_reduction": 2, "inference_speedup": 3}
     result = pd.DataFrame(rows, columns=["observation", "from", "to", "value"])

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import Protocol
 
 import pandas as pd
 
-from gen import charts
+from gen import __version__, charts
 from gen.analysis.efficiency import COMBINED
 from gen.analysis.scores import glue_table
 from gen.build import Report
-from gen.pages import accuracy, data, efficiency, overview, quality
+from gen.pages import accuracy, changes, data, efficiency, overview, quality
 from gen.pages.render import Page
 from gen.runs import wide_runs
 
@@ -24,6 +25,9 @@ class Writer(Protocol):
 
     def write(self, path: str, content: str | bytes) -> None:
         """Write one file at a docs-relative path."""
+
+    def footer(self, text: str) -> None:
+        """Show ``text`` in the footer of every page."""
 
 
 class GenFilesWriter:
@@ -40,6 +44,12 @@ class GenFilesWriter:
             with mkdocs_gen_files.open(path, "w", encoding="utf-8", newline="\n") as handle:
                 handle.write(content)
 
+    def footer(self, text: str) -> None:
+        """Material prints ``copyright`` in every page's footer, hand-written pages included."""
+        from mkdocs_gen_files.editor import FilesEditor
+
+        FilesEditor.current().config["copyright"] = text
+
 
 class DirectoryWriter:
     """Files written into a folder, for benchmarks and tests that build without the plugin."""
@@ -55,6 +65,10 @@ class DirectoryWriter:
             target.write_bytes(content)
         else:
             target.write_text(content, encoding="utf-8", newline="\n")
+
+    def footer(self, text: str) -> None:
+        """Keep the footer next to the pages (there is no theme to show it)."""
+        self.write("footer.txt", text + "\n")
 
 
 def neutralise(frame: pd.DataFrame) -> pd.DataFrame:
@@ -94,7 +108,7 @@ def downloads(report: Report) -> dict[str, pd.DataFrame]:
 
 def pages(report: Report) -> list[Page]:
     """Every generated page."""
-    return [module.page(report) for module in (overview, accuracy, efficiency, quality, data)]
+    return [module.page(report) for module in (overview, accuracy, efficiency, quality, changes, data)]
 
 
 def write_site(report: Report, writer: Writer) -> None:
@@ -105,6 +119,21 @@ def write_site(report: Report, writer: Writer) -> None:
             writer.write(f"charts/{chart.name}.vl.json", charts.spec_json(chart.spec) + "\n")
             writer.write(f"charts/{chart.name}.svg", charts.render_svg(chart.spec))
             writer.write(f"charts/{chart.name}.png", charts.render_png(chart.spec))
-    for name, frame in downloads(report).items():
-        writer.write(f"downloads/{name}", csv_text(frame))
+    files = {name: csv_text(frame) for name, frame in downloads(report).items()}
+    for name, text in files.items():
+        writer.write(f"downloads/{name}", text)
     writer.write(BUNDLE_PATH, charts.javascript_bundle())
+    writer.footer(footer(report, files["runs.csv"]))
+
+
+def footer(report: Report, runs_csv: str) -> str:
+    """What the site was built from: a fingerprint of the runs table, its size, the generator and the commit."""
+    fingerprint = hashlib.sha256(runs_csv.encode()).hexdigest()[:12]
+    parts = [
+        f"Results fingerprint {fingerprint}",
+        f"{report.runs.table['run_id'].nunique():,} runs",
+        f"generator {__version__}",
+    ]
+    if report.commit:
+        parts.append(f"commit {report.commit}")
+    return " · ".join(parts)

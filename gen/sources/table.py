@@ -42,7 +42,7 @@ def table_runs(frame: pd.DataFrame, source: str, source_file: str) -> list[RunRe
     if missing:
         raise InputError(f"missing column(s) {', '.join(missing)}; a table needs {', '.join(REQUIRED)}")
     field_columns = [c for c in frame.columns if c not in ("metric", "value")]
-    runs: dict[tuple[str, ...], tuple[int, dict[str, str], dict[str, float]]] = {}
+    runs: dict[tuple[str, ...], tuple[dict[str, str], dict[str, float]]] = {}
     for row_number, row in enumerate(frame.itertuples(index=False), start=2):
         record = dict(zip(frame.columns, row, strict=True))
         try:
@@ -53,13 +53,17 @@ def table_runs(frame: pd.DataFrame, source: str, source_file: str) -> list[RunRe
             raise InputError(f"row {row_number}, column 'value': {record['value']!r} is not a finite number")
         fields = {c: as_field(record[c]) for c in field_columns if record[c] not in ("", None)}
         key = tuple(fields.get(c, "") for c in field_columns)
-        metrics = runs.setdefault(key, (row_number, fields, {}))[2]
+        metrics = runs.setdefault(key, (fields, {}))[1]
         metric = str(record["metric"])
         if metric in metrics:
             raise InputError(f"row {row_number}: metric {metric!r} given twice for the same run")
         metrics[metric] = value
-    # A run is named by the line of its first row, so its id survives edits elsewhere in the table.
-    return [RunRecord(source, source_file, f"row{first}", fields, metrics) for first, fields, metrics in runs.values()]
+    # A run is named by its fields, not its row: the id stays the same when rows are added or removed, so versions
+    # of a table can be compared run by run.
+    return [
+        RunRecord(source, source_file, ",".join(f"{k}={v}" for k, v in fields.items()), fields, metrics)
+        for fields, metrics in runs.values()
+    ]
 
 
 def load_table(source: TableSource, label: str) -> SourceLoad:

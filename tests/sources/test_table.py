@@ -26,12 +26,18 @@ def test_rows_group_into_runs(tmp_path: Path) -> None:
     result = load(tmp_path, CSV)
     runs = {r.run_id: (r.fields, r.metrics) for r in result.runs}
     assert runs == {
-        "t.csv#row2": (
+        "t.csv#family=bert,variant=fft,task=mnli": (
             {"family": "bert", "variant": "fft", "task": "mnli"},
             {"matched_accuracy": 0.845, "mismatched_accuracy": 0.849},
         ),
-        "t.csv#row4": ({"family": "bert", "variant": "fft", "task": "cola"}, {"matthews_correlation": 0.577}),
-        "t.csv#row5": ({"family": "bert", "variant": "lora", "task": "cola"}, {"matthews_correlation": 0.569}),
+        "t.csv#family=bert,variant=fft,task=cola": (
+            {"family": "bert", "variant": "fft", "task": "cola"},
+            {"matthews_correlation": 0.577},
+        ),
+        "t.csv#family=bert,variant=lora,task=cola": (
+            {"family": "bert", "variant": "lora", "task": "cola"},
+            {"matthews_correlation": 0.569},
+        ),
     }
     assert [(f.outcome, f.runs) for f in result.files] == [("ingested", 3)]
 
