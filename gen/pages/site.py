@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 from typing import Protocol
 
@@ -17,6 +18,8 @@ from gen.pages.render import Page
 from gen.runs import wide_runs
 
 BUNDLE_PATH = "javascripts/vega-bundle.js"
+# Set by mike for the build of each version it deploys.
+MIKE_VERSION = "MIKE_DOCS_VERSION"
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -28,6 +31,9 @@ class Writer(Protocol):
 
     def footer(self, text: str) -> None:
         """Show ``text`` in the footer of every page."""
+
+    def version_selector(self) -> None:
+        """Show Material's version selector (the site is being published by mike)."""
 
 
 class GenFilesWriter:
@@ -50,6 +56,12 @@ class GenFilesWriter:
 
         FilesEditor.current().config["copyright"] = text
 
+    def version_selector(self) -> None:
+        """Material's selector for versions published by mike; `latest` is the default the outdated banner uses."""
+        from mkdocs_gen_files.editor import FilesEditor
+
+        FilesEditor.current().config["extra"]["version"] = {"provider": "mike", "default": "latest"}
+
 
 class DirectoryWriter:
     """Files written into a folder, for benchmarks and tests that build without the plugin."""
@@ -69,6 +81,9 @@ class DirectoryWriter:
     def footer(self, text: str) -> None:
         """Keep the footer next to the pages (there is no theme to show it)."""
         self.write("footer.txt", text + "\n")
+
+    def version_selector(self) -> None:
+        """Nothing to switch on without a theme."""
 
 
 def neutralise(frame: pd.DataFrame) -> pd.DataFrame:
@@ -124,6 +139,8 @@ def write_site(report: Report, writer: Writer) -> None:
         writer.write(f"downloads/{name}", text)
     writer.write(BUNDLE_PATH, charts.javascript_bundle())
     writer.footer(footer(report, files["runs.csv"]))
+    if os.environ.get(MIKE_VERSION):
+        writer.version_selector()
 
 
 def footer(report: Report, runs_csv: str) -> str:
@@ -136,4 +153,6 @@ def footer(report: Report, runs_csv: str) -> str:
     ]
     if report.commit:
         parts.append(f"commit {report.commit}")
+    if version := os.environ.get(MIKE_VERSION):
+        parts.insert(0, f"Version {version}")
     return " · ".join(parts)
