@@ -23,6 +23,7 @@ from gen.analysis.efficiency import (
 )
 from gen.analysis.order import ordered
 from gen.analysis.scores import glue_scores, score_cells, score_drops, task_scores, thin_cells
+from gen.analysis.stats import cell_stats, paired_comparisons, seed_variability
 from gen.config import ReportConfig, ReportError, load_config
 from gen.runs import Runs, build_runs
 from gen.sources import load_sources
@@ -70,6 +71,9 @@ class Report:
     thin_cells: pd.DataFrame
     changes: Changes | None
     commit: str | None
+    cell_stats: pd.DataFrame
+    variability: pd.DataFrame
+    comparisons: pd.DataFrame
 
     @property
     def strategies(self) -> list[str]:
@@ -84,6 +88,7 @@ def analyse(config: ReportConfig) -> Report:
     families, strategies = config.family_order, config.strategy_names
     scores = task_scores(runs.table, config.score)
     cells = ordered(score_cells(scores), families, strategies)
+    intervals = ordered(cell_stats(scores), families, strategies)
     glue = ordered(glue_scores(cells), families, strategies)
     drops = score_drops(cells, strategies)
     measured = ordered(measured_efficiency(runs.table), families, strategies)
@@ -105,6 +110,9 @@ def analyse(config: ReportConfig) -> Report:
         thin_cells=thin_cells(cells, config.min_runs),
         changes=compare_with_previous(config, scores),
         commit=git_commit(config.config_path.parent),
+        cell_stats=intervals,
+        variability=seed_variability(intervals),
+        comparisons=paired_comparisons(scores, strategies),
     )
 
 

@@ -10,6 +10,7 @@ from collections import defaultdict
 from pathlib import Path
 
 import pytest
+from scipy import stats
 
 from tests.conftest import shared_path
 
@@ -95,3 +96,29 @@ def test_measured_parameters_are_task_balanced_means(real_site: Path) -> None:
         if r["family"] == "bert" and r["strategy"] == "FFT"
     ]
     assert float(row["memory_allocated_mb"]) == pytest.approx(expected, rel=1e-12)
+
+
+def test_wilcoxon_fft_vs_lora_recomputed(real_site: Path) -> None:
+    """Spot check: pair FFT and LoRA runs of BERT on (task column, seed), averaging repeats, as the site says."""
+    root = shared_path("data/kd-lora-results/results")
+    by_key: dict[tuple[str, str, str], list[float]] = defaultdict(list)
+    for folder, _, names in os.walk(root):
+        if "metrics.json" not in names:
+            continue
+        data = json.loads((Path(folder) / "metrics.json").read_text())
+        args = data["args"]
+        strategy = STRATEGY.get((data["variant"], None)) or STRATEGY.get((data["variant"], args["peft"]))
+        if args["model_family"] != "bert" or strategy not in ("FFT", "LoRA"):
+            continue
+        for column, value in primary(args["task"], data).items():
+            by_key[(strategy, column, str(args["seed"]))].append(value)
+    shared = sorted({k[1:] for k in by_key if k[0] == "FFT"} & {k[1:] for k in by_key if k[0] == "LoRA"})
+    differences = [statistics.fmean(by_key[("LoRA", *k)]) - statistics.fmean(by_key[("FFT", *k)]) for k in shared]
+    (row,) = [
+        r
+        for r in read_csv(real_site / "downloads" / "comparisons.csv")
+        if (r["family"], r["from"], r["to"]) == ("bert", "FFT", "LoRA")
+    ]
+    assert int(row["n_pairs"]) == len(shared)
+    assert row["test"] == "Wilcoxon signed-rank"
+    assert float(row["p_value"]) == pytest.approx(stats.wilcoxon(differences).pvalue, rel=1e-9)

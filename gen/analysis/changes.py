@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import pandas as pd
+from scipy import stats
 
 from gen.benchmarks import GLUE_TASKS, Scheme
 
@@ -67,9 +68,6 @@ def cell_changes(current: pd.DataFrame, previous: pd.DataFrame) -> pd.DataFrame:
         elif a == b or sorted(a) == sorted(b):
             verdict = "unchanged"
         else:
-            # Imported here: scipy.stats costs half a second to import and most builds have nothing to compare.
-            from scipy import stats
-
             p_value = float(stats.ttest_ind(b, a, equal_var=False).pvalue)
             if math.isnan(p_value):  # both sides without spread
                 verdict = "unchanged" if delta == 0 else ("improvement" if delta > 0 else "regression")

@@ -13,7 +13,7 @@ from gen import __version__, charts
 from gen.analysis.efficiency import COMBINED
 from gen.analysis.scores import glue_table
 from gen.build import Report
-from gen.pages import accuracy, changes, data, efficiency, overview, quality
+from gen.pages import accuracy, changes, data, efficiency, overview, quality, statistics
 from gen.pages.render import Page
 from gen.runs import wide_runs
 
@@ -115,6 +115,8 @@ def downloads(report: Report) -> dict[str, pd.DataFrame]:
         "files.csv": report.runs.files,
         "unmatched.csv": report.runs.unmatched,
         "duplicates.csv": report.runs.duplicates,
+        "cell_stats.csv": report.cell_stats.drop(columns="column_rank"),
+        "comparisons.csv": report.comparisons,
     }
     if report.reference is not None:
         frames["reference_efficiency.csv"] = report.reference
@@ -123,7 +125,8 @@ def downloads(report: Report) -> dict[str, pd.DataFrame]:
 
 def pages(report: Report) -> list[Page]:
     """Every generated page."""
-    return [module.page(report) for module in (overview, accuracy, efficiency, quality, changes, data)]
+    modules = (overview, accuracy, statistics, efficiency, quality, changes, data)
+    return [module.page(report) for module in modules]
 
 
 def write_site(report: Report, writer: Writer) -> None:
