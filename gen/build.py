@@ -24,6 +24,7 @@ from gen.analysis.efficiency import (
 from gen.analysis.order import ordered
 from gen.analysis.scores import glue_scores, score_cells, score_drops, task_scores, thin_cells
 from gen.analysis.stats import cell_stats, paired_comparisons, seed_variability
+from gen.analysis.variants import best_per_task, by_task, method_cells, method_ranking, method_scores, rank_sweep
 from gen.config import ReportConfig, ReportError, load_config
 from gen.runs import Runs, build_runs
 from gen.sources import load_sources
@@ -53,6 +54,26 @@ def compare_with_previous(config: ReportConfig, scores: pd.DataFrame) -> Changes
 
 
 @dataclass
+class Variants:
+    """PEFT methods and ranks against the baseline, per group."""
+
+    cells: pd.DataFrame
+    by_task: pd.DataFrame
+    ranking: pd.DataFrame
+    best: pd.DataFrame
+    sweep: pd.DataFrame
+
+
+def compare_variants(config: ReportConfig, runs: Runs) -> Variants | None:
+    """The variants analyses, when the config asks for them."""
+    if config.variants is None:
+        return None
+    scores = method_scores(runs.all_table, config.variants, config.score)
+    cells = method_cells(scores)
+    return Variants(cells, by_task(cells), method_ranking(cells), best_per_task(cells), rank_sweep(scores))
+
+
+@dataclass
 class Report:
     """Everything the pages show, computed once from the runs table."""
 
@@ -74,6 +95,7 @@ class Report:
     cell_stats: pd.DataFrame
     variability: pd.DataFrame
     comparisons: pd.DataFrame
+    variants: Variants | None
 
     @property
     def strategies(self) -> list[str]:
@@ -113,6 +135,7 @@ def analyse(config: ReportConfig) -> Report:
         cell_stats=intervals,
         variability=seed_variability(intervals),
         comparisons=paired_comparisons(scores, strategies),
+        variants=compare_variants(config, runs),
     )
 
 

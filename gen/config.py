@@ -130,6 +130,16 @@ class DuplicatesConfig(_Strict):
     ignore: list[str] = []
 
 
+class VariantsConfig(_Strict):
+    """PEFT methods compared with each other and a full fine-tuning baseline, per group (e.g. teacher, student)."""
+
+    method: str = "peft"
+    rank: str = "rank"
+    baseline: dict[str, MatchValue] = Field(min_length=1)
+    # Group name -> fields its runs match; methods are never averaged across groups.
+    groups: dict[str, dict[str, MatchValue]] = Field(min_length=1)
+
+
 class ChangesConfig(_Strict):
     """What the Changes page compares this build with."""
 
@@ -150,6 +160,7 @@ class ReportConfig(_Strict):
     efficiency: EfficiencyConfig = EfficiencyConfig()
     duplicates: DuplicatesConfig = DuplicatesConfig()
     changes: ChangesConfig = ChangesConfig()
+    variants: VariantsConfig | None = None
     # Cells (family, strategy, task) with fewer runs are listed on Data quality.
     min_runs: int = Field(default=1, ge=1)
     # Fail the build on any rejected file or run, or any unmatched run (also: REPORT_STRICT=1).

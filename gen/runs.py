@@ -23,6 +23,8 @@ class Runs:
 
     table: pd.DataFrame
     settings: list[str]
+    # Every valid run, unmatched ones included (strategy empty): for analyses across methods and ranks.
+    all_table: pd.DataFrame
     unmatched: pd.DataFrame
     rejected_runs: pd.DataFrame
     duplicates: pd.DataFrame
@@ -116,6 +118,7 @@ def build_runs(records: list[RunRecord], files: list[FileOutcome], config: Repor
     unmatched: list[dict[str, str]] = []
     rejected: list[dict[str, str]] = []
     matched: list[tuple[RunRecord, str]] = []
+    unassigned: list[RunRecord] = []
     kept_per_file: dict[tuple[str, str], int] = defaultdict(int)
     reasons_per_file: dict[tuple[str, str], list[str]] = defaultdict(list)
     for run in records:
@@ -130,13 +133,17 @@ def build_runs(records: list[RunRecord], files: list[FileOutcome], config: Repor
         strategy = assign_strategy(run.fields, config)
         if strategy is None:
             unmatched.append({"run_id": run.run_id, "source": run.source, **run.fields})
+            unassigned.append(run)
         else:
             matched.append((run, strategy))
     dropped, duplicates = find_duplicates(matched, config)
-    table, settings = _tidy([(run, s) for run, s in matched if run.run_id not in dropped], config)
+    kept = [(run, s) for run, s in matched if run.run_id not in dropped]
+    table, settings = _tidy(kept, config)
+    all_table, _ = _tidy([*kept, *((run, "") for run in unassigned)], config)
     return Runs(
         table=table,
         settings=settings,
+        all_table=all_table,
         unmatched=pd.DataFrame(unmatched).fillna("") if unmatched else pd.DataFrame(columns=["run_id", "source"]),
         rejected_runs=pd.DataFrame(rejected, columns=["source", "source_file", "run_id", "reason"]),
         duplicates=duplicates,
@@ -157,7 +164,7 @@ def _tidy(matched: list[tuple[RunRecord, str]], config: ReportConfig) -> tuple[p
             "source_file": run.source_file,
             "strategy": strategy,
             "family": family,
-            "model": config.model_name(family, strategy),
+            "model": config.model_name(family, strategy),  # strategy "" (unmatched): the family's model
             "task": run.fields["task"],
             "seed": run.fields.get("seed", ""),
             **run_settings,

@@ -13,7 +13,7 @@ from gen import __version__, charts
 from gen.analysis.efficiency import COMBINED
 from gen.analysis.scores import glue_table
 from gen.build import Report
-from gen.pages import accuracy, changes, data, efficiency, overview, quality, statistics
+from gen.pages import accuracy, changes, data, efficiency, overview, quality, statistics, variants
 from gen.pages.render import Page
 from gen.runs import wide_runs
 
@@ -120,12 +120,15 @@ def downloads(report: Report) -> dict[str, pd.DataFrame]:
     }
     if report.reference is not None:
         frames["reference_efficiency.csv"] = report.reference
+    if report.variants is not None:
+        frames["variant_cells.csv"] = report.variants.cells.drop(columns="column_rank")
+        frames["rank_sweep.csv"] = report.variants.sweep
     return frames
 
 
 def pages(report: Report) -> list[Page]:
     """Every generated page."""
-    modules = (overview, accuracy, statistics, efficiency, quality, changes, data)
+    modules = (overview, accuracy, statistics, variants, efficiency, quality, changes, data)
     return [module.page(report) for module in modules]
 
 

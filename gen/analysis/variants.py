@@ -1,0 +1,140 @@
+"""PEFT variants and LoRA ranks: methods against the full fine-tuning baseline, per group (teacher, student)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from gen.analysis.scores import task_scores
+from gen.benchmarks import Scheme
+from gen.config import MatchValue, VariantsConfig
+
+KEYS = ["group", "method", "family", "column", "column_rank"]
+
+
+def _matches(table: pd.DataFrame, match: dict[str, MatchValue]) -> pd.Series:
+    """Rows whose fields equal the rule's values (compared as text; a list means any of them)."""
+    selected = pd.Series(True, index=table.index)
+    for field, value in match.items():
+        allowed = [str(v) for v in (value if isinstance(value, list) else [value])]
+        selected &= table[field].astype(str).isin(allowed) if field in table else False
+    return selected
+
+
+def method_scores(all_table: pd.DataFrame, variants: VariantsConfig, scheme: Scheme) -> pd.DataFrame:
+    """Per-run task scores labelled with their group (or "baseline") and method, rank and params."""
+    parts = []
+    baseline = all_table[_matches(all_table, variants.baseline)]
+    if not baseline.empty:
+        parts.append(baseline.assign(group="baseline"))
+    for group, match in variants.groups.items():
+        runs = all_table[_matches(all_table, match)]
+        if not runs.empty:
+            parts.append(runs.assign(group=group))
+    if not parts:
+        return pd.DataFrame(columns=[*KEYS, "rank", "run_id", "seed", "score", "params_m"])
+    labelled = pd.concat(parts, ignore_index=True)
+    labelled["method"] = labelled[variants.method].astype(str) if variants.method in labelled else ""
+    labelled["rank"] = pd.to_numeric(labelled[variants.rank], errors="coerce") if variants.rank in labelled else None
+    scores = task_scores(labelled, scheme)
+    identity = labelled.drop_duplicates("run_id").set_index("run_id")
+    params = labelled[labelled["metric"] == "params_m"].set_index("run_id")["value"]
+    scores["group"] = scores["run_id"].map(identity["group"])
+    scores["method"] = scores["run_id"].map(identity["method"])
+    scores["rank"] = scores["run_id"].map(identity["rank"])
+    scores["params_m"] = scores["run_id"].map(params)
+    return scores[[*KEYS, "rank", "run_id", "seed", "score", "params_m"]]
+
+
+def method_cells(scores: pd.DataFrame) -> pd.DataFrame:
+    """Mean score per (group, method, family, column) over all ranks and seeds, with the FFT baseline beside it.
+
+    ``pct_of_baseline`` = mean / baseline mean; ``drop_vs_baseline`` = baseline mean − mean.
+    """
+    cells = scores.groupby(KEYS, sort=False)["score"].agg(n_runs="size", mean="mean").reset_index()
+    base = cells[cells["group"] == "baseline"].set_index(["family", "column"])["mean"].rename("baseline")
+    methods = cells[cells["group"] != "baseline"].join(base, on=["family", "column"])
+    methods["pct_of_baseline"] = methods["mean"] / methods["baseline"]
+    methods["drop_vs_baseline"] = methods["baseline"] - methods["mean"]
+    return methods.sort_values(["group", "column_rank"], kind="stable").reset_index(drop=True)
+
+
+def method_ranking(cells: pd.DataFrame) -> pd.DataFrame:
+    """Per group: methods ranked by their average over the (family, column) cells every method of the group has.
+
+    Averaging only over shared cells keeps a method with missing tasks from looking better or worse.
+    """
+    rows = []
+    for group, frame in cells.groupby("group", sort=False):
+        wide = frame.pivot_table(index=["family", "column"], columns="method", values="mean")
+        shared = wide.dropna()
+        pct = frame.pivot_table(index=["family", "column"], columns="method", values="pct_of_baseline").loc[
+            shared.index
+        ]
+        drop = frame.pivot_table(index=["family", "column"], columns="method", values="drop_vs_baseline").loc[
+            shared.index
+        ]
+        for method in wide.columns:
+            rows.append(
+                {
+                    "group": group,
+                    "method": method,
+                    "average": shared[method].mean() if len(shared) else float("nan"),
+                    "average_pct_of_baseline": pct[method].mean() if len(shared) else float("nan"),
+                    "average_drop_vs_baseline": drop[method].mean() if len(shared) else float("nan"),
+                    "cells": len(shared),
+                }
+            )
+    columns = ["group", "method", "average", "average_pct_of_baseline", "average_drop_vs_baseline", "cells"]
+    ranking = pd.DataFrame(rows, columns=columns)
+    ranking["rank"] = ranking.groupby("group")["average"].rank(ascending=False, method="min")
+    return ranking.sort_values(["group", "rank"], kind="stable").reset_index(drop=True)
+
+
+def best_per_task(cells: pd.DataFrame) -> pd.DataFrame:
+    """Per group and task column: the method with the highest mean over families, and by how much it leads."""
+    by_task = cells.groupby(["group", "column", "column_rank", "method"], sort=False)["mean"].mean().reset_index()
+    rows = []
+    for (group, column, rank), frame in by_task.groupby(["group", "column", "column_rank"], sort=False):
+        ordered = frame.sort_values(["mean", "method"], ascending=[False, True])
+        lead = ordered["mean"].iloc[0] - ordered["mean"].iloc[1] if len(ordered) > 1 else float("nan")
+        rows.append(
+            {
+                "group": group,
+                "column": column,
+                "column_rank": rank,
+                "best": ordered["method"].iloc[0],
+                "mean": ordered["mean"].iloc[0],
+                "lead": lead,
+            }
+        )
+    return pd.DataFrame(rows).sort_values(["group", "column_rank"], kind="stable").reset_index(drop=True)
+
+
+def rank_sweep(scores: pd.DataFrame) -> pd.DataFrame:
+    """Per (group, method, family, rank): score over the task columns and mean trainable parameters, and the
+    marginal score per extra million parameters from the previous rank."""
+    ranked = scores[(scores["group"] != "baseline") & scores["rank"].notna()]
+    per_column = ranked.groupby(["group", "method", "family", "rank", "column"], sort=False).agg(
+        mean=("score", "mean"), params_m=("params_m", "mean"), n_runs=("score", "size")
+    )
+    sweep = per_column.groupby(["group", "method", "family", "rank"], sort=False).agg(
+        score=("mean", "mean"), params_m=("params_m", "mean"), n_columns=("mean", "size"), n_runs=("n_runs", "sum")
+    )
+    sweep = sweep.reset_index().sort_values(["group", "method", "family", "rank"], kind="stable")
+    # A rank that covers fewer task columns than its group's best-covered one is not comparable: flagged, and no
+    # marginal gain is computed to or from it.
+    sweep["complete"] = sweep["n_columns"] == sweep.groupby("group")["n_columns"].transform("max")
+    comparable = sweep[sweep["complete"]]
+    previous = comparable.groupby(["group", "method", "family"])[["score", "params_m"]].shift()
+    gain = (comparable["score"] - previous["score"]) / (comparable["params_m"] - previous["params_m"])
+    sweep["marginal_score_per_m"] = gain.reindex(sweep.index)
+    return sweep.reset_index(drop=True)
+
+
+def by_task(cells: pd.DataFrame) -> pd.DataFrame:
+    """Per group, task column and method: the mean over families of the cell means and of the share of FFT."""
+    keys = ["group", "column", "column_rank", "method"]
+    table = cells.groupby(keys, sort=False).agg(
+        mean=("mean", "mean"), pct_of_baseline=("pct_of_baseline", "mean"), baseline=("baseline", "mean")
+    )
+    return table.reset_index().sort_values(["group", "column_rank"], kind="stable").reset_index(drop=True)

@@ -1,0 +1,114 @@
+"""PEFT variants: methods against full fine-tuning per task, their ranking, the best per task, and the rank sweep."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from gen.benchmarks import score_columns
+from gen.build import Report
+from gen.pages.render import Col, Page, download_links, esc, html_table, missing, num, pct, raw, sig
+
+PATH = "variants.md"
+
+
+def task_method_table(by_task: pd.DataFrame, labels: dict[str, str], group: str) -> str:
+    """Task rows, a column per method, FFT first; each cell the mean and its share of FFT."""
+    frame = by_task[by_task["group"] == group]
+    methods = sorted(frame["method"].unique())
+    cells = frame.assign(
+        text=[
+            "—"
+            if missing(m)
+            else f'{m:.4f} <span class="n-runs">({100 * p:.1f}%)</span>'
+            if not missing(p)
+            else f"{m:.4f}"
+            for m, p in zip(frame["mean"], frame["pct_of_baseline"], strict=True)
+        ]
+    )
+    wide = cells.pivot_table(index=["column_rank", "column"], columns="method", values="text", aggfunc="first")
+    baseline = frame.groupby(["column_rank", "column"])["baseline"].first()
+    wide = wide.assign(FFT=baseline).reset_index().sort_values("column_rank")
+    wide["task"] = wide["column"].map(lambda c: labels.get(c, c))
+    return html_table(
+        wide,
+        [
+            Col("task", "Task"),
+            Col("FFT", "FFT (baseline)", num(4), numeric=True),
+            *(Col(m, m, lambda v: "—" if missing(v) else raw(v), numeric=True) for m in methods),
+        ],
+        f"{group}: mean score per task over families, with its share of FFT in brackets",
+    )
+
+
+def page(report: Report) -> Page:
+    """The Variants page (only when the config has a ``variants`` section)."""
+    variants = report.variants
+    lines = ["# PEFT variants", ""]
+    if variants is None or report.config.variants is None:
+        lines.append("Add a `variants:` section to the report config to compare PEFT methods and ranks.")
+        return Page(PATH, "\n".join(lines))
+    labels = {c.column: c.label for c in score_columns(report.config.score)}
+    groups = list(report.config.variants.groups)
+    lines += [
+        "Each PEFT method against full fine-tuning (FFT) on the same family and task. Groups are kept apart "
+        f"({esc(', '.join(groups))}): a teacher's and a student's scores are never averaged together. Means are over "
+        "every rank and seed of a method unless the rank sweep says otherwise.",
+        "",
+    ]
+    for group in groups:
+        ranking = variants.ranking[variants.ranking["group"] == group]
+        best = variants.best[variants.best["group"] == group].assign(task=lambda f: f["column"].map(labels))
+        sweep = variants.sweep[variants.sweep["group"] == group].assign(
+            score_display=lambda f: [
+                f"{s:.4f}" if c else f'{s:.4f}<sup title="covers {n} task columns only">†</sup>'
+                for s, c, n in zip(f["score"], f["complete"], f["n_columns"], strict=True)
+            ]
+        )
+        lines += [
+            f"## {esc(group)}",
+            "",
+            task_method_table(variants.by_task, labels, group),
+            "",
+            html_table(
+                ranking,
+                [
+                    Col("rank", "Rank", num(0), numeric=True),
+                    Col("method", "Method"),
+                    Col("average", "Average score", num(4), numeric=True),
+                    Col("average_pct_of_baseline", "Share of FFT", pct(1), numeric=True),
+                    Col("average_drop_vs_baseline", "Drop vs FFT", num(4), numeric=True),
+                    Col("cells", "Cells compared", num(0), numeric=True),
+                ],
+                f"{group}: methods ranked over the (family, task) cells they all have",
+            ),
+            "",
+            html_table(
+                best,
+                [
+                    Col("task", "Task"),
+                    Col("best", "Best method"),
+                    Col("mean", "Its mean", num(4), numeric=True),
+                    Col("lead", "Lead over the next", num(4), numeric=True),
+                ],
+                f"{group}: best method per task (mean over families)",
+            ),
+            "",
+            f"### Rank sweep — {esc(group)}",
+            "",
+            html_table(
+                sweep,
+                [
+                    Col("method", "Method"),
+                    Col("family", "Family"),
+                    Col("rank", "LoRA rank", num(0), numeric=True),
+                    Col("score_display", "Score", raw, numeric=True),
+                    Col("params_m", "Trainable params (M)", sig, numeric=True),
+                    Col("marginal_score_per_m", "Score gained per extra M params", num(4), numeric=True),
+                    Col("n_runs", "Runs", num(0), numeric=True),
+                ],
+                f"{group}: score (mean over task columns) and parameters by rank; † covers fewer tasks",
+            ),
+            "",
+        ]
+    lines.append(download_links(PATH, ["variant_cells.csv", "rank_sweep.csv"]))
+    return Page(PATH, "\n".join(lines))
