@@ -24,6 +24,7 @@ from gen.analysis.efficiency import (
 from gen.analysis.order import ordered
 from gen.analysis.scores import glue_scores, score_cells, score_drops, task_scores, thin_cells
 from gen.analysis.stats import cell_stats, paired_comparisons, seed_variability
+from gen.analysis.tradeoffs import labelled, tradeoff_points, with_fronts
 from gen.analysis.variants import best_per_task, by_task, method_cells, method_ranking, method_scores, rank_sweep
 from gen.config import ReportConfig, ReportError, load_config
 from gen.runs import Runs, build_runs
@@ -57,6 +58,7 @@ def compare_with_previous(config: ReportConfig, scores: pd.DataFrame) -> Changes
 class Variants:
     """PEFT methods and ranks against the baseline, per group."""
 
+    scores: pd.DataFrame
     cells: pd.DataFrame
     by_task: pd.DataFrame
     ranking: pd.DataFrame
@@ -70,7 +72,20 @@ def compare_variants(config: ReportConfig, runs: Runs) -> Variants | None:
         return None
     scores = method_scores(runs.all_table, config.variants, config.score)
     cells = method_cells(scores)
-    return Variants(cells, by_task(cells), method_ranking(cells), best_per_task(cells), rank_sweep(scores))
+    return Variants(scores, cells, by_task(cells), method_ranking(cells), best_per_task(cells), rank_sweep(scores))
+
+
+def trade_offs(report_scores: pd.DataFrame, runs: Runs, variants: Variants | None) -> pd.DataFrame:
+    """Accuracy–cost points with their Pareto fronts: per (family, group · method) when variants are configured,
+    else per (family, strategy)."""
+    if variants is not None:
+        ids = variants.scores.drop_duplicates("run_id").set_index("run_id")
+        label = ids["group"].where(ids["group"] == "baseline", ids["group"] + " · " + ids["method"])
+        scores, table = labelled(variants.scores, runs.all_table, label)
+    else:
+        label = report_scores.drop_duplicates("run_id").set_index("run_id")["strategy"]
+        scores, table = labelled(report_scores, runs.table, label)
+    return with_fronts(tradeoff_points(scores, table))
 
 
 @dataclass
@@ -96,6 +111,7 @@ class Report:
     variability: pd.DataFrame
     comparisons: pd.DataFrame
     variants: Variants | None
+    tradeoffs: pd.DataFrame
 
     @property
     def strategies(self) -> list[str]:
@@ -111,6 +127,7 @@ def analyse(config: ReportConfig) -> Report:
     scores = task_scores(runs.table, config.score)
     cells = ordered(score_cells(scores), families, strategies)
     intervals = ordered(cell_stats(scores), families, strategies)
+    variants = compare_variants(config, runs)
     glue = ordered(glue_scores(cells), families, strategies)
     drops = score_drops(cells, strategies)
     measured = ordered(measured_efficiency(runs.table), families, strategies)
@@ -135,7 +152,8 @@ def analyse(config: ReportConfig) -> Report:
         cell_stats=intervals,
         variability=seed_variability(intervals),
         comparisons=paired_comparisons(scores, strategies),
-        variants=compare_variants(config, runs),
+        variants=variants,
+        tradeoffs=trade_offs(scores, runs, variants),
     )
 
 

@@ -122,3 +122,19 @@ def test_wilcoxon_fft_vs_lora_recomputed(real_site: Path) -> None:
     assert int(row["n_pairs"]) == len(shared)
     assert row["test"] == "Wilcoxon signed-rank"
     assert float(row["p_value"]) == pytest.approx(stats.wilcoxon(differences).pvalue, rel=1e-9)
+
+
+@pytest.mark.parametrize("cost", ["params_m", "memory_allocated_mb", "train_time_s", "eval_runtime_s"])
+def test_pareto_fronts_by_brute_force(real_site: Path, cost: str) -> None:
+    points = [r for r in read_csv(real_site / "downloads" / "tradeoffs.csv") if r["complete"] == "True" and r[cost]]
+    assert len(points) >= 10
+    for point in points:
+        score, price = float(point["score"]), float(point[cost])
+        dominated = any(
+            float(o["score"]) >= score
+            and float(o[cost]) <= price
+            and (float(o["score"]) > score or float(o[cost]) < price)
+            for o in points
+            if o is not point
+        )
+        assert (point[f"on_front_{cost}"] == "True") == (not dominated), (point["family"], point["label"])

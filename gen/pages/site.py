@@ -13,7 +13,7 @@ from gen import __version__, charts
 from gen.analysis.efficiency import COMBINED
 from gen.analysis.scores import glue_table
 from gen.build import Report
-from gen.pages import accuracy, changes, data, efficiency, overview, quality, statistics, variants
+from gen.pages import accuracy, changes, data, efficiency, overview, quality, statistics, tradeoffs, variants
 from gen.pages.render import Page
 from gen.runs import wide_runs
 
@@ -117,6 +117,7 @@ def downloads(report: Report) -> dict[str, pd.DataFrame]:
         "duplicates.csv": report.runs.duplicates,
         "cell_stats.csv": report.cell_stats.drop(columns="column_rank"),
         "comparisons.csv": report.comparisons,
+        "tradeoffs.csv": report.tradeoffs,
     }
     if report.reference is not None:
         frames["reference_efficiency.csv"] = report.reference
@@ -128,7 +129,7 @@ def downloads(report: Report) -> dict[str, pd.DataFrame]:
 
 def pages(report: Report) -> list[Page]:
     """Every generated page."""
-    modules = (overview, accuracy, statistics, variants, efficiency, quality, changes, data)
+    modules = (overview, accuracy, statistics, variants, efficiency, tradeoffs, quality, changes, data)
     return [module.page(report) for module in modules]
 
 

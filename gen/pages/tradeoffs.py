@@ -1,0 +1,63 @@
+"""Trade-offs: score against each cost, one point per (family, method), with the Pareto frontier listed."""
+
+from __future__ import annotations
+
+from gen.analysis.tradeoffs import COSTS
+from gen.build import Report
+from gen.pages.render import Col, Page, download_links, esc, html_table, num, raw, sig
+
+PATH = "tradeoffs.md"
+COST_LABELS = {
+    "params_m": "trainable parameters (M)",
+    "memory_allocated_mb": "peak GPU memory (MB)",
+    "train_time_s": "train time (s)",
+    "eval_runtime_s": "inference time (s)",
+}
+
+
+def page(report: Report) -> Page:
+    """The Trade-offs page."""
+    points = report.tradeoffs
+    lines = [
+        "# Trade-offs",
+        "",
+        "One point per model family and method: the score is the mean over task columns of the mean over runs, each "
+        "cost the mean over tasks of the mean over runs. A point is on the **Pareto frontier** (★) when no other "
+        "point scores at least as high for at most the same cost, better on one of the two. Points covering fewer "
+        "task columns than the others (†) are shown but never on the frontier.",
+        "",
+    ]
+    for cost in COSTS:
+        measured = points[points[cost].notna()].sort_values(cost, kind="stable")
+        lines += [f"## Score vs {COST_LABELS[cost]}", ""]
+        if measured.empty:
+            lines += ["Not measured in these runs.", ""]
+            continue
+        shown = measured.assign(
+            front=measured[f"on_front_{cost}"].map({True: "★", False: ""}),
+            score_display=[
+                f"{s:.4f}" if c else f"{s:.4f}<sup>†</sup>"
+                for s, c in zip(measured["score"], measured["complete"], strict=True)
+            ],
+        )
+        frontier = shown[shown[f"on_front_{cost}"]]
+        names = ", ".join(f"{f} {label}" for f, label in zip(frontier["family"], frontier["label"], strict=True))
+        lines += [
+            f"Frontier: {esc(names) or 'none'}.",
+            "",
+            html_table(
+                shown,
+                [
+                    Col("front", "Frontier"),
+                    Col("family", "Family"),
+                    Col("label", "Method"),
+                    Col("score_display", "Score", raw, numeric=True),
+                    Col(cost, COST_LABELS[cost].capitalize(), sig, numeric=True),
+                    Col("n_columns", "Task columns", num(0), numeric=True),
+                ],
+                f"Score against {COST_LABELS[cost]}, cheapest first",
+            ),
+            "",
+        ]
+    lines.append(download_links(PATH, ["tradeoffs.csv"]))
+    return Page(PATH, "\n".join(lines))
