@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from gen.analysis.changes import SCORE_KEYS, cell_changes, run_changes, scores_from_runs_csv
+from gen.analysis.coverage import completion_rate, coverage
 from gen.analysis.efficiency import (
     combined_table,
     measured_efficiency,
@@ -21,16 +22,19 @@ from gen.analysis.efficiency import (
     overview_costs,
     versus_baseline,
 )
+from gen.analysis.findings import findings
 from gen.analysis.order import ordered
+from gen.analysis.reproduction import reproduction, reproduction_averages
 from gen.analysis.scores import glue_scores, score_cells, score_drops, task_scores, thin_cells
 from gen.analysis.stats import cell_stats, paired_comparisons, seed_variability
 from gen.analysis.tradeoffs import labelled, tradeoff_points, with_fronts
 from gen.analysis.variants import best_per_task, by_task, method_cells, method_ranking, method_scores, rank_sweep
-from gen.config import ReportConfig, ReportError, load_config
+from gen.config import ConfigError, ReportConfig, ReportError, TableSource, load_config
 from gen.runs import Runs, build_runs
 from gen.sources import load_sources
 from gen.sources.previous import load_previous
 from gen.sources.reference import load_reference
+from gen.sources.table import load_table
 
 log = logging.getLogger("mkdocs.plugins.gen")
 
@@ -89,6 +93,51 @@ def trade_offs(report_scores: pd.DataFrame, runs: Runs, variants: Variants | Non
 
 
 @dataclass
+class Coverage:
+    """The experiment grid: completion per cell, the missing runs, and the overall rate."""
+
+    cells: pd.DataFrame
+    missing: pd.DataFrame
+    rate: float
+
+
+def grid_coverage(report_scores: pd.DataFrame, variants: Variants | None) -> Coverage:
+    """Coverage by (group · method · rank) when variants are configured, else by strategy."""
+    if variants is not None:
+        runs = variants.scores.drop_duplicates("run_id")
+        rank = runs["rank"].map(lambda r: "" if pd.isna(r) else f" · r{int(r)}")
+        configuration = runs["group"] + " · " + runs["method"] + rank
+    else:
+        runs = report_scores.drop_duplicates("run_id")
+        configuration = runs["strategy"]
+    cells, missing = coverage(runs.assign(configuration=configuration))
+    return Coverage(cells, missing, completion_rate(cells))
+
+
+@dataclass
+class Reproduction:
+    """Our runs against published figures."""
+
+    label: str
+    cells: pd.DataFrame
+    averages: pd.DataFrame
+
+
+def reproduce(config: ReportConfig, intervals: pd.DataFrame) -> Reproduction | None:
+    """Compare with the configured published figures, read like a table source and named by the same rules."""
+    if config.published is None:
+        return None
+    path = config.published.path
+    load = load_table(TableSource(type="table", path=path), "published")
+    rejected = [f.reason for f in load.files if f.outcome == "rejected"]
+    if rejected:
+        raise ConfigError(f"{config.config_path}: key 'published.path': {path}: {rejected[0]} — fix the table")
+    published = build_runs(load.runs, load.files, config, check_rules=False)
+    cells = reproduction(intervals, score_cells(task_scores(published.table, config.score)))
+    return Reproduction(config.published.label, cells, reproduction_averages(cells))
+
+
+@dataclass
 class Report:
     """Everything the pages show, computed once from the runs table."""
 
@@ -112,6 +161,9 @@ class Report:
     comparisons: pd.DataFrame
     variants: Variants | None
     tradeoffs: pd.DataFrame
+    coverage: Coverage
+    reproduction: Reproduction | None
+    findings: pd.DataFrame
 
     @property
     def strategies(self) -> list[str]:
@@ -154,6 +206,9 @@ def analyse(config: ReportConfig) -> Report:
         comparisons=paired_comparisons(scores, strategies),
         variants=variants,
         tradeoffs=trade_offs(scores, runs, variants),
+        coverage=grid_coverage(scores, variants),
+        reproduction=reproduce(config, intervals),
+        findings=findings(glue, cells, strategies),
     )
 
 

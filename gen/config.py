@@ -140,6 +140,13 @@ class VariantsConfig(_Strict):
     groups: dict[str, dict[str, MatchValue]] = Field(min_length=1)
 
 
+class PublishedConfig(_Strict):
+    """Published figures to reproduce: a tidy table (like a `table` source) whose runs the strategy rules name."""
+
+    path: Path
+    label: str = "published figures"
+
+
 class ChangesConfig(_Strict):
     """What the Changes page compares this build with."""
 
@@ -161,6 +168,7 @@ class ReportConfig(_Strict):
     duplicates: DuplicatesConfig = DuplicatesConfig()
     changes: ChangesConfig = ChangesConfig()
     variants: VariantsConfig | None = None
+    published: PublishedConfig | None = None
     # Cells (family, strategy, task) with fewer runs are listed on Data quality.
     min_runs: int = Field(default=1, ge=1)
     # Fail the build on any rejected file or run, or any unmatched run (also: REPORT_STRICT=1).
@@ -285,4 +293,14 @@ def _resolve_paths(config: ReportConfig) -> ReportConfig:
                 f"{config.config_path}: key 'sources': path {source.path} does not exist — "
                 "fix the path (relative paths start at the config file's folder)"
             )
-    return config.model_copy(update={"sources": sources, "efficiency": efficiency, "changes": changes})
+    published = config.published
+    if published is not None:
+        published = published.model_copy(update={"path": resolve(published.path)})
+        if not published.path.is_file():
+            raise ConfigError(
+                f"{config.config_path}: key 'published.path': {published.path} is not a file — fix the path "
+                "(relative paths start at the config file's folder)"
+            )
+    return config.model_copy(
+        update={"sources": sources, "efficiency": efficiency, "changes": changes, "published": published}
+    )

@@ -111,10 +111,13 @@ def find_duplicates(matched: list[tuple[RunRecord, str]], config: ReportConfig) 
     return dropped, pd.DataFrame(rows, columns=DUPLICATE_COLUMNS)
 
 
-def build_runs(records: list[RunRecord], files: list[FileOutcome], config: ReportConfig) -> Runs:
+def build_runs(
+    records: list[RunRecord], files: list[FileOutcome], config: ReportConfig, check_rules: bool = True
+) -> Runs:
     """Validate, name and flatten the runs; every run ends up in the table, unmatched, rejected or a dropped
     duplicate (listed)."""
-    check_rule_fields(records, config)
+    if check_rules:
+        check_rule_fields(records, config)
     unmatched: list[dict[str, str]] = []
     rejected: list[dict[str, str]] = []
     matched: list[tuple[RunRecord, str]] = []

@@ -31,7 +31,7 @@ def method_scores(all_table: pd.DataFrame, variants: VariantsConfig, scheme: Sch
         if not runs.empty:
             parts.append(runs.assign(group=group))
     if not parts:
-        return pd.DataFrame(columns=[*KEYS, "rank", "run_id", "seed", "score", "params_m"])
+        return pd.DataFrame(columns=[*KEYS, "rank", "run_id", "task", "seed", "score", "params_m"])
     labelled = pd.concat(parts, ignore_index=True)
     labelled["method"] = labelled[variants.method].astype(str) if variants.method in labelled else ""
     labelled["rank"] = pd.to_numeric(labelled[variants.rank], errors="coerce") if variants.rank in labelled else None
@@ -42,7 +42,7 @@ def method_scores(all_table: pd.DataFrame, variants: VariantsConfig, scheme: Sch
     scores["method"] = scores["run_id"].map(identity["method"])
     scores["rank"] = scores["run_id"].map(identity["rank"])
     scores["params_m"] = scores["run_id"].map(params)
-    return scores[[*KEYS, "rank", "run_id", "seed", "score", "params_m"]]
+    return scores[[*KEYS, "rank", "run_id", "task", "seed", "score", "params_m"]]
 
 
 def method_cells(scores: pd.DataFrame) -> pd.DataFrame:

@@ -54,6 +54,60 @@ def observation_lines(report: Report) -> list[str]:
     ]
 
 
+def _listing(rows: list[dict[str, object]], labels: dict[str, str]) -> str:
+    """'bert CoLA (3.1)' items from (family column, value) findings, largest first."""
+    items = []
+    for row in rows:
+        family, _, column = str(row["subject"]).partition(" ")
+        items.append(f"{family} {labels.get(column, column)} ({100 * float(str(row['value'])):.1f})")
+    return ", ".join(items)
+
+
+def finding_lines(report: Report) -> list[str]:
+    """The findings as sentences, each linked to the table that shows it."""
+    labels = {c.column: c.label for c in score_columns(report.config.score)}
+    rows: list[dict[str, object]] = [{str(k): v for k, v in r.items()} for r in report.findings.to_dict("records")]
+    by_kind: dict[str, list[dict[str, object]]] = {}
+    for row in rows:
+        by_kind.setdefault(str(row["finding"]), []).append(row)
+    evidence = " [evidence](accuracy.md#per-task-scores)"
+    drops = " [evidence](accuracy.md#drops-between-strategies)"
+    lines = []
+    if best := by_kind.get("best"):
+        lines.append(f"- Best GLUE score: {esc(best[0]['subject'])}, **{float(str(best[0]['value'])):.4f}**.{evidence}")
+    strategies = report.strategies
+    if len(strategies) >= 3:
+        first, second, last = strategies[0], strategies[1], strategies[-1]
+        if (most := by_kind.get("most_robust")) and (least := by_kind.get("least_robust")):
+            lines.append(
+                f"- From {esc(second)} to {esc(last)}, the most robust task is "
+                f"**{esc(labels.get(str(most[0]['subject']), most[0]['subject']))}** "
+                f"({100 * float(str(most[0]['value'])):.2f} points lost on average over families) and the least "
+                f"robust **{esc(labels.get(str(least[0]['subject']), least[0]['subject']))}** "
+                f"({100 * float(str(least[0]['value'])):.2f} points).{drops}"
+            )
+        trails = by_kind.get("trails", [])
+        lines.append(
+            f"- {esc(second)} trails {esc(first)} by more than 2 points on "
+            f"{len(trails)} family–task cells{': ' + esc(_listing(trails, labels)) if trails else ''}.{evidence}"
+        )
+        for name in (second, first):
+            wins = [r for r in by_kind.get("surprise", []) if r["detail"] == f"{last} beats {name}"]
+            lines.append(
+                f"- {esc(last)} beats {esc(name)} on {len(wins)} family–task cells"
+                f"{': ' + esc(_listing(wins, labels)) if wins else ''}.{evidence}"
+            )
+        if retained := by_kind.get("retained"):
+            families = ", ".join(
+                f"{r['subject']} {float(str(r['value'])):.1%}" for r in by_kind.get("retained_family", [])
+            )
+            lines.append(
+                f"- {esc(last)} retains **{float(str(retained[0]['value'])):.1%}** of {esc(second)}'s score on "
+                f"average over families ({esc(families)}).{evidence}"
+            )
+    return lines
+
+
 def cards(report: Report) -> str:
     """Headline cards: one per strategy compared with the baseline, plus what the report rests on."""
     runs = report.runs
@@ -116,6 +170,10 @@ def page(report: Report) -> Page:
             f"# {esc(report.config.title)}",
             description,
             cards(report),
+            "",
+            "## Findings",
+            "",
+            *finding_lines(report),
             "",
             "## Combined accuracy and efficiency",
             "",

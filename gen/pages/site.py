@@ -13,7 +13,19 @@ from gen import __version__, charts
 from gen.analysis.efficiency import COMBINED
 from gen.analysis.scores import glue_table
 from gen.build import Report
-from gen.pages import accuracy, changes, data, efficiency, overview, quality, statistics, tradeoffs, variants
+from gen.pages import (
+    accuracy,
+    changes,
+    coverage,
+    data,
+    efficiency,
+    overview,
+    quality,
+    reproduction,
+    statistics,
+    tradeoffs,
+    variants,
+)
 from gen.pages.render import Page
 from gen.runs import wide_runs
 
@@ -118,9 +130,13 @@ def downloads(report: Report) -> dict[str, pd.DataFrame]:
         "cell_stats.csv": report.cell_stats.drop(columns="column_rank"),
         "comparisons.csv": report.comparisons,
         "tradeoffs.csv": report.tradeoffs,
+        "coverage.csv": report.coverage.cells,
+        "missing_runs.csv": report.coverage.missing,
     }
     if report.reference is not None:
         frames["reference_efficiency.csv"] = report.reference
+    if report.reproduction is not None:
+        frames["reproduction.csv"] = report.reproduction.cells.drop(columns="column_rank")
     if report.variants is not None:
         frames["variant_cells.csv"] = report.variants.cells.drop(columns="column_rank")
         frames["rank_sweep.csv"] = report.variants.sweep
@@ -129,7 +145,19 @@ def downloads(report: Report) -> dict[str, pd.DataFrame]:
 
 def pages(report: Report) -> list[Page]:
     """Every generated page."""
-    modules = (overview, accuracy, statistics, variants, efficiency, tradeoffs, quality, changes, data)
+    modules = (
+        overview,
+        accuracy,
+        statistics,
+        variants,
+        efficiency,
+        tradeoffs,
+        reproduction,
+        coverage,
+        quality,
+        changes,
+        data,
+    )
     return [module.page(report) for module in modules]
 
 

@@ -1,0 +1,66 @@
+"""Findings a researcher would write, as data: each with the numbers it rests on and where its evidence is."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+TRAIL_POINTS = 2.0
+
+
+def _label(key: object) -> str:
+    return " ".join(str(part) for part in key) if isinstance(key, tuple) else str(key)
+
+
+def _means(cells: pd.DataFrame, strategy: str) -> pd.Series:
+    return cells[cells["strategy"] == strategy].set_index(["family", "column"])["mean"]
+
+
+def findings(glue: pd.DataFrame, cells: pd.DataFrame, strategies: list[str]) -> pd.DataFrame:
+    """Rows ``finding, subject, value, detail``: best result; for the first (A), second (B) and last (C) strategy —
+    the tasks most and least robust from B to C, cells where B trails A by more than 2 points, cells where C beats B
+    or A, and C's retained share of B's score (mean over families of C/B over the task columns both have)."""
+    rows: list[dict[str, object]] = []
+    complete = glue[glue["complete"].astype(bool)]
+    if not complete.empty:
+        best = complete.sort_values("glue_score", kind="stable").iloc[-1]
+        rows.append(
+            {
+                "finding": "best",
+                "subject": f"{best['model']} ({best['family']}, {best['strategy']})",
+                "value": best["glue_score"],
+                "detail": "",
+            }
+        )
+    if len(strategies) < 3:
+        return pd.DataFrame(rows, columns=["finding", "subject", "value", "detail"])
+    first, second, last = strategies[0], strategies[1], strategies[-1]
+    a, b, c = _means(cells, first), _means(cells, second), _means(cells, last)
+    b_to_c = (b - c).dropna()
+    if not b_to_c.empty:
+        by_task = b_to_c.groupby(level="column").mean().sort_values()
+        rows.append({"finding": "most_robust", "subject": by_task.index[0], "value": by_task.iloc[0], "detail": ""})
+        rows.append({"finding": "least_robust", "subject": by_task.index[-1], "value": by_task.iloc[-1], "detail": ""})
+    trailing = (a - b).dropna()
+    for key, gap in trailing[trailing > TRAIL_POINTS / 100].sort_values(ascending=False).items():
+        rows.append({"finding": "trails", "subject": _label(key), "value": gap, "detail": f"{second} vs {first}"})
+    for other, name in ((b, second), (a, first)):
+        ahead = (c - other).dropna()
+        for key, lead in ahead[ahead > 0].sort_values(ascending=False).items():
+            rows.append(
+                {
+                    "finding": "surprise",
+                    "subject": _label(key),
+                    "value": lead,
+                    "detail": f"{last} beats {name}",
+                }
+            )
+    shared = pd.concat([b.rename("b"), c.rename("c")], axis=1).dropna()
+    if not shared.empty:
+        per_family = shared.groupby(level="family").mean()
+        shares = per_family["c"] / per_family["b"]
+        rows.append({"finding": "retained", "subject": f"{last} of {second}", "value": shares.mean(), "detail": ""})
+        rows += [
+            {"finding": "retained_family", "subject": str(family), "value": share, "detail": ""}
+            for family, share in shares.items()
+        ]
+    return pd.DataFrame(rows, columns=["finding", "subject", "value", "detail"])

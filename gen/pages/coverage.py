@@ -1,0 +1,68 @@
+"""Coverage: how complete the experiment grid is, which runs are missing, which are duplicated."""
+
+from __future__ import annotations
+
+from gen.build import Report
+from gen.pages.render import Col, Page, download_links, html_table, num, pct
+
+PATH = "coverage.md"
+SHOWN_MISSING = 200
+
+
+def page(report: Report) -> Page:
+    """The Coverage page."""
+    coverage = report.coverage
+    cells, missing = coverage.cells, coverage.missing
+    lines = [
+        "# Coverage",
+        "",
+        "The grid: every configuration that was run at all (a strategy, or a group · method · rank) is expected for "
+        "every model family, task and seed that appears anywhere in the runs.",
+        "",
+    ]
+    if cells.empty:
+        lines.append("No scored runs.")
+        return Page(PATH, "\n".join(lines))
+    lines += [
+        f"Completion: **{coverage.rate:.1%}** — {int(cells['present'].sum()):,} of {int(cells['expected'].sum()):,} "
+        f"expected runs; {len(missing):,} missing; "
+        f"{report.runs.duplicates['group'].nunique():,} groups of duplicate runs (see Data quality).",
+        "",
+        "## Completion by configuration, family and task",
+        "",
+        html_table(
+            cells,
+            [
+                Col("configuration", "Configuration"),
+                Col("family", "Family"),
+                Col("task", "Task"),
+                Col("present", "Seeds present", num(0), numeric=True),
+                Col("expected", "Seeds expected", num(0), numeric=True),
+                Col("share", "Complete", pct(0), numeric=True),
+            ],
+            "Seeds present per grid cell",
+        ),
+        download_links(PATH, ["coverage.csv"]),
+        "",
+        "## Missing runs",
+        "",
+    ]
+    if missing.empty:
+        lines.append("None: the grid is complete.")
+    else:
+        shown = missing.head(SHOWN_MISSING)
+        note = f" (the first {SHOWN_MISSING}; all in missing_runs.csv)" if len(missing) > SHOWN_MISSING else ""
+        lines += [
+            html_table(
+                shown,
+                [
+                    Col("configuration", "Configuration"),
+                    Col("family", "Family"),
+                    Col("task", "Task"),
+                    Col("seed", "Seed"),
+                ],
+                f"Runs the grid expects but the results lack{note}",
+            ),
+            download_links(PATH, ["missing_runs.csv"]),
+        ]
+    return Page(PATH, "\n".join(lines))
