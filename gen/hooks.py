@@ -19,3 +19,15 @@ def on_serve(server: Any, config: Any, builder: Any) -> Any:
     for path in sorted(paths):
         server.watch(str(path))
     return server
+
+
+def on_page_markdown(markdown: str, page: Any, config: Any, files: Any) -> str:
+    """Expand ``[[table:…]]``, ``[[chart:…]]`` and ``[[number:…]]`` in hand-written pages (see Writing pages)."""
+    from mkdocs.exceptions import PluginError
+
+    from gen.pages.embeds import CURRENT, EmbedError
+
+    try:
+        return CURRENT.expand(markdown, page.file.src_uri)
+    except EmbedError as exc:
+        raise PluginError(str(exc)) from None

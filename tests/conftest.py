@@ -45,13 +45,14 @@ def shared_path(relative: str) -> Path:
 
 
 def build_site(
-    out: Path, config: Path | None = None, strict: bool = True, quiet: bool = True
+    out: Path, config: Path | None = None, strict: bool = True, quiet: bool = True, mkdocs_config: Path | None = None
 ) -> subprocess.CompletedProcess[str]:
     """Run ``mkdocs build`` (strict by default) for a config into ``out``; returns the finished process."""
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "SITE_URL": SITE_URL}
     if config is not None:
         env["REPORT_CONFIG"] = str(config)
-    command = [sys.executable, "-m", "mkdocs", "build", "-f", str(ROOT / "mkdocs.yml"), "-d", str(out)]
+    mkdocs_yml = mkdocs_config or ROOT / "mkdocs.yml"
+    command = [sys.executable, "-m", "mkdocs", "build", "-f", str(mkdocs_yml), "-d", str(out)]
     if strict:
         command.append("--strict")
     if quiet:

@@ -134,9 +134,8 @@ def cards(report: Report) -> str:
     return f'<div class="grid cards headline"><ul>{"".join(items)}</ul></div>'
 
 
-def page(report: Report) -> Page:
-    """The Overview page."""
-    strategies = report.strategies
+def combined_table(report: Report) -> str:
+    """The combined accuracy–efficiency table, with the coverage note when a row is partial."""
     combined = report.combined.copy()
     labels = {c.column: c.label for c in score_columns(report.config.score)}
     combined["glue_display"], coverage_note = covered_score(combined, labels)
@@ -153,11 +152,13 @@ def page(report: Report) -> Page:
         Col("score_per_gb", METRIC_LABELS["score_per_gb"], num(4), numeric=True),
         Col("score_per_s", METRIC_LABELS["score_per_s"], num(4), numeric=True),
     ]
-    table = html_table(
-        combined,
-        columns,
-        f"Accuracy and efficiency per model family and strategy (costs from the {source})",
-    )
+    caption = f"Accuracy and efficiency per model family and strategy (costs from the {source})"
+    return html_table(combined, columns, caption) + coverage_note
+
+
+def page(report: Report) -> Page:
+    """The Overview page."""
+    strategies = report.strategies
     chart_list = [
         charts.score_vs_cost(report.combined, strategies, "params_m", "trainable parameters (M)", log=True),
         charts.score_vs_cost(report.combined, strategies, "inference_s", "inference time (s)", log=False),
@@ -177,8 +178,7 @@ def page(report: Report) -> Page:
             "",
             "## Combined accuracy and efficiency",
             "",
-            table,
-            coverage_note,
+            combined_table(report),
             download_links(PATH, ["combined.csv", "observations.csv"]),
             "",
             "## Key observations",

@@ -12,6 +12,7 @@ import pandas as pd
 from gen import __version__, charts
 from gen.analysis.efficiency import COMBINED
 from gen.analysis.scores import glue_table
+from gen.benchmarks import score_columns
 from gen.build import Report
 from gen.pages import (
     accuracy,
@@ -26,6 +27,8 @@ from gen.pages import (
     tradeoffs,
     variants,
 )
+from gen.pages import embeds as embed_registry
+from gen.pages.embeds import Embeds
 from gen.pages.render import Page
 from gen.runs import wide_runs
 
@@ -161,9 +164,38 @@ def pages(report: Report) -> list[Page]:
     return [module.page(report) for module in modules]
 
 
+def embeds(report: Report, built: list[Page]) -> Embeds:
+    """Everything hand-written pages may embed by name (documented on the Writing pages page)."""
+    labels = {c.column: c.label for c in score_columns(report.config.score)}
+    numbers = {
+        f"glue_score.{row['family']}.{row['strategy']}": f"{row['glue_score']:.4f}"
+        for row in report.glue.to_dict("records")
+    }
+    numbers |= {
+        f"{row['observation']}.{row['from']}.{row['to']}": overview.observation_value(
+            str(row["observation"]), float(row["value"])
+        )
+        for row in report.observations.to_dict("records")
+    }
+    numbers["runs"] = f"{report.runs.table['run_id'].nunique():,}"
+    numbers["completion_rate"] = f"{report.coverage.rate:.1%}"
+    return Embeds(
+        tables={
+            "combined": overview.combined_table(report),
+            "task-scores": accuracy.task_table(report, labels),
+            "drops": accuracy.drops_table(report),
+        },
+        charts={chart.name: chart for page in built for chart in page.charts},
+        numbers=numbers,
+    )
+
+
 def write_site(report: Report, writer: Writer) -> None:
     """Write pages, their charts (spec, SVG, PNG), the downloads and the chart bundle."""
-    for page in pages(report):
+    built = pages(report)
+    # Read by gen/hooks.py when MkDocs renders the hand-written pages, later in this build.
+    embed_registry.CURRENT = embeds(report, built)
+    for page in built:
         writer.write(page.path, page.markdown + "\n")
         for chart in page.charts:
             writer.write(f"charts/{chart.name}.vl.json", charts.spec_json(chart.spec) + "\n")

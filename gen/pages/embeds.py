@@ -1,0 +1,54 @@
+"""Generated tables, charts and numbers that hand-written pages embed by a stable name: ``[[kind:name]]``."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from gen.charts import Chart
+from gen.pages.render import chart_block
+
+MARKER = re.compile(r"\[\[(table|chart|number):([A-Za-z0-9_.\-]+)\]\]")
+# Fenced blocks and inline code show markers literally (that is how a page documents them).
+CODE = re.compile(r"(```.*?```|~~~.*?~~~|`[^`\n]*`)", re.DOTALL)
+
+
+class EmbedError(Exception):
+    """A page names something the report does not have; the message lists what it has."""
+
+
+@dataclass
+class Embeds:
+    """What this build offers: tables (HTML), charts, and numbers (formatted text)."""
+
+    tables: dict[str, str] = field(default_factory=dict)
+    charts: dict[str, Chart] = field(default_factory=dict)
+    numbers: dict[str, str] = field(default_factory=dict)
+
+    def names(self, kind: str) -> list[str]:
+        """Every valid name of one kind, sorted."""
+        if kind == "chart":
+            return sorted(self.charts)
+        return sorted(self.tables if kind == "table" else self.numbers)
+
+    def expand(self, markdown: str, page_path: str) -> str:
+        """Replace every marker in a page's markdown; an unknown name raises EmbedError."""
+
+        def replace(found: re.Match[str]) -> str:
+            kind, name = found[1], found[2]
+            if kind == "table" and name in self.tables:
+                return self.tables[name]
+            if kind == "chart" and name in self.charts:
+                return chart_block(self.charts[name], page_path)
+            if kind == "number" and name in self.numbers:
+                return self.numbers[name]
+            valid = ", ".join(self.names(kind))
+            raise EmbedError(f"{page_path}: [[{kind}:{name}]] names no {kind} of this report; valid: {valid}")
+
+        parts = CODE.split(markdown)
+        # split() with one group alternates text and code: even indexes are text.
+        return "".join(MARKER.sub(replace, part) if index % 2 == 0 else part for index, part in enumerate(parts))
+
+
+# Filled by write_site during the build, read by the page hook (gen/hooks.py) in the same process.
+CURRENT = Embeds()

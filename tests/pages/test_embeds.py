@@ -1,0 +1,64 @@
+"""Hand-written pages embed generated tables, charts and numbers by name; a typo fails with the valid names."""
+
+from __future__ import annotations
+
+import csv
+import html
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from gen.charts import Chart
+from gen.pages.embeds import EmbedError, Embeds
+from tests.conftest import ROOT, build_site
+
+EMBEDS = Embeds(
+    tables={"combined": "<table><caption>c</caption></table>"},
+    charts={"score": Chart("score", "Score", "A chart", {"mark": "point"})},
+    numbers={"runs": "81", "glue_drop.FFT.LoRA": "0.009 (0.9 points)"},
+)
+
+
+def test_markers_expand_outside_code() -> None:
+    page = (
+        "Runs: [[number:runs]].\n\n[[table:combined]]\n\n`[[number:runs]]`\n\n```\n[[chart:nope]]\n```\n[[chart:score]]"
+    )
+    out = EMBEDS.expand(page, "notes/analysis.md")
+    assert out.startswith("Runs: 81.") and "<table><caption>c</caption></table>" in out
+    assert "`[[number:runs]]`" in out and "[[chart:nope]]" in out
+    assert 'data-spec="../charts/score.vl.json"' in out
+
+
+def test_unknown_names_list_the_valid_ones() -> None:
+    with pytest.raises(EmbedError) as error:
+        EMBEDS.expand("[[number:glue_drop.FFT.LORA]]", "notes.md")
+    assert str(error.value) == (
+        "notes.md: [[number:glue_drop.FFT.LORA]] names no number of this report; valid: glue_drop.FFT.LoRA, runs"
+    )
+
+
+def test_writing_page_shows_the_same_numbers_as_the_downloads(bundled_site: Path) -> None:
+    text = html.unescape(re.sub(r"<[^>]+>", "", (bundled_site / "writing.html").read_text()))
+    with (bundled_site / "downloads" / "observations.csv").open() as handle:
+        rows = {(r["observation"], r["from"], r["to"]): float(r["value"]) for r in csv.DictReader(handle)}
+    drop = rows[("glue_drop", "FFT", "LoRA")]
+    assert f"costs {drop:.3f} ({100 * drop:.1f} points) of GLUE score" in text
+    assert f"trains {100 * rows[('param_reduction', 'FFT', 'LoRA')]:.1f}% fewer parameters" in text
+    with (bundled_site / "downloads" / "runs.csv").open() as handle:
+        assert f"rests on {sum(1 for _ in csv.DictReader(handle))} runs" in text
+
+
+def test_a_typo_fails_the_build_with_the_valid_names(tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    shutil.copytree(ROOT / "docs", docs)
+    (docs / "writing.md").write_text("# Notes\n\nWe ran [[number:runz]] runs.\n")
+    for relative in ("overrides", "gen", "data"):  # mkdocs.yml paths resolve against the inheriting config
+        (tmp_path / relative).symlink_to(ROOT / relative)
+    config = tmp_path / "mkdocs.yml"
+    config.write_text(f"INHERIT: {ROOT / 'mkdocs.yml'}\ndocs_dir: {docs}\n")
+    result = build_site(tmp_path / "site", mkdocs_config=config)
+    assert result.returncode != 0
+    assert "writing.md: [[number:runz]] names no number of this report; valid: " in result.stderr
+    assert "runs" in result.stderr and "Traceback" not in result.stderr
