@@ -7,6 +7,7 @@ import pandas as pd
 from gen import charts
 from gen.benchmarks import score_columns
 from gen.build import Report
+from gen.pages.links import family_link, index_line
 from gen.pages.render import (
     Col,
     Page,
@@ -28,9 +29,10 @@ def cell_text(mean: float, std: float, n_runs: int) -> str:
     return f'{mean:.4f}{spread} <span class="n-runs">(n={n_runs})</span>'
 
 
-def task_table(report: Report, labels: dict[str, str]) -> str:
-    """Task × (family, strategy) table with n and spread in every cell."""
-    cells = report.cells
+def task_table(report: Report, labels: dict[str, str], page_path: str = PATH, family: str | None = None) -> str:
+    """Task × (family, strategy) table with n and spread in every cell (one family's rows when ``family`` given)."""
+    cells = report.cells if family is None else report.cells[report.cells["family"] == family]
+    glue = report.glue if family is None else report.glue[report.glue["family"] == family]
     if cells.empty:
         return "<p>No scored runs.</p>"
     columns = list(dict.fromkeys(cells["column"]))
@@ -38,12 +40,12 @@ def task_table(report: Report, labels: dict[str, str]) -> str:
         text=[cell_text(m, s, n) for m, s, n in zip(cells["mean"], cells["std"], cells["n_runs"], strict=True)]
     )
     wide = texts.pivot(index=["family", "strategy", "model"], columns="column", values="text")
-    frame = report.glue.merge(wide.reset_index(), on=["family", "strategy", "model"], how="left")
+    frame = glue.merge(wide.reset_index(), on=["family", "strategy", "model"], how="left")
     frame["glue_display"], note = covered_score(frame, labels)
     table = html_table(
         frame,
         [
-            Col("family", "Family"),
+            Col("family", "Family", family_link(report, page_path)),
             Col("strategy", "Strategy"),
             Col("model", "Model"),
             *(Col(c, labels.get(c, c), lambda v: "—" if missing(v) else str(v), numeric=True) for c in columns),
@@ -71,7 +73,7 @@ def drops_table(report: Report) -> str:
     return html_table(
         pd.concat([drops, averaged], ignore_index=True),
         [
-            Col("family", "Family"),
+            Col("family", "Family", family_link(report, PATH)),
             Col("from", "From"),
             Col("to", "To"),
             Col("drop_points", "Drop (points)", num(2), numeric=True),
@@ -97,6 +99,8 @@ def page(report: Report) -> Page:
             f"Scores follow the `{scheme}` convention (see [Methodology](data.md#methodology)).",
             "",
             "## Per-task scores",
+            "",
+            index_line(report, PATH),
             "",
             task_table(report, labels),
             download_links(PATH, ["glue_table.csv", "score_cells.csv"]),

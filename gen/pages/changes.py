@@ -5,6 +5,7 @@ from __future__ import annotations
 from gen.analysis.changes import ALPHA
 from gen.benchmarks import score_columns
 from gen.build import Report
+from gen.pages.links import family_link, task_link
 from gen.pages.render import Col, Page, esc, html_table, num
 
 PATH = "changes.md"
@@ -51,9 +52,9 @@ def page(report: Report) -> Page:
             html_table(
                 shown,
                 [
-                    Col("family", "Family"),
+                    Col("family", "Family", family_link(report, PATH)),
                     Col("strategy", "Strategy"),
-                    Col("task", "Task"),
+                    Col("task", "Task", task_link(report, PATH)),
                     Col("n_before", "Runs before", num(0), numeric=True),
                     Col("mean_before", "Before", num(4), numeric=True),
                     Col("n_after", "Runs now", num(0), numeric=True),
@@ -75,7 +76,7 @@ def page(report: Report) -> Page:
                 [
                     Col("change", "Change"),
                     Col("run_id", "Run"),
-                    Col("family", "Family"),
+                    Col("family", "Family", family_link(report, PATH)),
                     Col("strategy", "Strategy"),
                     Col("detail", "Scores before → now"),
                 ],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from gen.build import Report
+from gen.pages.links import family_link, task_link
 from gen.pages.render import Col, Page, download_links, html_table, num, pct
 
 PATH = "coverage.md"
@@ -34,8 +35,8 @@ def page(report: Report) -> Page:
             cells,
             [
                 Col("configuration", "Configuration"),
-                Col("family", "Family"),
-                Col("task", "Task"),
+                Col("family", "Family", family_link(report, PATH)),
+                Col("task", "Task", task_link(report, PATH)),
                 Col("present", "Seeds present", num(0), numeric=True),
                 Col("expected", "Seeds expected", num(0), numeric=True),
                 Col("share", "Complete", pct(0), numeric=True),
@@ -57,8 +58,8 @@ def page(report: Report) -> Page:
                 shown,
                 [
                     Col("configuration", "Configuration"),
-                    Col("family", "Family"),
-                    Col("task", "Task"),
+                    Col("family", "Family", family_link(report, PATH)),
+                    Col("task", "Task", task_link(report, PATH)),
                     Col("seed", "Seed"),
                 ],
                 f"Runs the grid expects but the results lack{note}",

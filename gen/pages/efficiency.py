@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from gen import charts
 from gen.build import Report
+from gen.pages.links import family_link
 from gen.pages.render import Col, Page, chart_block, download_links, esc, html_table, num, pct, ratio, sig
 
 PATH = "efficiency.md"
@@ -25,7 +26,7 @@ def measured_section(report: Report) -> tuple[list[str], list[charts.Chart]]:
     table = html_table(
         measured,
         [
-            Col("family", "Family"),
+            Col("family", "Family", family_link(report, PATH)),
             Col("strategy", "Strategy"),
             Col("model", "Model"),
             Col("n_runs", "Runs", num(0), numeric=True),
@@ -42,7 +43,7 @@ def measured_section(report: Report) -> tuple[list[str], list[charts.Chart]]:
     versus = html_table(
         report.versus,
         [
-            Col("family", "Family"),
+            Col("family", "Family", family_link(report, PATH)),
             Col("strategy", "Strategy"),
             Col("model", "Model"),
             Col("params_m_vs_base", "Param reduction", pct(1), numeric=True),

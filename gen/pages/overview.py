@@ -5,6 +5,7 @@ from __future__ import annotations
 from gen import charts
 from gen.benchmarks import score_columns
 from gen.build import Report
+from gen.pages.links import family_link
 from gen.pages.render import (
     Col,
     Page,
@@ -141,7 +142,7 @@ def combined_table(report: Report) -> str:
     combined["glue_display"], coverage_note = covered_score(combined, labels)
     source = "reference table" if report.config.efficiency.source == "reference" else "measured runs"
     columns = [
-        Col("family", "Model family"),
+        Col("family", "Model family", family_link(report, PATH)),
         Col("strategy", "Strategy"),
         Col("model", "Model"),
         Col("glue_display", METRIC_LABELS["glue_score"], raw, numeric=True),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from gen.build import Report
+from gen.pages.links import family_link, task_link
 from gen.pages.render import Col, Page, download_links, html_table, num
 
 PATH = "data-quality.md"
@@ -114,8 +115,8 @@ def duplicates_section(report: Report) -> list[str]:
             Col("group", "Group", num(0), numeric=True),
             Col("run_id", "Run"),
             Col("strategy", "Strategy"),
-            Col("family", "Family"),
-            Col("task", "Task"),
+            Col("family", "Family", family_link(report, PATH)),
+            Col("task", "Task", task_link(report, PATH)),
             Col("seed", "Seed"),
             Col("kept", "Kept"),
         ],
@@ -140,7 +141,7 @@ def thin_cells_section(report: Report) -> list[str]:
         html_table(
             report.thin_cells,
             [
-                Col("family", "Family"),
+                Col("family", "Family", family_link(report, PATH)),
                 Col("strategy", "Strategy"),
                 Col("column", "Task column"),
                 Col("n_runs", "Runs", num(0), numeric=True),

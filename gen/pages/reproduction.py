@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from gen.benchmarks import score_columns
 from gen.build import Report
+from gen.pages.links import family_link, task_link
 from gen.pages.render import Col, Page, download_links, esc, html_table, num
 
 PATH = "reproduction.md"
@@ -31,7 +32,7 @@ def page(report: Report) -> Page:
         html_table(
             reproduction.averages,
             [
-                Col("family", "Family"),
+                Col("family", "Family", family_link(report, PATH)),
                 Col("strategy", "Strategy"),
                 Col("published", "Published", num(4), numeric=True),
                 Col("reproduced", "Reproduced", num(4), numeric=True),
@@ -47,9 +48,9 @@ def page(report: Report) -> Page:
         html_table(
             cells,
             [
-                Col("family", "Family"),
+                Col("family", "Family", family_link(report, PATH)),
                 Col("strategy", "Strategy"),
-                Col("task", "Task"),
+                Col("task", "Task", task_link(report, PATH)),
                 Col("published", "Published", num(4), numeric=True),
                 Col("mean", "Reproduced", num(4), numeric=True),
                 Col("ci_low", "95% CI low", num(4), numeric=True),

@@ -28,6 +28,7 @@ from gen.pages import (
     variants,
 )
 from gen.pages import embeds as embed_registry
+from gen.pages.drilldown import family_pages, task_pages
 from gen.pages.embeds import Embeds
 from gen.pages.render import Page
 from gen.runs import wide_runs
@@ -161,7 +162,7 @@ def pages(report: Report) -> list[Page]:
         changes,
         data,
     )
-    return [module.page(report) for module in modules]
+    return [module.page(report) for module in modules] + family_pages(report) + task_pages(report)
 
 
 def embeds(report: Report, built: list[Page]) -> Embeds:

@@ -7,6 +7,7 @@ import pandas as pd
 from gen.analysis.stats import ALPHA, CONFIDENCE, WILCOXON_MIN_PAIRS
 from gen.benchmarks import score_columns
 from gen.build import Report
+from gen.pages.links import family_link, task_link
 from gen.pages.render import Col, Page, download_links, html_table, num, pct
 
 PATH = "statistics.md"
@@ -57,7 +58,7 @@ def page(report: Report) -> Page:
         html_table(
             comparisons,
             [
-                Col("family", "Family"),
+                Col("family", "Family", family_link(report, PATH)),
                 Col("from", "From"),
                 Col("to", "To"),
                 Col("n_pairs", "Pairs", num(0), numeric=True),
@@ -79,9 +80,9 @@ def page(report: Report) -> Page:
         html_table(
             cells,
             [
-                Col("family", "Family"),
+                Col("family", "Family", family_link(report, PATH)),
                 Col("strategy", "Strategy"),
-                Col("task", "Task"),
+                Col("task", "Task", task_link(report, PATH)),
                 Col("n_runs", "n", num(0), numeric=True),
                 Col("mean", "Mean", num(4), numeric=True),
                 Col("std", "Std", num(4), numeric=True),
@@ -97,7 +98,7 @@ def page(report: Report) -> Page:
         html_table(
             variability,
             [
-                Col("task", "Task"),
+                Col("task", "Task", task_link(report, PATH)),
                 Col("cells", "Cells with ≥ 2 runs", num(0), numeric=True),
                 Col("mean_std", "Mean std", num(4), numeric=True),
                 Col("max_std", "Largest std", num(4), numeric=True),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from gen.analysis.tradeoffs import COSTS
 from gen.build import Report
+from gen.pages.links import family_link
 from gen.pages.render import Col, Page, download_links, esc, html_table, num, raw, sig
 
 PATH = "tradeoffs.md"
@@ -49,7 +50,7 @@ def page(report: Report) -> Page:
                 shown,
                 [
                     Col("front", "Frontier"),
-                    Col("family", "Family"),
+                    Col("family", "Family", family_link(report, PATH)),
                     Col("label", "Method"),
                     Col("score_display", "Score", raw, numeric=True),
                     Col(cost, COST_LABELS[cost].capitalize(), sig, numeric=True),

@@ -6,6 +6,7 @@ import pandas as pd
 
 from gen.benchmarks import score_columns
 from gen.build import Report
+from gen.pages.links import family_link, task_link
 from gen.pages.render import Col, Page, download_links, esc, html_table, missing, num, pct, raw, sig
 
 PATH = "variants.md"
@@ -85,7 +86,7 @@ def page(report: Report) -> Page:
             html_table(
                 best,
                 [
-                    Col("task", "Task"),
+                    Col("task", "Task", task_link(report, PATH)),
                     Col("best", "Best method"),
                     Col("mean", "Its mean", num(4), numeric=True),
                     Col("lead", "Lead over the next", num(4), numeric=True),
@@ -99,7 +100,7 @@ def page(report: Report) -> Page:
                 sweep,
                 [
                     Col("method", "Method"),
-                    Col("family", "Family"),
+                    Col("family", "Family", family_link(report, PATH)),
                     Col("rank", "LoRA rank", num(0), numeric=True),
                     Col("score_display", "Score", raw, numeric=True),
                     Col("params_m", "Trainable params (M)", sig, numeric=True),

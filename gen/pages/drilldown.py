@@ -1,0 +1,127 @@
+"""Drill-down pages: one per model family and one per task, reached from every table cell that names them."""
+
+from __future__ import annotations
+
+from gen import charts
+from gen.benchmarks import GLUE_TASKS, score_columns
+from gen.build import Report
+from gen.pages import accuracy
+from gen.pages.links import family_link, family_page, task_page
+from gen.pages.render import Col, Page, chart_block, esc, html_table, num, sig
+
+
+def family_pages(report: Report) -> list[Page]:
+    """A page per scored family: its task scores, heatmap, measured costs and paired comparisons."""
+    labels = {c.column: c.label for c in score_columns(report.config.score)}
+    built = []
+    for family in dict.fromkeys(report.glue["family"]):
+        path = family_page(family)
+        models = ", ".join(dict.fromkeys(report.glue.loc[report.glue["family"] == family, "model"]))
+        heatmap = charts.accuracy_heatmap(report.cells, family, report.strategies, labels)
+        measured = report.measured[report.measured["family"] == family]
+        comparisons = (
+            report.comparisons[report.comparisons["family"] == family] if not report.comparisons.empty else None
+        )
+        lines = [
+            f"# {esc(family)}",
+            "",
+            f"Models: {esc(models)}.",
+            "",
+            "## Task scores",
+            "",
+            accuracy.task_table(report, labels, path, family),
+            "",
+            chart_block(heatmap, path),
+            "",
+        ]
+        if not measured.empty:
+            lines += [
+                "## Measured costs",
+                "",
+                html_table(
+                    measured,
+                    [
+                        Col("strategy", "Strategy"),
+                        Col("model", "Model"),
+                        Col("n_runs", "Runs", num(0), numeric=True),
+                        Col("params_m", "Params (M)", sig, numeric=True),
+                        Col("memory_allocated_mb", "Peak alloc. (MB)", num(1), numeric=True),
+                        Col("train_time_s", "Train time (s)", num(1), numeric=True),
+                        Col("eval_runtime_s", "Eval runtime (s)", num(2), numeric=True),
+                    ],
+                    f"Measured costs of {family}",
+                ),
+                "",
+            ]
+        if comparisons is not None and not comparisons.empty:
+            lines += [
+                "## Paired comparisons",
+                "",
+                html_table(
+                    comparisons.assign(points=100 * comparisons["mean_difference"]),
+                    [
+                        Col("from", "From"),
+                        Col("to", "To"),
+                        Col("n_pairs", "Pairs", num(0), numeric=True),
+                        Col("points", "Mean difference (points)", num(2), numeric=True),
+                        Col("test", "Test"),
+                        Col("p_holm", "p (Holm, over the Statistics page)", num(4), numeric=True),
+                    ],
+                    f"Strategies compared on {family}'s shared tasks and seeds",
+                ),
+            ]
+        built.append(Page(path, "\n".join(lines), [heatmap]))
+    return built
+
+
+def task_pages(report: Report) -> list[Page]:
+    """A page per scored task: every (family, strategy) cell with its interval, and the methods when configured."""
+    columns = {c.column: c for c in score_columns(report.config.score)}
+    built = []
+    for task in dict.fromkeys(report.cells["column"].map(lambda c: columns[c].task)):
+        path = task_page(task)
+        cells = report.cell_stats[report.cell_stats["column"].map(lambda c: columns[c].task) == task]
+        cells = cells.assign(task_column=cells["column"].map(lambda c: columns[c].label))
+        lines = [
+            f"# {esc(GLUE_TASKS[task].label)}",
+            "",
+            "## Every family and strategy",
+            "",
+            html_table(
+                cells,
+                [
+                    Col("family", "Family", family_link(report, path)),
+                    Col("strategy", "Strategy"),
+                    Col("task_column", "Column"),
+                    Col("n_runs", "n", num(0), numeric=True),
+                    Col("mean", "Mean", num(4), numeric=True),
+                    Col("std", "Std", num(4), numeric=True),
+                    Col("ci_low", "95% CI low", num(4), numeric=True),
+                    Col("ci_high", "95% CI high", num(4), numeric=True),
+                ],
+                f"{GLUE_TASKS[task].label}: mean score per family and strategy with its t interval",
+            ),
+            "",
+        ]
+        if report.variants is not None:
+            methods = report.variants.cells[report.variants.cells["column"].map(lambda c: columns[c].task) == task]
+            lines += [
+                "## PEFT methods",
+                "",
+                html_table(
+                    methods.assign(task_column=methods["column"].map(lambda c: columns[c].label)),
+                    [
+                        Col("group", "Group"),
+                        Col("method", "Method"),
+                        Col("family", "Family", family_link(report, path)),
+                        Col("task_column", "Column"),
+                        Col("n_runs", "Runs", num(0), numeric=True),
+                        Col("mean", "Mean", num(4), numeric=True),
+                        Col("pct_of_baseline", "Share of FFT", num(3), numeric=True),
+                    ],
+                    f"{GLUE_TASKS[task].label}: each method against full fine-tuning",
+                ),
+                "",
+            ]
+        built.append(Page(path, "\n".join(lines)))
+    return built

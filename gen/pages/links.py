@@ -1,0 +1,63 @@
+"""Links from table cells that name a model family or a task to that family's or task's drill-down page."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from gen.benchmarks import score_columns
+from gen.build import Report
+from gen.charts import slug
+from gen.pages.render import esc, missing, rel
+
+
+def family_page(family: str) -> str:
+    """Where a family's drill-down page lives."""
+    return f"families/{slug(family)}.md"
+
+
+def task_page(task: str) -> str:
+    """Where a task's drill-down page lives."""
+    return f"tasks/{slug(task)}.md"
+
+
+def _link(page_path: str, target: str, text: str) -> str:
+    # Raw HTML, which MkDocs does not rewrite: point at the built .html file (use_directory_urls is off).
+    href = rel(page_path, target).removesuffix(".md") + ".html"
+    return f'<a href="{href}">{esc(text)}</a>'
+
+
+def family_link(report: Report, page_path: str) -> Callable[[Any], str]:
+    """Cell formatter: a family with a drill-down page becomes a link to it; anything else stays text."""
+    families = set(report.glue["family"])
+
+    def fmt(value: Any) -> str:
+        if missing(value):
+            return "—"
+        return _link(page_path, family_page(str(value)), str(value)) if value in families else esc(value)
+
+    return fmt
+
+
+def task_link(report: Report, page_path: str) -> Callable[[Any], str]:
+    """Cell formatter for a task (by name or label, e.g. "mnli" or "MNLI-m"): a link to the task's page."""
+    tasks = set(report.cells["column"].map({c.column: c.task for c in score_columns(report.config.score)}))
+    by_text = {c.label: c.task for c in score_columns(report.config.score)} | {t: t for t in tasks}
+
+    def fmt(value: Any) -> str:
+        if missing(value):
+            return "—"
+        task = by_text.get(str(value))
+        return _link(page_path, task_page(task), str(value)) if task in tasks else esc(value)
+
+    return fmt
+
+
+def index_line(report: Report, page_path: str) -> str:
+    """Links to every drill-down page, for the page that introduces them."""
+    families = family_link(report, page_path)
+    tasks = task_link(report, page_path)
+    family_links = " · ".join(families(f) for f in dict.fromkeys(report.glue["family"]))
+    columns = {c.column: c.task for c in score_columns(report.config.score)}
+    task_links = " · ".join(tasks(t) for t in dict.fromkeys(report.cells["column"].map(columns)))
+    return f'<p class="drilldown">Drill down by family: {family_links}<br>By task: {task_links}</p>'
