@@ -118,6 +118,13 @@ def csv_text(frame: pd.DataFrame) -> str:
     return str(neutralise(frame).to_csv(index=False, lineterminator="\n"))
 
 
+def latex_text(frame: pd.DataFrame) -> str:
+    """A booktabs LaTeX table for papers: text escaped for LaTeX, numbers to four significant decimals."""
+    styler = frame.style.format(precision=4, escape="latex", na_rep="--").format_index(escape="latex", axis=1)
+    align = "".join("r" if pd.api.types.is_numeric_dtype(frame[c]) else "l" for c in frame.columns)
+    return str(styler.hide(axis="index").to_latex(hrules=True, column_format=align))
+
+
 def downloads(report: Report) -> dict[str, pd.DataFrame]:
     """Every table offered for download, by file name (the stable contract on the Data page)."""
     frames = {
@@ -202,9 +209,11 @@ def write_site(report: Report, writer: Writer) -> None:
             writer.write(f"charts/{chart.name}.vl.json", charts.spec_json(chart.spec) + "\n")
             writer.write(f"charts/{chart.name}.svg", charts.render_svg(chart.spec))
             writer.write(f"charts/{chart.name}.png", charts.render_png(chart.spec))
-    files = {name: csv_text(frame) for name, frame in downloads(report).items()}
+    frames = downloads(report)
+    files = {name: csv_text(frame) for name, frame in frames.items()}
     for name, text in files.items():
         writer.write(f"downloads/{name}", text)
+        writer.write(f"downloads/{name.removesuffix('.csv')}.tex", latex_text(frames[name]))
     writer.write(BUNDLE_PATH, charts.javascript_bundle())
     writer.footer(footer(report, files["runs.csv"]))
     if os.environ.get(MIKE_VERSION):

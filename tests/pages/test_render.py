@@ -11,7 +11,7 @@ import pytest
 
 from gen.charts import Chart, slug
 from gen.pages.render import Col, chart_block, esc, html_table, num, rel
-from gen.pages.site import csv_text
+from gen.pages.site import csv_text, latex_text
 
 POISON = [
     "<img src=x onerror=alert(1)>",
@@ -71,3 +71,11 @@ def test_csv_neutralises_formulas_but_not_numbers() -> None:
 def test_relative_links_from_nested_pages() -> None:
     assert rel("index.md", "charts/a.svg") == "charts/a.svg"
     assert rel("tasks/cola.md", "charts/a.svg") == "../charts/a.svg"
+
+
+def test_latex_tables_are_booktabs_with_text_escaped() -> None:
+    frame = pd.DataFrame({"model": ["a_b & 50% $x$ #1 {y}"], "score": [0.123456]})
+    tex = latex_text(frame)
+    assert tex.splitlines()[:2] == ["\\begin{tabular}{lr}", "\\toprule"]
+    assert "\\midrule" in tex and "\\bottomrule" in tex
+    assert "a\\_b \\& 50\\% \\$x\\$ \\#1 \\{y\\} & 0.1235 \\\\" in tex
