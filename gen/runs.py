@@ -14,6 +14,7 @@ from gen.sources.base import FileOutcome, RunRecord
 ID_COLUMNS = ["run_id", "source", "source_file", "strategy", "family", "model", "task", "seed"]
 # Fields already in ID_COLUMNS; everything else a run carries is a setting.
 _NOT_SETTINGS = {"family", "task", "seed"}
+CURVE_COLUMNS = ["run_id", "family", "strategy", "task", "seed", "series", "step", "value"]
 DUPLICATE_COLUMNS = ["group", "run_id", "source_file", "strategy", "family", "task", "seed", "kept"]
 
 
@@ -26,6 +27,8 @@ class Runs:
     # Every valid run, unmatched ones included (strategy empty): for analyses across methods and ranks.
     all_table: pd.DataFrame
     unmatched: pd.DataFrame
+    # Training curves of the runs in `table`: run_id, family, strategy, task, seed, series, step, value.
+    curves: pd.DataFrame
     rejected_runs: pd.DataFrame
     duplicates: pd.DataFrame
     files: pd.DataFrame
@@ -143,10 +146,19 @@ def build_runs(
     kept = [(run, s) for run, s in matched if run.run_id not in dropped]
     table, settings = _tidy(kept, config)
     all_table, _ = _tidy([*kept, *((run, "") for run in unassigned)], config)
+    curves = pd.DataFrame(
+        [
+            (run.run_id, run.fields["family"], strategy, run.fields["task"], run.fields.get("seed", ""), *point)
+            for run, strategy in kept
+            for point in run.curves
+        ],
+        columns=CURVE_COLUMNS,
+    )
     return Runs(
         table=table,
         settings=settings,
         all_table=all_table,
+        curves=curves,
         unmatched=pd.DataFrame(unmatched).fillna("") if unmatched else pd.DataFrame(columns=["run_id", "source"]),
         rejected_runs=pd.DataFrame(rejected, columns=["source", "source_file", "run_id", "reason"]),
         duplicates=duplicates,

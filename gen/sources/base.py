@@ -31,6 +31,8 @@ class RunRecord:
     metrics: dict[str, float]
     # File modification time (ns): only used to pick the latest of duplicate runs.
     modified_ns: int = 0
+    # Training curves summarised at ingest: (series, step, value), e.g. ("loss", 200, 0.72).
+    curves: tuple[tuple[str, float, float], ...] = ()
 
     @property
     def run_id(self) -> str:

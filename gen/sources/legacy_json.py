@@ -5,7 +5,7 @@ from __future__ import annotations
 from gen.config import LegacyJsonSource, path_regex
 from gen.sources.base import InputError, RunRecord, SourceLoad, as_field, parse_json_object
 from gen.sources.files import fields_from_path, load_files
-from gen.sources.metrics_json import require_identity, settings, trainer_metrics
+from gen.sources.metrics_json import require_identity, settings, trainer_curves, trainer_metrics
 
 # Each result block is one run; its variant follows from the key.
 RUN_KEYS = {"teacher_fft_results": "fft", "teacher_lora_results": "lora", "student_lora_results": "kd-lora"}
@@ -26,7 +26,10 @@ def read_legacy(data: bytes, relative: str, path_fields: dict[str, str]) -> list
             raise InputError(f"field '{key}': expected an object, got {type(result).__name__}")
         fields = shared | {"variant": as_field(variant)}
         require_identity(fields)
-        runs.append(RunRecord("", relative, key, fields, trainer_metrics(result, prefix=f"{key}.")))
+        prefix = f"{key}."
+        runs.append(
+            RunRecord("", relative, key, fields, trainer_metrics(result, prefix), curves=trainer_curves(result, prefix))
+        )
     if not runs:
         raise InputError(f"no run in the file (expected one of {', '.join(RUN_KEYS)})")
     return runs

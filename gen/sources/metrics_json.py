@@ -70,6 +70,32 @@ def trainer_metrics(result: dict[str, Any], prefix: str = "") -> dict[str, float
     return metrics
 
 
+# Trainer log entries carry these besides the curves worth drawing.
+_NOT_CURVES = {"step", "epoch", "eval_runtime", "eval_samples_per_second", "eval_steps_per_second"}
+
+
+def trainer_curves(result: dict[str, Any], prefix: str = "") -> tuple[tuple[str, float, float], ...]:
+    """The training loss and every eval metric of ``log_history`` as (series, step, value) points.
+
+    The closing summary entry (train_runtime, total_flos, ...) is not a curve and is skipped.
+    """
+    history = result.get("log_history", [])
+    if not isinstance(history, list):
+        raise InputError(f"field '{prefix}log_history': expected a list, got {type(history).__name__}")
+    points = []
+    for index, entry in enumerate(history):
+        where = f"{prefix}log_history[{index}]"
+        if not isinstance(entry, dict):
+            raise InputError(f"field '{where}': expected an object, got {type(entry).__name__}")
+        if "train_runtime" in entry or "step" not in entry:
+            continue
+        step = as_number(entry["step"], f"{where}.step")
+        for key, value in entry.items():
+            if key == "loss" or (key.startswith("eval_") and key not in _NOT_CURVES):
+                points.append((key, step, as_number(value, f"{where}.{key}")))
+    return tuple(points)
+
+
 def settings(values: dict[str, Any]) -> dict[str, str]:
     """Scalar settings as strings; ``model_family`` also names the family."""
     fields = {str(k): as_field(v) for k, v in values.items() if not isinstance(v, dict | list)}
@@ -95,7 +121,7 @@ def read_run(data: bytes, relative: str, path_fields: dict[str, str] | None = No
     if "variant" in parsed:
         fields["variant"] = as_field(parsed["variant"])
     require_identity(fields)
-    return [RunRecord("", relative, "", fields, trainer_metrics(parsed))]
+    return [RunRecord("", relative, "", fields, trainer_metrics(parsed), curves=trainer_curves(parsed))]
 
 
 def load_metrics_json(source: MetricsJsonSource, label: str) -> SourceLoad:

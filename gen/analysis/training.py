@@ -1,0 +1,63 @@
+"""Training dynamics from the Trainer logs: mean curves with a band over runs, best step, time per epoch."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from gen.benchmarks import GLUE_TASKS
+
+GROUP = ["family", "strategy", "task", "series"]
+
+
+def curve_series(task: str) -> str:
+    """The eval metric logged during training that tracks a task's score (MNLI logs matched accuracy)."""
+    metric = GLUE_TASKS[task].primary[0].metrics[0]
+    return "eval_" + ("accuracy" if metric == "matched_accuracy" else metric)
+
+
+def curve_bands(curves: pd.DataFrame) -> pd.DataFrame:
+    """Per (family, strategy, task, series, step): mean over runs, and the lowest and highest run (the band)."""
+    table = curves.groupby([*GROUP, "step"], sort=True)["value"].agg(mean="mean", low="min", high="max", n_runs="size")
+    return table.reset_index()
+
+
+def downsample(bands: pd.DataFrame, max_points: int) -> pd.DataFrame:
+    """At most ``max_points`` steps per curve for drawing: steps fall into equal-width bins, each bin keeps its
+    mean of means, the lowest low and the highest high, at the bin's first step. The CSV keeps every step."""
+    parts = []
+    for _, curve in bands.groupby(GROUP, sort=False):
+        if len(curve) <= max_points:
+            parts.append(curve)
+            continue
+        bins = pd.cut(curve["step"], max_points, labels=False)
+        binned = curve.groupby(bins).agg(
+            **{key: (key, "first") for key in GROUP},
+            step=("step", "first"),
+            mean=("mean", "mean"),
+            low=("low", "min"),
+            high=("high", "max"),
+            n_runs=("n_runs", "max"),
+        )
+        parts.append(binned)
+    if not parts:
+        return bands
+    return pd.concat(parts, ignore_index=True)[bands.columns]
+
+
+def best_steps(curves: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
+    """Per (family, strategy, task): mean step at which each run's tracking eval metric peaked, and the mean
+    training time per epoch (train time / epochs)."""
+    tracked = curves[curves["series"] == curves["task"].map(curve_series)]
+    peak = tracked.loc[tracked.groupby("run_id")["value"].idxmax()]
+    steps = peak.groupby(["family", "strategy", "task"], sort=False).agg(
+        best_step=("step", "mean"), best_value=("value", "mean"), n_runs=("run_id", "nunique")
+    )
+    wide = table[table["metric"].isin(["train_time_s", "epochs"])].pivot_table(
+        index=["run_id", "family", "strategy", "task"], columns="metric", values="value"
+    )
+    if {"train_time_s", "epochs"} <= set(wide.columns):
+        per_epoch = (wide["train_time_s"] / wide["epochs"]).rename("seconds_per_epoch")
+        steps = steps.join(per_epoch.groupby(["family", "strategy", "task"]).mean())
+    else:
+        steps["seconds_per_epoch"] = float("nan")
+    return steps.reset_index()

@@ -1,0 +1,73 @@
+"""Training curves: bands over runs, downsampling that keeps the extremes, best step and time per epoch."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+import pandas as pd
+import pytest
+
+from gen.analysis.training import best_steps, curve_bands, curve_series, downsample
+from gen.sources.base import InputError
+from gen.sources.metrics_json import read_run, trainer_curves
+from tests.helpers import run, runs_of
+
+
+def history(values: list[float]) -> list[dict[str, float]]:
+    log: list[dict[str, float]] = []
+    for step, value in enumerate(values, start=1):
+        log.append({"loss": 1.0 / step, "step": 10 * step, "epoch": step / 2})
+        log.append({"eval_accuracy": value, "eval_loss": 0.5, "eval_runtime": 1.0, "step": 10 * step})
+    log.append({"train_runtime": 9.0, "train_loss": 0.3, "step": 10 * len(values)})
+    return log
+
+
+def test_curves_come_from_log_history() -> None:
+    points = trainer_curves({"log_history": history([0.6, 0.7])})
+    assert ("loss", 10.0, 1.0) in points and ("eval_accuracy", 20.0, 0.7) in points
+    assert all(series != "eval_runtime" and series != "train_loss" for series, _, _ in points)
+    data = {"eval_accuracy": 0.7, "args": {"task": "rte", "model_family": "bert"}, "log_history": [{"step": "x"}]}
+    with pytest.raises(InputError, match=r"log_history\[0\].step"):
+        read_run(json.dumps(data).encode(), "m.json")
+
+
+def test_bands_best_step_and_time_per_epoch() -> None:
+    records = [r for r in runs_of([]).table.itertuples()]  # placeholder to keep helper import used
+    assert records == []
+    from tests.helpers import run
+
+    one, two = (
+        run("bert", "FFT", "rte", 1, accuracy=0.7, train_time_s=100.0, epochs=4.0),
+        run("bert", "FFT", "rte", 2, accuracy=0.8, train_time_s=300.0, epochs=3.0),
+    )
+    one = one.__class__(**{**one.__dict__, "curves": trainer_curves({"log_history": history([0.6, 0.7, 0.65])})})
+    two = two.__class__(**{**two.__dict__, "curves": trainer_curves({"log_history": history([0.5, 0.6, 0.8])})})
+    runs = runs_of([one, two])
+    bands = curve_bands(runs.curves).set_index(["series", "step"])
+    assert bands.loc[("eval_accuracy", 20.0), "mean"] == pytest.approx(0.65)
+    assert (bands.loc[("eval_accuracy", 20.0), "low"], bands.loc[("eval_accuracy", 20.0), "high"]) == (0.6, 0.7)
+    (best,) = best_steps(runs.curves, runs.table).to_dict("records")
+    assert best["best_step"] == pytest.approx((20 + 30) / 2)
+    assert best["seconds_per_epoch"] == pytest.approx((100 / 4 + 300 / 3) / 2)
+    assert curve_series("cola") == "eval_matthews_correlation" and curve_series("mnli") == "eval_accuracy"
+
+
+def test_downsampling_keeps_extremes_and_bounds_points() -> None:
+    bands = pd.DataFrame(
+        {
+            "family": "bert",
+            "strategy": "FFT",
+            "task": "rte",
+            "series": "loss",
+            "step": range(100),
+            "mean": [float(i) for i in range(100)],
+            "low": [float(i) - 1 for i in range(100)],
+            "high": [float(i) + 1 for i in range(100)],
+            "n_runs": 2,
+        }
+    )
+    small = downsample(bands, 10)
+    assert len(small) == 10
+    assert small["low"].min() == -1.0 and small["high"].max() == 100.0
+    assert list(small.columns) == list(bands.columns)
