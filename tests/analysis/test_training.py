@@ -33,16 +33,14 @@ def test_curves_come_from_log_history() -> None:
 
 
 def test_bands_best_step_and_time_per_epoch() -> None:
-    records = [r for r in runs_of([]).table.itertuples()]  # placeholder to keep helper import used
-    assert records == []
-    from tests.helpers import run
-
-    one, two = (
+    one = replace(
         run("bert", "FFT", "rte", 1, accuracy=0.7, train_time_s=100.0, epochs=4.0),
-        run("bert", "FFT", "rte", 2, accuracy=0.8, train_time_s=300.0, epochs=3.0),
+        curves=trainer_curves({"log_history": history([0.6, 0.7, 0.65])}),
     )
-    one = one.__class__(**{**one.__dict__, "curves": trainer_curves({"log_history": history([0.6, 0.7, 0.65])})})
-    two = two.__class__(**{**two.__dict__, "curves": trainer_curves({"log_history": history([0.5, 0.6, 0.8])})})
+    two = replace(
+        run("bert", "FFT", "rte", 2, accuracy=0.8, train_time_s=300.0, epochs=3.0),
+        curves=trainer_curves({"log_history": history([0.5, 0.6, 0.8])}),
+    )
     runs = runs_of([one, two])
     bands = curve_bands(runs.curves).set_index(["series", "step"])
     assert bands.loc[("eval_accuracy", 20.0), "mean"] == pytest.approx(0.65)
