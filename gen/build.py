@@ -28,6 +28,7 @@ from gen.analysis.reproduction import reproduction, reproduction_averages
 from gen.analysis.scores import glue_scores, score_cells, score_drops, task_scores, thin_cells
 from gen.analysis.stats import cell_stats, paired_comparisons, seed_variability
 from gen.analysis.tradeoffs import labelled, tradeoff_points, with_fronts
+from gen.analysis.training import best_steps, curve_bands, downsample
 from gen.analysis.variants import best_per_task, by_task, method_cells, method_ranking, method_scores, rank_sweep
 from gen.config import ConfigError, ReportConfig, ReportError, TableSource, load_config
 from gen.runs import Runs, build_runs
@@ -137,6 +138,25 @@ def reproduce(config: ReportConfig, intervals: pd.DataFrame) -> Reproduction | N
     return Reproduction(config.published.label, cells, reproduction_averages(cells))
 
 
+# Steps per curve drawn on the page; the CSV download keeps every logged step.
+CURVE_POINTS = 80
+
+
+@dataclass
+class Training:
+    """Training dynamics: curves (every step, and downsampled for drawing) and the best step per cell."""
+
+    bands: pd.DataFrame
+    drawn: pd.DataFrame
+    best: pd.DataFrame
+
+
+def training(runs: Runs) -> Training:
+    """Curves and best steps of the runs that have logs."""
+    bands = curve_bands(runs.curves)
+    return Training(bands, downsample(bands, CURVE_POINTS), best_steps(runs.curves, runs.table))
+
+
 @dataclass
 class Report:
     """Everything the pages show, computed once from the runs table."""
@@ -164,6 +184,7 @@ class Report:
     coverage: Coverage
     reproduction: Reproduction | None
     findings: pd.DataFrame
+    training: Training
 
     @property
     def strategies(self) -> list[str]:
@@ -209,6 +230,7 @@ def analyse(config: ReportConfig) -> Report:
         coverage=grid_coverage(scores, variants),
         reproduction=reproduce(config, intervals),
         findings=findings(glue, cells, strategies),
+        training=training(runs),
     )
 
 

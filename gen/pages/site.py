@@ -25,6 +25,7 @@ from gen.pages import (
     reproduction,
     statistics,
     tradeoffs,
+    training,
     variants,
 )
 from gen.pages import embeds as embed_registry
@@ -118,6 +119,10 @@ def csv_text(frame: pd.DataFrame) -> str:
     return str(neutralise(frame).to_csv(index=False, lineterminator="\n"))
 
 
+# Larger tables are data dumps (runs, curves), not tables for a paper: CSV only.
+LATEX_MAX_ROWS = 500
+
+
 def latex_text(frame: pd.DataFrame) -> str:
     """A booktabs LaTeX table for papers: text escaped for LaTeX, numbers to four significant decimals."""
     styler = frame.style.format(precision=4, escape="latex", na_rep="--").format_index(escape="latex", axis=1)
@@ -143,6 +148,8 @@ def downloads(report: Report) -> dict[str, pd.DataFrame]:
         "tradeoffs.csv": report.tradeoffs,
         "coverage.csv": report.coverage.cells,
         "missing_runs.csv": report.coverage.missing,
+        "best_steps.csv": report.training.best,
+        "training_curves.csv": report.training.bands,
     }
     if report.reference is not None:
         frames["reference_efficiency.csv"] = report.reference
@@ -163,6 +170,7 @@ def pages(report: Report) -> list[Page]:
         variants,
         efficiency,
         tradeoffs,
+        training,
         reproduction,
         coverage,
         quality,
@@ -213,7 +221,8 @@ def write_site(report: Report, writer: Writer) -> None:
     files = {name: csv_text(frame) for name, frame in frames.items()}
     for name, text in files.items():
         writer.write(f"downloads/{name}", text)
-        writer.write(f"downloads/{name.removesuffix('.csv')}.tex", latex_text(frames[name]))
+        if len(frames[name]) <= LATEX_MAX_ROWS:
+            writer.write(f"downloads/{name.removesuffix('.csv')}.tex", latex_text(frames[name]))
     writer.write(BUNDLE_PATH, charts.javascript_bundle())
     writer.footer(footer(report, files["runs.csv"]))
     if os.environ.get(MIKE_VERSION):

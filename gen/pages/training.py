@@ -1,0 +1,44 @@
+"""Training dynamics: how the eval metric and the training loss evolve, when the best step comes, epoch times."""
+
+from __future__ import annotations
+
+from gen.build import Report
+from gen.pages.links import family_link, task_link
+from gen.pages.render import Col, Page, download_links, html_table, num
+
+PATH = "training.md"
+
+
+def page(report: Report) -> Page:
+    """The Training page."""
+    best = report.training.best
+    lines = [
+        "# Training dynamics",
+        "",
+        "From each run's Trainer log (`log_history`): the eval metric that tracks the task's score and the training "
+        "loss, by step. Curves are the mean over runs with a band from the lowest to the highest run; for drawing, "
+        "long curves are averaged into at most 80 steps — the CSV keeps every logged step.",
+        "",
+    ]
+    if best.empty:
+        lines.append("The runs carry no training logs.")
+        return Page(PATH, "\n".join(lines))
+    lines += [
+        "## Best step and time per epoch",
+        "",
+        html_table(
+            best,
+            [
+                Col("family", "Family", family_link(report, PATH)),
+                Col("strategy", "Strategy"),
+                Col("task", "Task", task_link(report, PATH)),
+                Col("n_runs", "Runs", num(0), numeric=True),
+                Col("best_step", "Mean step of best eval", num(0), numeric=True),
+                Col("best_value", "Mean best eval metric", num(4), numeric=True),
+                Col("seconds_per_epoch", "Seconds per epoch", num(1), numeric=True),
+            ],
+            "When each run's tracking eval metric peaked, and its training time per epoch",
+        ),
+        download_links(PATH, ["best_steps.csv", "training_curves.csv"]),
+    ]
+    return Page(PATH, "\n".join(lines))
