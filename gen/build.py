@@ -26,7 +26,7 @@ from gen.analysis.findings import findings
 from gen.analysis.order import ordered
 from gen.analysis.reproduction import reproduction, reproduction_averages
 from gen.analysis.scores import glue_scores, score_cells, score_drops, task_scores, thin_cells
-from gen.analysis.stats import cell_stats, paired_comparisons, seed_variability
+from gen.analysis.stats import cell_stats, holm_corrected, paired_comparisons, seed_variability
 from gen.analysis.tradeoffs import labelled, tradeoff_points, with_fronts
 from gen.analysis.training import best_steps, curve_bands, downsample
 from gen.analysis.variants import best_per_task, by_task, method_cells, method_ranking, method_scores, rank_sweep
@@ -69,6 +69,16 @@ class Variants:
     ranking: pd.DataFrame
     best: pd.DataFrame
     sweep: pd.DataFrame
+
+
+def all_comparisons(scores: pd.DataFrame, strategies: list[str], variants: Variants | None) -> pd.DataFrame:
+    """Paired tests between strategies, and between the methods of each variants group, Holm-corrected together."""
+    parts = [paired_comparisons(scores, strategies).assign(compared="strategies")]
+    if variants is not None:
+        for group, runs in variants.scores[variants.scores["group"] != "baseline"].groupby("group", sort=False):
+            methods = sorted(runs["method"].unique())
+            parts.append(paired_comparisons(runs.assign(strategy=runs["method"]), methods).assign(compared=group))
+    return holm_corrected(pd.concat(parts, ignore_index=True))
 
 
 def compare_variants(config: ReportConfig, runs: Runs) -> Variants | None:
@@ -224,7 +234,7 @@ def analyse(config: ReportConfig) -> Report:
         commit=git_commit(config.config_path.parent),
         cell_stats=intervals,
         variability=seed_variability(intervals),
-        comparisons=paired_comparisons(scores, strategies),
+        comparisons=all_comparisons(scores, strategies, variants),
         variants=variants,
         tradeoffs=trade_offs(scores, runs, variants),
         coverage=grid_coverage(scores, variants),

@@ -11,6 +11,7 @@ from scipy import stats
 
 from gen.analysis.scores import CELL_KEYS
 
+COMPARISON_COLUMNS = ["family", "from", "to", "n_pairs", "mean_difference", "effect_size_dz", "test", "p_value"]
 CONFIDENCE = 0.95
 ALPHA = 0.05
 # Below this many pairs the Wilcoxon test cannot reach p < 0.05 (two-sided): fall back to the paired t-test.
@@ -65,8 +66,8 @@ def paired_test(differences: np.ndarray) -> tuple[str, float]:
 def paired_comparisons(scores: pd.DataFrame, strategies: list[str]) -> pd.DataFrame:
     """Every pair of strategies, per family and over all families, paired on shared (family, task column, seed).
 
-    Effect size is Cohen's d_z (mean difference / std of differences). p-values are Holm-corrected across all rows;
-    a row is significant only when its corrected p < 0.05. Fewer than two pairs: not tested ("too few runs").
+    Effect size is Cohen's d_z (mean difference / std of differences). Fewer than two pairs: not tested ("too few
+    runs"). p-values are raw here: ``holm_corrected`` corrects them across every comparison of a page.
     """
     per_seed = scores.groupby(["family", "strategy", "column", "seed"], sort=False)["score"].mean().reset_index()
     rows = []
@@ -93,9 +94,11 @@ def paired_comparisons(scores: pd.DataFrame, strategies: list[str]) -> pd.DataFr
                 sd = differences.std(ddof=1)
                 row["effect_size_dz"] = differences.mean() / sd if sd > 0 else math.nan
             rows.append(row)
-    table = pd.DataFrame(rows)
-    if table.empty:
-        return table
-    table["p_holm"] = holm(table["p_value"].tolist())
-    table["significant"] = table["p_holm"] < ALPHA
-    return table
+    return pd.DataFrame(rows, columns=COMPARISON_COLUMNS)
+
+
+def holm_corrected(table: pd.DataFrame) -> pd.DataFrame:
+    """The comparisons with Holm-adjusted p-values across all their rows; significant only when p_holm < 0.05."""
+    corrected = table.assign(p_holm=holm(table["p_value"].tolist()))
+    corrected["significant"] = corrected["p_holm"] < ALPHA
+    return corrected

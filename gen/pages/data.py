@@ -113,9 +113,9 @@ def page(report: Report) -> Page:
         "",
         "## Downloads",
         "",
-        "Machine-readable tables, a stable contract: column names do not change between versions. Every table of up "
-        "to 500 rows is also a booktabs LaTeX table for papers, under the same name ending in `.tex`; every chart is also SVG, "
-        "PNG and Vega-Lite JSON under `charts/`.",
+        "Machine-readable tables, a stable contract: column names do not change between versions. Every table of "
+        "up to 500 rows is also a booktabs LaTeX table for papers, under the same name ending in `.tex`; every "
+        "chart is also SVG, PNG and Vega-Lite JSON under `charts/`.",
         "",
         *(f"- {download_link(PATH, name)}: {esc(text)}" for name, text in DOWNLOADS),
         "",

@@ -19,9 +19,9 @@ def family_pages(report: Report) -> list[Page]:
         models = ", ".join(dict.fromkeys(report.glue.loc[report.glue["family"] == family, "model"]))
         heatmap = charts.accuracy_heatmap(report.cells, family, report.strategies, labels)
         measured = report.measured[report.measured["family"] == family]
-        comparisons = (
-            report.comparisons[report.comparisons["family"] == family] if not report.comparisons.empty else None
-        )
+        comparisons = report.comparisons[
+            (report.comparisons["family"] == family) & (report.comparisons["compared"] == "strategies")
+        ]
         lines = [
             f"# {esc(family)}",
             "",
@@ -53,7 +53,7 @@ def family_pages(report: Report) -> list[Page]:
                 ),
                 "",
             ]
-        if comparisons is not None and not comparisons.empty:
+        if not comparisons.empty:
             lines += [
                 "## Paired comparisons",
                 "",

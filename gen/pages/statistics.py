@@ -53,11 +53,12 @@ def page(report: Report) -> Page:
         "",
         METHOD,
         "",
-        "## Comparisons between strategies",
+        "## Comparisons between strategies and between methods",
         "",
         html_table(
             comparisons,
             [
+                Col("compared", "Compared"),
                 Col("family", "Family", family_link(report, PATH)),
                 Col("from", "From"),
                 Col("to", "To"),
@@ -69,7 +70,7 @@ def page(report: Report) -> Page:
                 Col("p_holm", "p (Holm)", p_text, numeric=True),
                 Col("verdict", "Verdict"),
             ],
-            "Paired comparisons between strategies, Holm-corrected across all rows",
+            "Paired comparisons, Holm-corrected across all rows",
         )
         if not comparisons.empty
         else "No two strategies share a family, task and seed.",

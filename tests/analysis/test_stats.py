@@ -10,7 +10,7 @@ import pytest
 from scipy import stats
 
 from gen.analysis.scores import task_scores
-from gen.analysis.stats import cell_stats, holm, paired_comparisons, seed_variability
+from gen.analysis.stats import cell_stats, holm, holm_corrected, paired_comparisons, seed_variability
 from tests.helpers import run, table_of
 
 FFT = [0.70, 0.72, 0.74, 0.71, 0.73, 0.75, 0.69]
@@ -50,7 +50,7 @@ def test_holm_matches_its_definition() -> None:
 
 
 def test_paired_comparison_is_wilcoxon_on_seed_pairs(scores: pd.DataFrame) -> None:
-    table = paired_comparisons(scores, ["FFT", "LoRA"])
+    table = holm_corrected(paired_comparisons(scores, ["FFT", "LoRA"]))
     row = table[table["family"] == "bert"].iloc[0]
     differences = [b - a for a, b in zip(FFT, LORA, strict=True)]
     assert row["n_pairs"] == 7 and row["test"] == "Wilcoxon signed-rank"
@@ -65,7 +65,7 @@ def test_no_test_on_fewer_than_two_pairs() -> None:
     few = task_scores(
         table_of([run("bert", "FFT", "rte", 1, accuracy=0.7), run("bert", "LoRA", "rte", 1, accuracy=0.6)]), "primary"
     )
-    row = paired_comparisons(few, ["FFT", "LoRA"]).iloc[0]
+    row = holm_corrected(paired_comparisons(few, ["FFT", "LoRA"])).iloc[0]
     assert row["test"] == "too few runs" and math.isnan(row["p_value"]) and not row["significant"]
 
 
