@@ -87,6 +87,38 @@ inference speed-up of B = mean time(baseline) / mean time(B) over those families
 **Normalised metrics.** Each metric of the combined table scaled to 0–1 across its rows: (x − min) / (max − min),
 0.5 when all rows are equal.
 
+**Intervals and tests** ([Statistics](statistics.md)). 95% confidence intervals of a cell mean use Student's t with
+n − 1 degrees of freedom. Strategies (and, with `variants:`, the methods of each group) are compared on runs paired
+by family, task column and seed: Wilcoxon's signed-rank test from six pairs, the paired t-test from two to five,
+none below two ("too few runs"); effect size Cohen's d_z; Holm's correction across every comparison of the page;
+significant means corrected p < 0.05.
+
+**PEFT variants** ([PEFT variants](variants.md)). Each method's mean per family and task over all its ranks and
+seeds, as a share of the FFT baseline's mean on the same family and task; methods are ranked by their average over
+the cells every method of the group has. The rank sweep averages over task columns per rank; the marginal gain is
+the score difference to the previous rank over the parameter difference, only between ranks covering all columns.
+
+**Trade-offs** ([Trade-offs](tradeoffs.md)). A point is on the Pareto frontier for a cost when no other point
+has a score at least as high and a cost at least as low, one of them strictly; only points covering every task
+column take part.
+
+**Coverage** ([Coverage](coverage.md)). Each configuration that was run at all is expected for every family,
+task and seed present anywhere; completion = runs present / runs expected.
+
+**Reproduction** ([Reproduction](reproduction.md)). Published figures are read like a table source and named by
+the same strategy rules; delta = ours − published in points; "inside" means the published figure lies within our
+95% interval (never with one run).
+
+**Training** ([Training](training.md)). From `log_history`: the training loss and the eval metric that tracks
+the task's score, per step; mean over runs with the lowest and highest run as the band; drawn with at most 80
+steps per curve (bins keep the band's extremes), every step in the CSV. Best step = the step where each run's
+tracking metric peaked, averaged; seconds per epoch = train time / epochs.
+
+**Findings** (Overview). Generated from the tables above: the best complete GLUE score; from the second to the
+last strategy, the task columns losing least and most on average over families; cells where the second strategy
+trails the first by more than 2 points; cells where the last strategy beats the second or the first; the last
+strategy's score as a share of the second's, mean over families.
+
 **Reference tables.** Cells may carry units as people type them: counts `K`, `M`, `B` (converted to millions);
 memory `B`, `KB`, `MB`, `GB` (powers of 1000) and `KiB`, `MiB`, `GiB` (powers of 1024), converted to MB;
 time `ms`, `s`, `min`, `h`, converted to seconds. A unit that does not fit its column stops the build with the
