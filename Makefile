@@ -7,7 +7,7 @@ export NO_MKDOCS_2_WARNING := 1
 # mike runs `mkdocs build` from PATH.
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: site serve test lint typecheck bench deploy clean
+.PHONY: site serve test lint typecheck bench deploy pdf clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,6 +17,9 @@ $(STAMP): pyproject.toml constraints.txt
 
 site: $(STAMP)  ## build the site into site/ (strict: any warning fails)
 	$(BIN)/mkdocs build --strict
+
+pdf: site  ## every chart of the built site as PDF, in site/charts-pdf/
+	$(BIN)/python -m gen.export_pdf site site/charts-pdf
 
 serve: $(STAMP)  ## live preview on http://127.0.0.1:8000, regenerating on changes to data/ and gen/
 	$(BIN)/mkdocs serve

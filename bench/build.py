@@ -40,7 +40,12 @@ imported = time.perf_counter()
 report = analyse(load_config(sys.argv[1]))
 analysed = time.perf_counter()
 write_site(report, DirectoryWriter(Path(sys.argv[2])))
-print(imported - start, analysed - imported, time.perf_counter() - analysed)
+written = time.perf_counter()
+# Hand-written pages copied beside the generated ones get their [[...]] markers filled in, as gen/hooks.py would.
+from gen.pages import embeds
+for page in Path(sys.argv[2]).rglob("*.md"):
+    page.write_text(embeds.CURRENT.expand(page.read_text(), page.relative_to(sys.argv[2]).as_posix()))
+print(imported - start, analysed - imported, written - analysed)
 """
 
 

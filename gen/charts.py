@@ -4,19 +4,30 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 from dataclasses import dataclass
-from functools import cache
+from importlib import metadata
+from pathlib import Path
 from typing import Any
 
 import altair as alt
 import pandas as pd
 import vl_convert as vlc
 
-# Okabe–Ito: distinguishable with the common colour-vision deficiencies.
-PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
+# Okabe–Ito: distinguishable with the common colour-vision deficiencies. Ordered so that the first four (the
+# strategies most reports have) keep 3:1 contrast against both the light and the dark page background.
+PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"]
 WIDTH = 560
 HEIGHT = 320
+# Charts with more data rows than this keep their data in charts/<name>.data.json, fetched only when drawn.
+INLINE_ROWS = 2000
+# Heatmap labels: black on light cells, white on dark ones. 0.18 is the relative luminance where black and white
+# text have equal contrast with the cell, so the better of the two is always chosen.
+_DARK_TEXT = "luminance(scale('color', datum.{field})) > 0.18"
+# Legend symbols that stand for a shape, not a colour (Vega-Lite draws them black, invisible in the dark scheme):
+# a grey with 3:1 contrast on both the light and the dark page.
+NEUTRAL = "#8c8c8c"
 
 
 @dataclass(frozen=True)
@@ -49,6 +60,12 @@ def strategy_color(strategies: list[str]) -> alt.Color:
 
 def _chart(name: str, title: str, description: str, chart: alt.TopLevelMixin) -> Chart:
     spec = chart.properties(title=title, description=description).to_dict()
+    spec.setdefault("config", {}).setdefault("legend", {})["symbolBaseFillColor"] = NEUTRAL
+    if isinstance(spec.get("width"), int):
+        # Single and layered views fill their container in the browser (any screen width); static renderings
+        # get the fixed width back (see static_spec). Faceted charts keep fixed panels and scroll inside their box.
+        spec["width"] = "container"
+        spec["autosize"] = {"type": "fit-x", "contains": "padding"}
     return Chart(name, title, description, spec)
 
 
@@ -127,7 +144,7 @@ def normalised_heatmap(normalised: pd.DataFrame, labels: dict[str, str]) -> Char
     )
     text = base.mark_text(fontSize=10).encode(
         text=alt.Text("normalised:Q", format=".2f"),
-        color=alt.condition("datum.normalised > 0.6", alt.value("black"), alt.value("white")),
+        color=alt.condition(_DARK_TEXT.format(field="normalised"), alt.value("black"), alt.value("white")),
     )
     chart = (rect + text).properties(width=WIDTH, height=max(HEIGHT, 26 * data["row"].nunique()))
     description = (
@@ -157,7 +174,7 @@ def accuracy_heatmap(cells: pd.DataFrame, family: str, strategies: list[str], la
     )
     text = base.mark_text(fontSize=10).encode(
         text=alt.Text("mean:Q", format=".3f"),
-        color=alt.value("white"),
+        color=alt.condition(_DARK_TEXT.format(field="mean"), alt.value("black"), alt.value("white")),
     )
     chart = (rect + text).properties(width=WIDTH, height=40 * max(1, data["strategy"].nunique()))
     description = f"Heatmap of the mean score per task and strategy for the {family} family."
@@ -220,21 +237,240 @@ def cost_bars(costs: pd.DataFrame, strategies: list[str], metric: str, label: st
     return _chart(f"{origin}-{metric.replace('_', '-')}", f"{origin.capitalize()} {label}", description, chart)
 
 
+def seed_intervals(scores: pd.DataFrame, cells: pd.DataFrame, strategies: list[str], labels: dict[str, str]) -> Chart:
+    """Every seed as a dot, with each cell's mean and 95% interval, per task and strategy, a panel per family."""
+    dots = _records(
+        scores[["family", "strategy", "column", "seed", "score"]].assign(task=lambda f: f["column"].map(labels))
+    )
+    intervals = _records(
+        cells[["family", "strategy", "column", "n_runs", "mean", "ci_low", "ci_high"]].assign(
+            task=lambda f: f["column"].map(labels)
+        )
+    )
+    order = list(dict.fromkeys(labels.values()))
+    y = alt.Y("task:N", title=None, sort=order)
+    offset = alt.YOffset("strategy:N", sort=strategies)
+    points = (
+        alt.Chart(dots)
+        .mark_circle(size=18, opacity=0.6)
+        .encode(
+            x=alt.X("score:Q", title="Score", scale=alt.Scale(zero=False)),
+            y=y,
+            yOffset=offset,
+            color=strategy_color(strategies),
+            tooltip=[
+                alt.Tooltip("strategy:N"),
+                alt.Tooltip("task:N"),
+                alt.Tooltip("seed:N"),
+                alt.Tooltip("score:Q", format=".4f"),
+            ],
+        )
+    )
+    bars = (
+        alt.Chart(intervals)
+        .mark_rule(strokeWidth=2)
+        .encode(x="ci_low:Q", x2="ci_high:Q", y=y, yOffset=offset, color=strategy_color(strategies))
+    )
+    means = (
+        alt.Chart(intervals)
+        .mark_tick(thickness=2, size=10)
+        .encode(
+            x="mean:Q",
+            y=y,
+            yOffset=offset,
+            color=strategy_color(strategies),
+            tooltip=[
+                alt.Tooltip("strategy:N"),
+                alt.Tooltip("task:N"),
+                alt.Tooltip("n_runs:Q", title="Runs"),
+                alt.Tooltip("mean:Q", format=".4f"),
+                alt.Tooltip("ci_low:Q", format=".4f"),
+                alt.Tooltip("ci_high:Q", format=".4f"),
+            ],
+        )
+    )
+    families = list(dict.fromkeys(cells["family"]))
+    panels = [
+        alt.layer(
+            points.transform_filter(alt.datum.family == family),
+            bars.transform_filter(alt.datum.family == family),
+            means.transform_filter(alt.datum.family == family),
+        ).properties(title=family, width=WIDTH, height=28 * len(order) + 40)
+        for family in families
+    ]
+    description = "Dot plot of every seed's score per task and strategy, with the mean and its 95% t interval."
+    return _chart("seed-intervals", "Every seed, mean and 95% interval", description, alt.vconcat(*panels))
+
+
+def method_shares(ranking: pd.DataFrame, group: str) -> Chart:
+    """Bar chart of each method's average share of full fine-tuning's score within one group."""
+    data = _records(ranking[ranking["group"] == group])
+    chart = (
+        alt.Chart(data)
+        .mark_bar()
+        .encode(
+            x=alt.X("average_pct_of_baseline:Q", title="Share of FFT's score", axis=alt.Axis(format="%")),
+            y=alt.Y("method:N", title="Method", sort="-x"),
+            color=alt.value(PALETTE[0]),
+            tooltip=[
+                alt.Tooltip("method:N"),
+                alt.Tooltip("average:Q", format=".4f", title="Average score"),
+                alt.Tooltip("average_pct_of_baseline:Q", format=".1%", title="Share of FFT"),
+            ],
+        )
+        .properties(width=WIDTH, height=30 * max(1, len(data)))
+    )
+    description = f"Bar chart of each PEFT method's average score as a share of full fine-tuning, {group}."
+    return _chart(f"method-shares-{slug(group)}", f"Share of FFT by method — {group}", description, chart)
+
+
+def rank_sweep_chart(sweep: pd.DataFrame, group: str) -> Chart:
+    """Score against trainable parameters across LoRA ranks, a line per method, a panel per family."""
+    data = _records(sweep[(sweep["group"] == group) & sweep["complete"].astype(bool)])
+    methods = sorted(data["method"].unique()) if len(data) else []
+    chart = (
+        alt.Chart(data)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("params_m:Q", title="Trainable parameters (M)", scale=alt.Scale(type="log")),
+            y=alt.Y("score:Q", title="Score", scale=alt.Scale(zero=False)),
+            color=alt.Color("method:N", title="Method", scale=alt.Scale(domain=methods, range=PALETTE[: len(methods)])),
+            tooltip=[
+                alt.Tooltip("method:N"),
+                alt.Tooltip("family:N"),
+                alt.Tooltip("rank:Q", title="Rank"),
+                alt.Tooltip("score:Q", format=".4f"),
+                alt.Tooltip("params_m:Q", format=".3f"),
+            ],
+        )
+        .properties(width=WIDTH // max(1, data["family"].nunique() if len(data) else 1), height=HEIGHT)
+        .facet(column=alt.Column("family:N", title=None))
+    )
+    description = f"Line chart of score against trainable parameters as the LoRA rank grows, per method, {group}."
+    return _chart(f"rank-sweep-{slug(group)}", f"Rank sweep — {group}", description, chart)
+
+
+def tradeoff_chart(points: pd.DataFrame, cost: str, label: str) -> Chart:
+    """Score against one cost, a point per (family, method), the Pareto frontier drawn as a step line."""
+    data = _records(points.dropna(subset=[cost]).assign(on_front=points[f"on_front_{cost}"]))
+    base = alt.Chart(data).encode(
+        x=alt.X(f"{cost}:Q", title=label, scale=alt.Scale(type="log")),
+        y=alt.Y("score:Q", title="Score", scale=alt.Scale(zero=False)),
+    )
+    dots = base.mark_point(size=70, filled=True).encode(
+        color=alt.Color("family:N", title="Family", scale=alt.Scale(range=PALETTE)),
+        shape=alt.Shape("on_front:N", title="On the frontier", sort=[True, False]),
+        tooltip=[
+            alt.Tooltip("family:N"),
+            alt.Tooltip("label:N", title="Method"),
+            alt.Tooltip("score:Q", format=".4f"),
+            alt.Tooltip(f"{cost}:Q", format=",.4~g", title=label),
+            alt.Tooltip("on_front:N", title="Frontier"),
+        ],
+    )
+    front = base.transform_filter(alt.datum.on_front).mark_line(
+        interpolate="step-after", color=NEUTRAL, strokeDash=[4, 3]
+    )
+    chart = (front + dots).properties(width=WIDTH, height=HEIGHT)
+    description = f"Scatter plot of score against {label} (log scale) with the Pareto frontier as a dashed line."
+    return _chart(f"tradeoff-{cost.replace('_', '-')}", f"Score vs {label}", description, chart)
+
+
+def coverage_heatmap(cells: pd.DataFrame) -> Chart:
+    """Share of expected seeds present per configuration and (family, task)."""
+    data = _records(cells.assign(column=cells["family"] + " · " + cells["task"]))
+    chart = (
+        alt.Chart(data)
+        .mark_rect()
+        .encode(
+            x=alt.X("column:N", title="Family · task", sort=None),
+            y=alt.Y("configuration:N", title=None, sort=None),
+            color=alt.Color("share:Q", title="Complete", scale=alt.Scale(scheme="viridis", domain=[0, 1])),
+            tooltip=[
+                alt.Tooltip("configuration:N"),
+                alt.Tooltip("family:N"),
+                alt.Tooltip("task:N"),
+                alt.Tooltip("present:Q", title="Seeds present"),
+                alt.Tooltip("expected:Q", title="Expected"),
+            ],
+        )
+        .properties(
+            width=max(WIDTH, 14 * data["column"].nunique()), height=18 * max(1, data["configuration"].nunique())
+        )
+    )
+    description = "Heatmap of the share of expected seeds present for each configuration, family and task."
+    return _chart("coverage-heatmap", "Completion of the experiment grid", description, chart)
+
+
+def training_curves(drawn: pd.DataFrame, task: str, series: str, strategies: list[str], label: str) -> Chart:
+    """One curve per strategy (mean over runs) with its band, against step, a panel per family, for one task."""
+    data = _records(drawn[(drawn["task"] == task) & (drawn["series"] == series)])
+    x = alt.X("step:Q", title="Step")
+    band = (
+        alt.Chart(data)
+        .mark_area(opacity=0.2)
+        .encode(
+            x=x,
+            y=alt.Y("low:Q", title=label, scale=alt.Scale(zero=False)),
+            y2="high:Q",
+            color=strategy_color(strategies),
+        )
+    )
+    line = (
+        alt.Chart(data)
+        .mark_line()
+        .encode(
+            x=x,
+            y="mean:Q",
+            color=strategy_color(strategies),
+            tooltip=[
+                alt.Tooltip("strategy:N"),
+                alt.Tooltip("step:Q"),
+                alt.Tooltip("mean:Q", format=".4f"),
+                alt.Tooltip("low:Q", format=".4f"),
+                alt.Tooltip("high:Q", format=".4f"),
+                alt.Tooltip("n_runs:Q", title="Runs"),
+            ],
+        )
+    )
+    families = data["family"].nunique() if len(data) else 1
+    chart = (
+        (band + line)
+        .properties(width=WIDTH // max(1, families), height=HEIGHT // 1.3)
+        .facet(column=alt.Column("family:N", title=None))
+    )
+    description = f"Line chart of {label} against training step for {task}, mean over runs with a band, per family."
+    return _chart(
+        f"training-{slug(task)}-{slug(series.replace('_', '-'))}",
+        f"{label} during training — {task}",
+        description,
+        chart,
+    )
+
+
 _GRADIENT_ID = re.compile(r"gradient_\d+")
+
+
+def static_spec(spec: dict[str, Any]) -> dict[str, Any]:
+    """The spec at its fixed width: a static rendering has no container to fit."""
+    if spec.get("width") != "container":
+        return spec
+    return {key: value for key, value in spec.items() if key != "autosize"} | {"width": WIDTH}
 
 
 def render_svg(spec: dict[str, Any]) -> str:
     """The chart as static SVG (vl-convert, no browser)."""
-    svg = str(vlc.vegalite_to_svg(spec))
+    svg = str(vlc.vegalite_to_svg(static_spec(spec)))
     # Vega numbers gradients from a counter that lives as long as the process (e.g. `mkdocs serve`), so the same
     # chart would differ between rebuilds: renumber them per SVG, in order of appearance.
     numbers: dict[str, str] = {}
     return _GRADIENT_ID.sub(lambda m: numbers.setdefault(m.group(0), f"gradient_{len(numbers)}"), svg)
 
 
-def render_png(spec: dict[str, Any]) -> bytes:
-    """The chart as a 2× PNG for slides and papers."""
-    return bytes(vlc.vegalite_to_png(spec, scale=2))
+def render_png(svg: str) -> bytes:
+    """The chart's static SVG as a 2× PNG for slides and papers (the same pixels as rendering the spec, half the
+    time)."""
+    return bytes(vlc.svg_to_png(svg, scale=2))
 
 
 def spec_json(spec: dict[str, Any]) -> str:
@@ -242,8 +478,73 @@ def spec_json(spec: dict[str, Any]) -> str:
     return json.dumps(spec, sort_keys=True, indent=1, ensure_ascii=False)
 
 
-@cache
+def _rows(chart: Chart) -> list[dict[str, Any]]:
+    """The rows of the chart's top-level dataset (every chart here draws one inline dataset)."""
+    data = chart.spec.get("data")
+    name = data.get("name") if isinstance(data, dict) else None
+    rows: list[dict[str, Any]] = chart.spec.get("datasets", {}).get(name, [])
+    return rows
+
+
+def chart_data(chart: Chart) -> pd.DataFrame:
+    """The rows a chart draws, as a table (offered as charts/<name>.csv beside the chart).
+
+    A chart whose views draw different datasets (e.g. dots and intervals) gets all of them, one after the other,
+    each row with the columns it has.
+    """
+    rows = _rows(chart)
+    if not rows:
+        rows = [row for dataset in chart.spec.get("datasets", {}).values() for row in dataset]
+    return pd.DataFrame.from_records(rows)
+
+
+def data_path(chart: Chart) -> str:
+    """Where a chart's data lives when it is too large to sit in the spec (relative to the spec's folder)."""
+    return f"{chart.name}.data.json"
+
+
+def served_spec(chart: Chart) -> tuple[dict[str, Any], list[dict[str, Any]] | None]:
+    """The spec the browser fetches, and the rows it loads from a separate file when there are many (else None).
+
+    The spec names the data file by a URL relative to the spec file; the chart script makes that the base URL of
+    vega's loader, so the spec works from any page.
+    """
+    rows = _rows(chart)
+    if len(rows) <= INLINE_ROWS:
+        return chart.spec, None
+    spec = {key: value for key, value in chart.spec.items() if key != "datasets"}
+    spec["data"] = {"url": data_path(chart), "format": {"type": "json"}}
+    return spec, rows
+
+
+def chart_files(chart: Chart) -> dict[str, str | bytes]:
+    """Every file of a chart under charts/: spec (and its data file when large), static SVG and 2× PNG."""
+    spec, rows = served_spec(chart)
+    files: dict[str, str | bytes] = {f"charts/{chart.name}.vl.json": spec_json(spec) + "\n"}
+    if rows is not None:
+        files[f"charts/{data_path(chart)}"] = json.dumps(rows, sort_keys=True, ensure_ascii=False) + "\n"
+    svg = render_svg(chart.spec)
+    files[f"charts/{chart.name}.svg"] = svg
+    files[f"charts/{chart.name}.png"] = render_png(svg)
+    return files
+
+
 def javascript_bundle() -> str:
-    """vega, vega-lite and vega-embed in one script, served from the site itself (no CDN)."""
+    """vega, vega-lite and vega-embed in one script, served from the site itself (no CDN).
+
+    Bundling takes over a second and depends only on the vl-convert version, so the result is cached on disk.
+    """
+    cache_dir = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "gpu-bench-report"
+    cached = cache_dir / f"vega-bundle-{metadata.version('vl-convert-python')}.js"
+    if cached.is_file():
+        return cached.read_text(encoding="utf-8")
     # None selects the default snippet (window.vegaEmbed etc.); the type stub omits that default.
-    return str(vlc.javascript_bundle(None))  # type: ignore[arg-type]
+    bundle = str(vlc.javascript_bundle(None))  # type: ignore[arg-type]
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        partial = cached.with_name(f"{cached.name}.{os.getpid()}.tmp")
+        partial.write_text(bundle, encoding="utf-8")
+        partial.replace(cached)  # atomic: a concurrent build never reads half a file
+    except OSError:
+        pass  # an unwritable cache only costs the bundling time again
+    return bundle

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from gen import charts
 from gen.build import Report
 from gen.pages.links import family_link, task_link
-from gen.pages.render import Col, Page, download_links, html_table, num, pct
+from gen.pages.render import Col, Page, chart_block, download_links, html_table, num, pct
 
 PATH = "coverage.md"
 SHOWN_MISSING = 200
@@ -24,12 +25,15 @@ def page(report: Report) -> Page:
     if cells.empty:
         lines.append("No scored runs.")
         return Page(PATH, "\n".join(lines))
+    heatmap = charts.coverage_heatmap(cells)
     lines += [
         f"Completion: **{coverage.rate:.1%}** — {int(cells['present'].sum()):,} of {int(cells['expected'].sum()):,} "
         f"expected runs; {len(missing):,} missing; "
         f"{report.runs.duplicates['group'].nunique():,} groups of duplicate runs (see Data quality).",
         "",
         "## Completion by configuration, family and task",
+        "",
+        chart_block(heatmap, PATH),
         "",
         html_table(
             cells,
@@ -66,4 +70,4 @@ def page(report: Report) -> Page:
             ),
             download_links(PATH, ["missing_runs.csv"]),
         ]
-    return Page(PATH, "\n".join(lines))
+    return Page(PATH, "\n".join(lines), [heatmap])

@@ -215,8 +215,9 @@ def write_site(report: Report, writer: Writer) -> None:
         writer.write(page.path, page.markdown + "\n")
         for chart in page.charts:
             writer.write(f"charts/{chart.name}.vl.json", charts.spec_json(chart.spec) + "\n")
-            writer.write(f"charts/{chart.name}.svg", charts.render_svg(chart.spec))
-            writer.write(f"charts/{chart.name}.png", charts.render_png(chart.spec))
+            svg = charts.render_svg(chart.spec)
+            writer.write(f"charts/{chart.name}.svg", svg)
+            writer.write(f"charts/{chart.name}.png", charts.render_png(svg))
     frames = downloads(report)
     files = {name: csv_text(frame) for name, frame in frames.items()}
     for name, text in files.items():

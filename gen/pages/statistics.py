@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import pandas as pd
 
+from gen import charts
 from gen.analysis.stats import ALPHA, CONFIDENCE, WILCOXON_MIN_PAIRS
 from gen.benchmarks import score_columns
 from gen.build import Report
 from gen.pages.links import family_link, task_link
-from gen.pages.render import Col, Page, download_links, html_table, num, pct
+from gen.pages.render import Col, Page, chart_block, download_links, html_table, num, pct
 
 PATH = "statistics.md"
 METHOD = (
@@ -48,6 +49,7 @@ def page(report: Report) -> Page:
             difference_points=100 * comparisons["mean_difference"],
             verdict=comparisons.apply(_verdict, axis=1),
         )
+    seeds = charts.seed_intervals(report.scores, report.cell_stats, report.strategies, labels)
     lines = [
         "# Statistics",
         "",
@@ -77,6 +79,8 @@ def page(report: Report) -> Page:
         download_links(PATH, ["comparisons.csv"]),
         "",
         "## Every cell with its interval",
+        "",
+        chart_block(seeds, PATH) if not cells.empty else "",
         "",
         html_table(
             cells,
@@ -110,4 +114,4 @@ def page(report: Report) -> Page:
         if not variability.empty
         else "No cell has two runs: the seeds' spread cannot be estimated.",
     ]
-    return Page(PATH, "\n".join(lines))
+    return Page(PATH, "\n".join(lines), [seeds] if not cells.empty else [])

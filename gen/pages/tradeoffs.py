@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from gen import charts
 from gen.analysis.tradeoffs import COSTS
 from gen.build import Report
 from gen.pages.links import family_link
-from gen.pages.render import Col, Page, download_links, esc, html_table, num, raw, sig
+from gen.pages.render import Col, Page, chart_block, download_links, esc, html_table, num, raw, sig
 
 PATH = "tradeoffs.md"
 COST_LABELS = {
@@ -28,6 +29,7 @@ def page(report: Report) -> Page:
         "task columns than the others (†) are shown but never on the frontier.",
         "",
     ]
+    chart_list = []
     for cost in COSTS:
         measured = points[points[cost].notna()].sort_values(cost, kind="stable")
         lines += [f"## Score vs {COST_LABELS[cost]}", ""]
@@ -41,10 +43,14 @@ def page(report: Report) -> Page:
                 for s, c in zip(measured["score"], measured["complete"], strict=True)
             ],
         )
+        chart = charts.tradeoff_chart(points, cost, COST_LABELS[cost])
+        chart_list.append(chart)
         frontier = shown[shown[f"on_front_{cost}"]]
         names = ", ".join(f"{f} {label}" for f, label in zip(frontier["family"], frontier["label"], strict=True))
         lines += [
             f"Frontier: {esc(names) or 'none'}.",
+            "",
+            chart_block(chart, PATH),
             "",
             html_table(
                 shown,
@@ -61,4 +67,4 @@ def page(report: Report) -> Page:
             "",
         ]
     lines.append(download_links(PATH, ["tradeoffs.csv"]))
-    return Page(PATH, "\n".join(lines))
+    return Page(PATH, "\n".join(lines), chart_list)

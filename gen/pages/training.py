@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from gen import charts
+from gen.analysis.training import curve_series
+from gen.benchmarks import GLUE_TASKS
 from gen.build import Report
 from gen.pages.links import family_link, task_link
-from gen.pages.render import Col, Page, download_links, html_table, num
+from gen.pages.render import Col, Page, chart_block, download_links, esc, html_table, num
 
 PATH = "training.md"
 
@@ -40,5 +43,17 @@ def page(report: Report) -> Page:
             "When each run's tracking eval metric peaked, and its training time per epoch",
         ),
         download_links(PATH, ["best_steps.csv", "training_curves.csv"]),
+        "",
     ]
-    return Page(PATH, "\n".join(lines))
+    chart_list = []
+    drawn = report.training.drawn
+    for task in dict.fromkeys(best["task"]):
+        label = GLUE_TASKS[task].label
+        lines += [f"## {esc(label)}", ""]
+        for series, name in ((curve_series(task), curve_series(task).removeprefix("eval_")), ("loss", "training loss")):
+            if drawn[(drawn["task"] == task) & (drawn["series"] == series)].empty:
+                continue
+            chart = charts.training_curves(drawn, task, series, report.strategies, name)
+            chart_list.append(chart)
+            lines += [chart_block(chart, PATH), ""]
+    return Page(PATH, "\n".join(lines), chart_list)

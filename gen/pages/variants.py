@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pandas as pd
 
+from gen import charts
 from gen.benchmarks import score_columns
 from gen.build import Report
 from gen.pages.links import family_link, task_link
-from gen.pages.render import Col, Page, download_links, esc, html_table, missing, num, pct, raw, sig
+from gen.pages.render import Col, Page, chart_block, download_links, esc, html_table, missing, num, pct, raw, sig
 
 PATH = "variants.md"
 
@@ -56,7 +57,11 @@ def page(report: Report) -> Page:
         "every rank and seed of a method unless the rank sweep says otherwise.",
         "",
     ]
+    chart_list: list[charts.Chart] = []
     for group in groups:
+        shares = charts.method_shares(variants.ranking, group)
+        sweep_chart = charts.rank_sweep_chart(variants.sweep, group)
+        chart_list += [shares, sweep_chart]
         ranking = variants.ranking[variants.ranking["group"] == group]
         best = variants.best[variants.best["group"] == group].assign(task=lambda f: f["column"].map(labels))
         sweep = variants.sweep[variants.sweep["group"] == group].assign(
@@ -83,6 +88,8 @@ def page(report: Report) -> Page:
                 f"{group}: methods ranked over the (family, task) cells they all have",
             ),
             "",
+            chart_block(shares, PATH),
+            "",
             html_table(
                 best,
                 [
@@ -95,6 +102,8 @@ def page(report: Report) -> Page:
             ),
             "",
             f"### Rank sweep — {esc(group)}",
+            "",
+            chart_block(sweep_chart, PATH),
             "",
             html_table(
                 sweep,
@@ -112,4 +121,4 @@ def page(report: Report) -> Page:
             "",
         ]
     lines.append(download_links(PATH, ["variant_cells.csv", "rank_sweep.csv"]))
-    return Page(PATH, "\n".join(lines))
+    return Page(PATH, "\n".join(lines), chart_list)
