@@ -137,3 +137,18 @@ def test_static_fallback_without_javascript(browser: Browser, site: Served) -> N
         assert images == [[name, True] for name in expected]
     finally:
         context.close()
+
+
+def test_every_chart_on_every_page_draws(page: tuple[Page, Watch], site: Served) -> None:
+    """Every other page with charts (statistics, variants, trade-offs, training, coverage, drill-downs) draws them."""
+    tab, watch = page
+    pages = sorted(
+        p.relative_to(site.root).as_posix()
+        for p in site.root.rglob("*.html")
+        if figure_ids(p) and p.relative_to(site.root).as_posix() not in CHART_PAGES
+    )
+    assert pages, "no further page with charts"
+    for name in pages:
+        tab.goto(f"{site.url}/{name}", wait_until="load")
+        assert_charts_drawn(tab, figure_ids(site.root / name))
+    assert_clean(watch, site)
