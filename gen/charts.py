@@ -448,6 +448,60 @@ def training_curves(drawn: pd.DataFrame, task: str, series: str, strategies: lis
     )
 
 
+def reproduction_chart(cells: pd.DataFrame, strategies: list[str], labels: dict[str, str]) -> Chart:
+    """Our mean minus the published figure per task, with our 95% interval around it, a panel per family."""
+    data = _records(
+        cells.assign(
+            task=cells["column"].map(labels),
+            low=100 * (cells["ci_low"] - cells["published"]),
+            high=100 * (cells["ci_high"] - cells["published"]),
+        )
+    )
+    order = list(dict.fromkeys(labels.values()))
+    y = alt.Y("task:N", title=None, sort=order)
+    offset = alt.YOffset("strategy:N", sort=strategies)
+    # Layers take their rows from the faceted parent, so each family's panel shows only its own.
+    rules = (
+        alt.Chart()
+        .mark_rule(strokeWidth=2)
+        .encode(
+            x=alt.X("low:Q", title="Ours − published (points)"),
+            x2="high:Q",
+            y=y,
+            yOffset=offset,
+            color=strategy_color(strategies),
+        )
+    )
+    dots = (
+        alt.Chart()
+        .mark_point(filled=True, size=40)
+        .encode(
+            x="delta_points:Q",
+            y=y,
+            yOffset=offset,
+            color=strategy_color(strategies),
+            tooltip=[
+                alt.Tooltip("family:N"),
+                alt.Tooltip("strategy:N"),
+                alt.Tooltip("task:N"),
+                alt.Tooltip("published:Q", format=".4f"),
+                alt.Tooltip("mean:Q", format=".4f", title="Ours"),
+                alt.Tooltip("delta_points:Q", format=".2f", title="Delta (points)"),
+                alt.Tooltip("n_runs:Q", title="Runs"),
+            ],
+        )
+    )
+    zero = alt.Chart().mark_rule(color=NEUTRAL, strokeDash=[4, 3]).encode(x=alt.datum(0))
+    families = data["family"].nunique() if len(data) else 1
+    chart = (
+        alt.layer(zero, rules, dots, data=data)
+        .properties(width=WIDTH // max(1, families), height=24 * len(order) + 40)
+        .facet(column=alt.Column("family:N", title=None))
+    )
+    description = "Dot plot of our mean minus the published figure per task and strategy, with our 95% interval."
+    return _chart("reproduction-deltas", "Reproduced minus published", description, chart)
+
+
 _GRADIENT_ID = re.compile(r"gradient_\d+")
 
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from gen import charts
 from gen.benchmarks import score_columns
 from gen.build import Report
 from gen.pages.links import family_link, task_link
-from gen.pages.render import Col, Page, download_links, esc, html_table, num
+from gen.pages.render import Col, Page, chart_block, download_links, esc, html_table, num
 
 PATH = "reproduction.md"
 
@@ -23,6 +24,7 @@ def page(report: Report) -> Page:
         inside=lambda f: f["inside_ci"].map({True: "yes", False: "no"}).where(f["ci_low"].notna(), "no interval"),
     )
     inside = int(reproduction.cells["inside_ci"].sum())
+    chart = charts.reproduction_chart(reproduction.cells, report.strategies, labels)
     lines += [
         f"Compared with {esc(reproduction.label)}: the published figure lies inside our 95% confidence interval in "
         f"{inside} of {len(cells)} cells. Delta = ours − published, in points (100 × score).",
@@ -45,6 +47,8 @@ def page(report: Report) -> Page:
         "",
         "## Per task",
         "",
+        chart_block(chart, PATH),
+        "",
         html_table(
             cells,
             [
@@ -63,4 +67,4 @@ def page(report: Report) -> Page:
         ),
         download_links(PATH, ["reproduction.csv"]),
     ]
-    return Page(PATH, "\n".join(lines))
+    return Page(PATH, "\n".join(lines), [chart])
