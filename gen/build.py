@@ -149,7 +149,7 @@ def reproduce(config: ReportConfig, intervals: pd.DataFrame) -> Reproduction | N
 
 
 # Steps per curve drawn on the page; the CSV download keeps every logged step.
-CURVE_POINTS = 80
+CURVE_POINTS = 40
 
 
 @dataclass

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 from dataclasses import dataclass
 from importlib import metadata
@@ -14,6 +13,8 @@ from typing import Any
 import altair as alt
 import pandas as pd
 import vl_convert as vlc
+
+from gen import cache
 
 # Okabe–Ito: distinguishable with the common colour-vision deficiencies. Ordered so that the first four (the
 # strategies most reports have) keep 3:1 contrast against both the light and the dark page background.
@@ -267,7 +268,7 @@ def seed_intervals(scores: pd.DataFrame, cells: pd.DataFrame, strategies: list[s
         )
     )
     bars = (
-        alt.Chart(intervals)
+        alt.Chart(intervals.dropna(subset=["ci_low"]))
         .mark_rule(strokeWidth=2)
         .encode(x="ci_low:Q", x2="ci_high:Q", y=y, yOffset=offset, color=strategy_color(strategies))
     )
@@ -290,10 +291,12 @@ def seed_intervals(scores: pd.DataFrame, cells: pd.DataFrame, strategies: list[s
         )
     )
     families = list(dict.fromkeys(cells["family"]))
+    # Cells with one run have no interval: without any, the interval layer is left out (it would have no extent).
+    with_intervals = bool(cells["ci_low"].notna().any())
     panels = [
         alt.layer(
             points.transform_filter(alt.datum.family == family),
-            bars.transform_filter(alt.datum.family == family),
+            *([bars.transform_filter(alt.datum.family == family)] if with_intervals else []),
             means.transform_filter(alt.datum.family == family),
         ).properties(title=family, width=WIDTH, height=28 * len(order) + 40)
         for family in families
@@ -491,7 +494,8 @@ def reproduction_chart(cells: pd.DataFrame, strategies: list[str], labels: dict[
             ],
         )
     )
-    zero = alt.Chart().mark_rule(color=NEUTRAL, strokeDash=[4, 3]).encode(x=alt.datum(0))
+    # A reference line, not data: hidden from screen readers (it has nothing to describe).
+    zero = alt.Chart().mark_rule(color=NEUTRAL, strokeDash=[4, 3], aria=False).encode(x=alt.datum(0))
     families = data["family"].nunique() if len(data) else 1
     chart = (
         alt.layer(zero, rules, dots, data=data)
@@ -512,19 +516,35 @@ def static_spec(spec: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in spec.items() if key != "autosize"} | {"width": WIDTH}
 
 
+def _image_cache(kind: str, source: str) -> Path | None:
+    """The cache entry of an image rendered from ``source`` (a spec or an SVG) by this vl-convert."""
+    key = hashlib.sha256(f"{kind} {metadata.version('vl-convert-python')}\n{source}".encode()).hexdigest()
+    return cache.entry_path("charts", key, f".{kind}")
+
+
 def render_svg(spec: dict[str, Any]) -> str:
-    """The chart as static SVG (vl-convert, no browser)."""
+    """The chart as static SVG (vl-convert, no browser); cached by the spec's hash."""
+    entry = _image_cache("svg", spec_json(spec))
+    if (cached := cache.read_entry(entry)) is not None:
+        return cached.decode("utf-8")
     svg = str(vlc.vegalite_to_svg(static_spec(spec)))
     # Vega numbers gradients from a counter that lives as long as the process (e.g. `mkdocs serve`), so the same
     # chart would differ between rebuilds: renumber them per SVG, in order of appearance.
     numbers: dict[str, str] = {}
-    return _GRADIENT_ID.sub(lambda m: numbers.setdefault(m.group(0), f"gradient_{len(numbers)}"), svg)
+    svg = _GRADIENT_ID.sub(lambda m: numbers.setdefault(m.group(0), f"gradient_{len(numbers)}"), svg)
+    cache.write_entry(entry, svg.encode("utf-8"))
+    return svg
 
 
 def render_png(svg: str) -> bytes:
     """The chart's static SVG as a 2× PNG for slides and papers (the same pixels as rendering the spec, half the
-    time)."""
-    return bytes(vlc.svg_to_png(svg, scale=2))
+    time); cached by the SVG's hash."""
+    entry = _image_cache("png", svg)
+    if (cached := cache.read_entry(entry)) is not None:
+        return cached
+    png = bytes(vlc.svg_to_png(svg, scale=2))
+    cache.write_entry(entry, png)
+    return png
 
 
 def spec_json(spec: dict[str, Any]) -> str:
@@ -588,17 +608,10 @@ def javascript_bundle() -> str:
 
     Bundling takes over a second and depends only on the vl-convert version, so the result is cached on disk.
     """
-    cache_dir = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "gpu-bench-report"
-    cached = cache_dir / f"vega-bundle-{metadata.version('vl-convert-python')}.js"
-    if cached.is_file():
-        return cached.read_text(encoding="utf-8")
+    entry = cache.entry_path("bundle", f"vega-{metadata.version('vl-convert-python')}", ".js")
+    if (cached := cache.read_entry(entry)) is not None:
+        return cached.decode("utf-8")
     # None selects the default snippet (window.vegaEmbed etc.); the type stub omits that default.
     bundle = str(vlc.javascript_bundle(None))  # type: ignore[arg-type]
-    try:
-        cache_dir.mkdir(parents=True, exist_ok=True)
-        partial = cached.with_name(f"{cached.name}.{os.getpid()}.tmp")
-        partial.write_text(bundle, encoding="utf-8")
-        partial.replace(cached)  # atomic: a concurrent build never reads half a file
-    except OSError:
-        pass  # an unwritable cache only costs the bundling time again
+    cache.write_entry(entry, bundle.encode("utf-8"))
     return bundle

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import atexit
 import functools
 import http.server
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,6 +22,9 @@ ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 REAL_CONFIG = ROOT / "tests" / "configs" / "kd-lora-results.yml"
 IN_CI = os.environ.get("CI") == "true"
+# One build cache for the session (builds and tests share it, as a user's builds do), never the user's own.
+os.environ["REPORT_CACHE"] = tempfile.mkdtemp(prefix="report-cache-")
+atexit.register(shutil.rmtree, os.environ["REPORT_CACHE"], ignore_errors=True)
 
 
 def _free_port() -> int:

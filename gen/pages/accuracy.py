@@ -49,7 +49,7 @@ def task_table(report: Report, labels: dict[str, str], page_path: str = PATH, fa
             Col("strategy", "Strategy"),
             Col("model", "Model"),
             *(Col(c, labels.get(c, c), lambda v: "—" if missing(v) else str(v), numeric=True) for c in columns),
-            Col("glue_display", "GLUE score", raw, numeric=True),
+            Col("glue_display", "GLUE score", raw, numeric=True, best="max", value="glue_score"),
         ],
         "Mean score per task over matching runs, ± sample standard deviation over runs, n = runs",
     )

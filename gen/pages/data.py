@@ -110,7 +110,7 @@ the same strategy rules; delta = ours − published in points; "inside" means th
 95% interval (never with one run).
 
 **Training** ([Training](training.md)). From `log_history`: the training loss and the eval metric that tracks
-the task's score, per step; mean over runs with the lowest and highest run as the band; drawn with at most 80
+the task's score, per step; mean over runs with the lowest and highest run as the band; drawn with at most 40
 steps per curve (bins keep the band's extremes), every step in the CSV. Best step = the step where each run's
 tracking metric peaked, averaged; seconds per epoch = train time / epochs.
 

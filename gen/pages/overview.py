@@ -145,13 +145,13 @@ def combined_table(report: Report) -> str:
         Col("family", "Model family", family_link(report, PATH)),
         Col("strategy", "Strategy"),
         Col("model", "Model"),
-        Col("glue_display", METRIC_LABELS["glue_score"], raw, numeric=True),
-        Col("params_m", METRIC_LABELS["params_m"], sig, numeric=True),
-        Col("memory_mb", METRIC_LABELS["memory_mb"], num(1), numeric=True),
-        Col("inference_s", METRIC_LABELS["inference_s"], num(2), numeric=True),
-        Col("score_per_param_m", METRIC_LABELS["score_per_param_m"], sig, numeric=True),
-        Col("score_per_gb", METRIC_LABELS["score_per_gb"], num(4), numeric=True),
-        Col("score_per_s", METRIC_LABELS["score_per_s"], num(4), numeric=True),
+        Col("glue_display", METRIC_LABELS["glue_score"], raw, numeric=True, best="max", value="glue_score"),
+        Col("params_m", METRIC_LABELS["params_m"], sig, numeric=True, best="min"),
+        Col("memory_mb", METRIC_LABELS["memory_mb"], num(1), numeric=True, best="min"),
+        Col("inference_s", METRIC_LABELS["inference_s"], num(2), numeric=True, best="min"),
+        Col("score_per_param_m", METRIC_LABELS["score_per_param_m"], sig, numeric=True, best="max"),
+        Col("score_per_gb", METRIC_LABELS["score_per_gb"], num(4), numeric=True, best="max"),
+        Col("score_per_s", METRIC_LABELS["score_per_s"], num(4), numeric=True, best="max"),
     ]
     caption = f"Accuracy and efficiency per model family and strategy (costs from the {source})"
     return html_table(combined, columns, caption) + coverage_note

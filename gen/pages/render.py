@@ -7,7 +7,7 @@ import math
 import posixpath
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import pandas as pd
 
@@ -72,26 +72,34 @@ def ratio(digits: int = 2) -> Callable[[Any], str]:
 
 
 def sig(value: Any) -> str:
-    """Four significant digits, for quantities that span orders of magnitude."""
+    """Four significant digits, trailing zeros kept so a column reads at one precision; e-notation outside
+    0.001–9,999 (quantities that span orders of magnitude)."""
     if missing(value):
         return "—"
     number = float(value)
-    if number != 0 and (abs(number) >= 1e6 or abs(number) < 1e-3):
+    if number == 0:
+        return "0.000"
+    if abs(number) >= 1e4 or abs(number) < 1e-3:
         return f"{number:.3e}"
-    if math.isclose(number, round(number)):
-        return f"{number:,.0f}"
-    return f"{number:,.4g}"
+    return f"{number:,.{3 - math.floor(math.log10(abs(number)))}f}"
 
 
 @dataclass(frozen=True)
 class Col:
-    """A table column: frame key, header, cell formatter, numeric (right-aligned) or not."""
+    """A table column: frame key, header, cell formatter, numeric (right-aligned, sorted as numbers) or not.
+
+    ``best`` marks the highest ("max") or lowest ("min") value of the column; ``value`` names the frame column
+    holding the number behind a formatted one (e.g. ``glue_score`` behind ``glue_display``), for sorting and
+    for finding the best.
+    """
 
     key: str
     label: str
     fmt: Callable[[Any], str] = text
     numeric: bool = False
     title: str = ""
+    best: Literal["max", "min"] | None = None
+    value: str | None = None
 
 
 @dataclass
@@ -103,27 +111,70 @@ class Page:
     charts: list[Chart] = field(default_factory=list)
 
 
+def _number(value: Any) -> float | None:
+    """A cell's value as a finite float, or None for missing values, infinities and text."""
+    if missing(value) or isinstance(value, str | bool):
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+_BEST_TITLE = {"max": "Bold: the highest value is best.", "min": "Bold: the lowest value is best."}
+
+
 def _th(column: Col) -> str:
-    attrs = ' class="num"' if column.numeric else ""
-    attrs += f' title="{esc(column.title)}"' if column.title else ""
+    # Numeric columns sort by value (the "value" method of javascripts/tables.js), not as text.
+    attrs = ' class="num" data-sort-method="value"' if column.numeric else ""
+    title = " ".join(t for t in (column.title, _BEST_TITLE.get(column.best or "", "")) if t)
+    attrs += f' data-best="{column.best}"' if column.best else ""
+    attrs += f' title="{esc(title)}"' if title else ""
     return f'<th scope="col"{attrs}>{esc(column.label)}</th>'
 
 
-def _td(column: Col, value: Any) -> str:
-    attrs = ' class="num"' if column.numeric else ""
-    return f"<td{attrs}>{column.fmt(value)}</td>"
+def _td(column: Col, value: Any, number: float | None = None, best: bool = False) -> str:
+    classes = " ".join(name for name, on in (("num", column.numeric), ("best", best)) if on)
+    attrs = f' class="{classes}"' if classes else ""
+    # The exact number to sort by; cells without one sort by their text's leading number, missing ones last.
+    attrs += f' data-sort="{number!r}"' if column.numeric and number is not None else ""
+    content = column.fmt(value)
+    if best:
+        content = f'<strong>{content}</strong><span class="visually-hidden"> (best)</span>'
+    return f"<td{attrs}>{content}</td>"
+
+
+def _best(numbers: list[float | None], direction: Literal["max", "min"] | None) -> float | None:
+    """The best of a column's numbers; None when there is nothing to single out (fewer than two distinct)."""
+    present = [n for n in numbers if n is not None]
+    if direction is None or len(set(present)) < 2:
+        return None
+    return max(present) if direction == "max" else min(present)
 
 
 def html_table(frame: pd.DataFrame, columns: Sequence[Col], caption: str) -> str:
-    """An escaped HTML table (no markdown involved, so no cell can break its row)."""
-    head = "".join(_th(c) for c in columns)
-    body = "".join(
-        "<tr>" + "".join(_td(c, record[c.key]) for c in columns) + "</tr>" for record in frame.to_dict("records")
-    )
+    """An escaped HTML table (no markdown involved, so no cell can break its row).
+
+    Numeric cells carry their exact value for sorting (tablesort, see javascripts/tables.js); the best value of
+    each column with ``best`` set is bold and announced as best. Material wraps the table in its scroll box.
+    """
+    records = frame.to_dict("records")
+    numbers = [[_number(r[c.value or c.key]) for r in records] for c in columns]
+    best = [_best(column_numbers, c.best) for column_numbers, c in zip(numbers, columns, strict=True)]
+    rows = [
+        "<tr>"
+        + "".join(
+            _td(c, record[c.key], numbers[j][i], best[j] is not None and numbers[j][i] == best[j])
+            for j, c in enumerate(columns)
+        )
+        + "</tr>"
+        for i, record in enumerate(records)
+    ]
+    note = ' <span class="best-note">Bold: best in its column.</span>' if any(b is not None for b in best) else ""
     return (
-        '<div class="md-typeset__scrollwrap"><div class="md-typeset__table"><table>'
-        f"<caption>{esc(caption)}</caption><thead><tr>{head}</tr></thead>"
-        f"<tbody>{body}</tbody></table></div></div>"
+        f"<table><caption>{esc(caption)}{note}</caption>"
+        f"<thead><tr>{''.join(_th(c) for c in columns)}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
     )
 
 
@@ -133,18 +184,22 @@ def rel(page_path: str, target: str) -> str:
 
 
 def chart_block(chart: Chart, page_path: str) -> str:
-    """A chart: drawn by vega-embed from its spec file, the static SVG until then (or without scripts).
+    """A chart: drawn by vega-embed from its spec file, the static SVG without scripts and in print.
 
     The spec is fetched rather than inlined: Material's instant navigation re-runs every <script> of a new page
-    as JavaScript, JSON blocks included, and the page stays light however much data a chart holds.
+    as JavaScript, JSON blocks included, and the page stays light however much data a chart holds. With scripts,
+    javascripts/charts.js adds the static image (``data-static``) lazily, so it is fetched only to print.
     """
     base = rel(page_path, f"charts/{chart.name}")
     description = esc(chart.description)
     return (
         f'<figure class="vl-figure" id="chart-{chart.name}">'
-        f'<div class="vl-chart" role="img" aria-label="{description}" data-spec="{base}.vl.json">'
-        f'<div class="vl-target"><img src="{base}.svg" alt="{description}"></div></div>'
+        f'<div class="vl-chart" role="img" aria-label="{description}" data-spec="{base}.vl.json" '
+        f'data-static="{base}.svg">'
+        f'<div class="vl-target"><noscript><img class="vl-static" src="{base}.svg" alt="{description}"></noscript>'
+        "</div></div>"
         f"<figcaption>{esc(chart.title)} · "
+        f'Data: <a href="{base}.csv" download>CSV table</a> · '
         f'<a href="{base}.svg" download>SVG</a> · <a href="{base}.png" download>PNG</a> · '
         f'<a href="{base}.vl.json" download>Vega-Lite JSON</a></figcaption></figure>'
     )

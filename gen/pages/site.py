@@ -214,10 +214,9 @@ def write_site(report: Report, writer: Writer) -> None:
     for page in built:
         writer.write(page.path, page.markdown + "\n")
         for chart in page.charts:
-            writer.write(f"charts/{chart.name}.vl.json", charts.spec_json(chart.spec) + "\n")
-            svg = charts.render_svg(chart.spec)
-            writer.write(f"charts/{chart.name}.svg", svg)
-            writer.write(f"charts/{chart.name}.png", charts.render_png(svg))
+            for path, content in charts.chart_files(chart).items():
+                writer.write(path, content)
+            writer.write(f"charts/{chart.name}.csv", csv_text(charts.chart_data(chart)))
     frames = downloads(report)
     files = {name: csv_text(frame) for name, frame in frames.items()}
     for name, text in files.items():

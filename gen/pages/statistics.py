@@ -24,10 +24,10 @@ METHOD = (
 
 
 def p_text(value: object) -> str:
-    """p-values keep their magnitude: 0.0123, 4.8e-08."""
+    """p-values to four decimals, the tiny ones as "< 0.0001" (one precision per column)."""
     if not isinstance(value, float) or value != value:
         return "—"
-    return f"{value:.4f}" if value >= 0.001 else f"{value:.1e}"
+    return f"{value:.4f}" if value >= 0.0001 else "< 0.0001"
 
 
 def _verdict(row: pd.Series) -> str:

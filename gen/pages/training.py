@@ -20,7 +20,7 @@ def page(report: Report) -> Page:
         "",
         "From each run's Trainer log (`log_history`): the eval metric that tracks the task's score and the training "
         "loss, by step. Curves are the mean over runs with a band from the lowest to the highest run; for drawing, "
-        "long curves are averaged into at most 80 steps — the CSV keeps every logged step.",
+        "long curves are averaged into at most 40 steps — the CSV keeps every logged step.",
         "",
     ]
     if best.empty:

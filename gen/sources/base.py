@@ -131,3 +131,16 @@ def parse_json_object(data: bytes) -> dict[str, Any]:
     if not isinstance(parsed, dict):
         raise InputError(f"top level is a JSON {type(parsed).__name__}, expected an object")
     return parsed
+
+
+def encode_runs(runs: list[RunRecord]) -> bytes:
+    """The runs read from one file as compact JSON, for the parse cache and for worker processes to hand back."""
+    return orjson.dumps([[run.key, run.fields, run.metrics, run.curves] for run in runs])
+
+
+def decode_runs(payload: bytes, source_file: str) -> list[RunRecord]:
+    """The runs of ``encode_runs`` again (source and modification time are set by the caller)."""
+    return [
+        RunRecord("", source_file, key, fields, metrics, curves=tuple((s, step, v) for s, step, v in curves))
+        for key, fields, metrics, curves in orjson.loads(payload)
+    ]

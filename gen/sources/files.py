@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import fnmatch
+import multiprocessing
 import os
 import re
 from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 
 from gen.config import LegacyJsonSource, MetricsJsonSource, path_regex
-from gen.sources.base import FileOutcome, InputError, Outcome, RunRecord, SourceLoad
+from gen.sources.base import FileOutcome, InputError, Outcome, RunRecord, SourceLoad, decode_runs, encode_runs
+from gen.sources.parse_cache import ParseCache, Parsed
 
 
 @dataclass(frozen=True)
@@ -75,19 +79,30 @@ def fields_from_path(relative: str, pattern: re.Pattern[str] | None) -> dict[str
     return None if found is None else found.groupdict()
 
 
-def load_files(
-    source: MetricsJsonSource | LegacyJsonSource,
-    label: str,
-    read: Callable[[bytes, str, dict[str, str]], list[RunRecord]],
-) -> SourceLoad:
-    """Read every file of a file-tree source with ``read``; every file found gets exactly one outcome."""
+# Below this many files to parse, starting worker processes costs more than it saves.
+PARALLEL_MIN_FILES = 500
+
+Reader = Callable[[bytes, str, dict[str, str] | None], list[RunRecord]]
+
+
+def load_files(source: MetricsJsonSource | LegacyJsonSource, label: str, read: Reader) -> SourceLoad:
+    """Read every file of a file-tree source with ``read`` (a module-level function, so worker processes can run
+    it); every file found gets exactly one outcome.
+
+    ``read`` gets the fields a declared ``path_pattern`` captured, or None when the source declares none. Files
+    whose path, size and modification time match the parse cache are not read again.
+    """
     load = SourceLoad()
     pattern = path_regex(source.path_pattern) if source.path_pattern else None
     limit = int(source.max_file_mb * 1_000_000)
+    cached = ParseCache.open(source, read)
+    outcomes: dict[str, FileOutcome] = {}
+    parsed: dict[str, Parsed] = {}
+    to_parse: list[Pending] = []
     for found in discover(source.path, source.pattern, source.exclude):
         name = found.relative
         if found.decided is not None:
-            load.files.append(FileOutcome(label, name, found.decided, reason=found.reason))
+            outcomes[name] = FileOutcome(label, name, found.decided, reason=found.reason)
             continue
         try:
             info = found.path.stat()
@@ -96,15 +111,66 @@ def load_files(
                     f"file is {info.st_size / 1e6:.1f} MB, over the {source.max_file_mb:g} MB limit "
                     "(raise max_file_mb on the source to read it)"
                 )
-            path_fields = fields_from_path(name, pattern)
-            if path_fields is None:
+            path_fields = fields_from_path(name, pattern) if pattern is not None else None
+            if pattern is not None and path_fields is None:
                 raise InputError(f"path does not match path_pattern {source.path_pattern!r}")
-            runs = read(found.path.read_bytes(), name, path_fields)
         except InputError as exc:
-            load.files.append(FileOutcome(label, name, "rejected", reason=str(exc)))
+            outcomes[name] = FileOutcome(label, name, "rejected", reason=str(exc))
+            continue
         except OSError as exc:
-            load.files.append(FileOutcome(label, name, "rejected", reason=f"unreadable: {exc.strerror}"))
+            outcomes[name] = FileOutcome(label, name, "rejected", reason=f"unreadable: {exc.strerror}")
+            continue
+        stamp = (info.st_size, info.st_mtime_ns)
+        hit = cached.get(name, stamp)
+        if hit is not None:
+            parsed[name] = hit
         else:
-            load.runs.extend(replace(run, source=label, modified_ns=info.st_mtime_ns) for run in runs)
-            load.files.append(FileOutcome(label, name, "ingested", runs=len(runs)))
+            to_parse.append(Pending(str(found.path), name, path_fields, stamp))
+    parsed |= parse_all(read, to_parse)
+    cached.save(parsed)
+    for name in sorted([*outcomes, *parsed]):
+        if name in outcomes:
+            load.files.append(outcomes[name])
+            continue
+        result = parsed[name]
+        if result.outcome == "rejected":
+            load.files.append(FileOutcome(label, name, "rejected", reason=result.reason))
+            continue
+        runs = decode_runs(result.payload, name)
+        load.runs.extend(replace(run, source=label, modified_ns=result.stamp[1]) for run in runs)
+        load.files.append(FileOutcome(label, name, "ingested", runs=len(runs)))
     return load
+
+
+@dataclass(frozen=True)
+class Pending:
+    """A file to parse: where it is, its name under the source root, its path fields and (size, mtime)."""
+
+    path: str
+    relative: str
+    path_fields: dict[str, str] | None
+    stamp: tuple[int, int]
+
+
+def parse_one(read: Reader, pending: Pending) -> Parsed:
+    """Read and parse one file into its encoded runs or the reason it is rejected."""
+    try:
+        runs = read(Path(pending.path).read_bytes(), pending.relative, pending.path_fields)
+    except InputError as exc:
+        return Parsed(pending.stamp, "rejected", reason=str(exc))
+    except OSError as exc:
+        # Not cached: an unreadable file may be readable next time.
+        return Parsed(pending.stamp, "rejected", reason=f"unreadable: {exc.strerror}", cacheable=False)
+    return Parsed(pending.stamp, "ingested", payload=encode_runs(runs))
+
+
+def parse_all(read: Reader, pending: list[Pending]) -> dict[str, Parsed]:
+    """Parse files, in worker processes when there are many (parsing is CPU-bound: one process per core)."""
+    workers = min(os.cpu_count() or 1, 8)
+    if len(pending) < PARALLEL_MIN_FILES or workers < 2:
+        results = [parse_one(read, item) for item in pending]
+    else:
+        # fork: workers start in milliseconds and need nothing re-imported; they only read files and parse JSON.
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            results = list(pool.map(partial(parse_one, read), pending, chunksize=64))
+    return {item.relative: result for item, result in zip(pending, results, strict=True)}

@@ -41,9 +41,14 @@ def load_legacy_json(source: LegacyJsonSource, label: str) -> SourceLoad:
     Without a declared ``path_pattern`` the default layout's path fields are added where the path fits it; the
     settings at the top of each file identify the runs either way.
     """
-    if source.path_pattern is not None:
-        return load_files(source, label, read_legacy)
-    default = path_regex(DEFAULT_PATTERN)
-    return load_files(
-        source, label, lambda data, relative, _: read_legacy(data, relative, fields_from_path(relative, default) or {})
-    )
+    return load_files(source, label, read_legacy_file)
+
+
+_DEFAULT_PATH = path_regex(DEFAULT_PATTERN)
+
+
+def read_legacy_file(data: bytes, relative: str, path_fields: dict[str, str] | None) -> list[RunRecord]:
+    """``read_legacy`` with the default layout's path fields when the source declares no ``path_pattern``."""
+    if path_fields is None:
+        path_fields = fields_from_path(relative, _DEFAULT_PATH) or {}
+    return read_legacy(data, relative, path_fields)

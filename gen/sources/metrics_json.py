@@ -126,7 +126,4 @@ def read_run(data: bytes, relative: str, path_fields: dict[str, str] | None = No
 
 def load_metrics_json(source: MetricsJsonSource, label: str) -> SourceLoad:
     """Every file named ``source.pattern`` under ``source.path``."""
-    declared = source.path_pattern is not None
-    return load_files(
-        source, label, lambda data, relative, fields: read_run(data, relative, fields if declared else None)
-    )
+    return load_files(source, label, read_run)

@@ -49,7 +49,7 @@ def test_table_cells_cannot_break_out(value: str) -> None:
 def test_chart_block_escapes_title_and_description() -> None:
     rendered = render(chart_block(Chart(slug(POISON[0]), POISON[0], POISON[2], {"mark": "point"}), "tasks/cola.md"))
     assert rendered.count("<img") == 1 and "<img src=x" not in rendered
-    assert rendered.count("<a ") == 3  # the SVG, PNG and JSON downloads only
+    assert rendered.count("<a ") == 4  # the CSV, SVG, PNG and JSON links only
     assert html.unescape(re.search(r"<figcaption>(.*?) · ", rendered).group(1)) == POISON[0]  # type: ignore[union-attr]
     assert html.unescape(re.search(r'aria-label="([^"]*)"', rendered).group(1)) == POISON[2]  # type: ignore[union-attr]
     assert f'data-spec="../charts/{slug(POISON[0])}.vl.json"' in rendered

@@ -1,0 +1,76 @@
+"""The on-disk build cache: parsed result files and rendered chart images, reused while their inputs are unchanged.
+
+Everything cached is keyed by what produced it (file path, size and mtime; a spec's hash; the code and library
+versions), so a stale entry is never read back. Writes are atomic and every entry carries a digest of its bytes:
+an entry that fails the check (a disk error, a killed build, a hand edit) is reported and rebuilt, never trusted.
+
+``REPORT_CACHE`` chooses the folder (default ``$XDG_CACHE_HOME/gpu-bench-report``, i.e. ``~/.cache/…``);
+``REPORT_CACHE=off`` turns caching off.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+from importlib import metadata
+from pathlib import Path
+
+log = logging.getLogger("mkdocs.plugins.gen")
+
+_DIGEST_BYTES = 32  # sha256
+
+
+def cache_root() -> Path | None:
+    """The cache folder, or None when caching is off."""
+    chosen = os.environ.get("REPORT_CACHE", "")
+    if chosen.lower() == "off":
+        return None
+    if chosen:
+        return Path(chosen)
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "gpu-bench-report"
+
+
+def code_version(*files: Path, packages: tuple[str, ...] = ()) -> str:
+    """A hash of source files and package versions: cached results of older code or libraries are never reused."""
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(path.read_bytes())
+    for package in packages:
+        digest.update(f"{package}=={metadata.version(package)}".encode())
+    return digest.hexdigest()[:16]
+
+
+def entry_path(kind: str, key: str, suffix: str) -> Path | None:
+    """Where the entry ``key`` of one kind (``charts``, ``parsed``) lives, or None when caching is off."""
+    root = cache_root()
+    return None if root is None else root / kind / f"{key}{suffix}"
+
+
+def read_entry(path: Path | None) -> bytes | None:
+    """The bytes stored at ``path``; None when absent or when they fail their digest (then they are removed)."""
+    if path is None:
+        return None
+    try:
+        stored = path.read_bytes()
+    except OSError:
+        return None
+    body, digest = stored[:-_DIGEST_BYTES], stored[-_DIGEST_BYTES:]
+    if len(stored) < _DIGEST_BYTES or hashlib.sha256(body).digest() != digest:
+        log.warning("gen: cache entry %s is corrupt; rebuilding it", path)
+        path.unlink(missing_ok=True)
+        return None
+    return body
+
+
+def write_entry(path: Path | None, body: bytes) -> None:
+    """Store ``body`` with its digest, atomically; an unwritable cache only costs the work again next time."""
+    if path is None:
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        partial.write_bytes(body + hashlib.sha256(body).digest())
+        partial.replace(path)  # a concurrent build never reads half an entry
+    except OSError as exc:
+        log.warning("gen: cannot write cache entry %s (%s); continuing without it", path, exc.strerror)

@@ -1,0 +1,101 @@
+"""The parse cache of a file-tree source: each file's outcome, keyed by its path, size and modification time.
+
+One Parquet table per source (keyed by the source's settings and the reader code); a file whose size or mtime
+changed, or that is new, is parsed again and only it; a deleted file drops out at the next save.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from gen import cache
+from gen.config import LegacyJsonSource, MetricsJsonSource
+
+log = logging.getLogger("mkdocs.plugins.gen")
+
+_SCHEMA = pa.schema(
+    [
+        ("relative", pa.string()),
+        ("size", pa.int64()),
+        ("mtime_ns", pa.int64()),
+        ("outcome", pa.string()),
+        ("reason", pa.string()),
+        ("payload", pa.binary()),
+    ]
+)
+# The readers' code: a change to any of them makes earlier parses stale.
+_READER_FILES = [*sorted(Path(__file__).parent.glob("*.py")), Path(__file__).parents[1] / "config.py"]
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """The outcome of parsing one file: its runs encoded (``payload``), or the reason it was rejected."""
+
+    stamp: tuple[int, int]  # (size, mtime_ns) when parsed
+    outcome: str  # ingested | rejected
+    payload: bytes = b""
+    reason: str = ""
+    cacheable: bool = True
+
+
+class ParseCache:
+    """Earlier parses of one source's files, and where to save the current ones."""
+
+    def __init__(self, entry: Path | None, known: dict[str, Parsed]) -> None:
+        self.entry = entry
+        self.known = known
+
+    @classmethod
+    def open(cls, source: MetricsJsonSource | LegacyJsonSource, read: Callable[..., object]) -> ParseCache:
+        """The cache of this source as read by ``read``; empty when off, absent or corrupt (then it is rebuilt)."""
+        version = cache.code_version(*_READER_FILES, packages=("orjson", "pyarrow"))
+        identity = f"{version}\n{read.__module__}.{read.__qualname__}\n{source.model_dump_json()}"
+        entry = cache.entry_path("parsed", hashlib.sha256(identity.encode()).hexdigest()[:32], ".parquet")
+        body = cache.read_entry(entry)
+        if body is None:
+            return cls(entry, {})
+        try:
+            rows = pq.read_table(io.BytesIO(body), schema=_SCHEMA).to_pylist()
+        except (pa.ArrowException, OSError) as exc:
+            log.warning("gen: parse cache %s is unreadable (%s); re-reading every file", entry, exc)
+            return cls(entry, {})
+        known = {
+            row["relative"]: Parsed((row["size"], row["mtime_ns"]), row["outcome"], row["payload"], row["reason"])
+            for row in rows
+        }
+        return cls(entry, known)
+
+    def get(self, relative: str, stamp: tuple[int, int]) -> Parsed | None:
+        """The earlier parse of a file, if it has not changed since."""
+        hit = self.known.get(relative)
+        return hit if hit is not None and hit.stamp == stamp else None
+
+    def save(self, parsed: dict[str, Parsed]) -> None:
+        """Keep exactly the files of this build (new and changed ones in, deleted ones out); no write when equal."""
+        current = {name: result for name, result in parsed.items() if result.cacheable}
+        if self.entry is None or current == self.known:
+            return
+        names = sorted(current)
+        table = pa.table(
+            {
+                "relative": names,
+                "size": [current[n].stamp[0] for n in names],
+                "mtime_ns": [current[n].stamp[1] for n in names],
+                "outcome": [current[n].outcome for n in names],
+                "reason": [current[n].reason for n in names],
+                "payload": [current[n].payload for n in names],
+            },
+            schema=_SCHEMA,
+        )
+        buffer = io.BytesIO()
+        pq.write_table(table, buffer, compression="zstd")
+        cache.write_entry(self.entry, buffer.getvalue())
+        self.known = current
