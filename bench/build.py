@@ -33,9 +33,10 @@ GENERATE = """
 import sys, time
 start = time.perf_counter()
 from pathlib import Path
-from gen.build import analyse
+from gen.report import analyse
 from gen.config import load_config
-from gen.pages.site import DirectoryWriter, write_site
+from gen.pages.site import write_site
+from gen.pages.writers import DirectoryWriter
 imported = time.perf_counter()
 report = analyse(load_config(sys.argv[1]))
 analysed = time.perf_counter()

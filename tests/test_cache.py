@@ -1,5 +1,6 @@
 """The build cache: a changed file changes the pages, a deleted file disappears, only changed files are parsed
-again, and a corrupted cache is detected and rebuilt (the pages equal a build without any cache)."""
+again, a corrupted cache is detected and rebuilt (the pages equal a build without any cache), and an unchanged
+rebuild replays the recorded pages."""
 
 from __future__ import annotations
 
@@ -14,11 +15,12 @@ import pytest
 
 import gen.sources.files
 from gen import cache
-from gen.build import analyse
 from gen.charts import render_png, render_svg
 from gen.config import load_config
-from gen.pages.site import DirectoryWriter, write_site
-from tests.conftest import shared_path
+from gen.pages.site import write_site
+from gen.pages.writers import DirectoryWriter
+from gen.report import analyse
+from tests.conftest import build_site, shared_path
 from tests.test_site import tree_digest
 
 CONFIG = """
@@ -169,3 +171,27 @@ def test_chart_images_come_from_the_cache_only_for_the_same_spec(
     assert render_png(svg).startswith(b"\x89PNG")
     monkeypatch.setenv("REPORT_CACHE", "off")
     assert render_svg(spec) == svg
+
+
+REUSED = "inputs unchanged since a previous build"
+
+
+def mkdocs_build(project: Path, name: str) -> tuple[dict[str, str], str]:
+    """A strict MkDocs build of the project: the site's digest and the build log."""
+    done = build_site(project / name, project / "report.yml", quiet=False)
+    assert done.returncode == 0, done.stderr
+    return tree_digest(project / name), done.stderr
+
+
+def test_an_unchanged_rebuild_replays_the_pages_and_any_change_generates_again(project: Path) -> None:
+    first, log = mkdocs_build(project, "a")
+    assert REUSED not in log
+    replayed, log = mkdocs_build(project, "b")
+    assert REUSED in log and replayed == first
+    path = one_file(project)
+    path.unlink()
+    changed, log = mkdocs_build(project, "c")
+    assert REUSED not in log and changed != first
+    (project / "report.yml").write_text(CONFIG.replace("title: cached", "title: renamed"))
+    retitled, log = mkdocs_build(project, "d")
+    assert REUSED not in log and retitled != changed

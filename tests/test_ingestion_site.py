@@ -13,9 +13,10 @@ from pathlib import Path
 import pytest
 
 import gen.sources.files
-from gen.build import analyse
 from gen.config import load_config
-from gen.pages.site import DirectoryWriter, write_site
+from gen.pages.site import write_site
+from gen.pages.writers import DirectoryWriter
+from gen.report import analyse
 from tests.conftest import build_site, built, shared_path
 from tests.test_site import read_csv, tree_digest
 

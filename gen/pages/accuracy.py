@@ -6,7 +6,6 @@ import pandas as pd
 
 from gen import charts
 from gen.benchmarks import score_columns
-from gen.build import Report
 from gen.pages.links import family_link, index_line
 from gen.pages.render import (
     Col,
@@ -19,6 +18,7 @@ from gen.pages.render import (
     num,
     raw,
 )
+from gen.report import Report
 
 PATH = "accuracy.md"
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from gen.analysis.changes import ALPHA
 from gen.benchmarks import score_columns
-from gen.build import Report
 from gen.pages.links import family_link, task_link
 from gen.pages.render import Col, Page, esc, html_table, num
+from gen.report import Report
 
 PATH = "changes.md"
 INTRO = (

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 
 from gen.benchmarks import score_columns
-from gen.build import Report
 from gen.pages.render import Col, Page, download_link, esc, html_table
+from gen.report import Report
 
 PATH = "data.md"
 
@@ -15,6 +15,12 @@ DOWNLOADS = [
         "runs.csv",
         "One row per run: source file, strategy, family, model, task, seed, every setting, every final "
         "metric (params_m, memory_*_mb, *_s times).",
+    ),
+    (
+        "runs.parquet",
+        "The tidy runs table the whole site derives from: one row per run and final metric (run_id, source, "
+        "source_file, strategy (empty: no rule matched), family, model, task, seed, every setting, metric, value). "
+        "A table source reads it back (see Scaling out).",
     ),
     (
         "glue_table.csv",
@@ -118,6 +124,20 @@ tracking metric peaked, averaged; seconds per epoch = train time / epochs.
 last strategy, the task columns losing least and most on average over families; cells where the second strategy
 trails the first by more than 2 points; cells where the last strategy beats the second or the first; the last
 strategy's score as a share of the second's, mean over families.
+
+**Scaling out.** Page generation derives everything from one tidy runs table, one row per run and final
+metric; [runs.parquet](downloads/runs.parquet) is that table as this build saw it. Reading result files is the
+only stage that grows with their number, and the site reads them itself up to a few hundred thousand on one
+machine: parsed files are cached by path, size and modification time, so a rebuild re-reads only what changed,
+and an unchanged rebuild replays the previous pages. Beyond that, a lab runs the same ingest on the engine it
+already has and hands the site the table as Parquet, through a `table` source (`type: table`, `path: runs.parquet`;
+`columns:` maps differently named columns): DuckDB on one machine over local disk or object storage
+(`read_json('s3://bucket/results/**/metrics.json', union_by_name = true)`, then `UNPIVOT` the metric columns into
+`metric` and `value` and `COPY … TO 'runs.parquet'`), or Spark or Dask across machines writing the same columns.
+The table needs `task`, `metric` and `value`; every other column is a field the strategy rules can match. The site
+then checks, names and scores those runs exactly as its own; training curves and the per-file account come only
+from files the site reads itself. The project's tests run this path: DuckDB turns the real result files into such
+a table, and the site built from it has the same scores as the site built from the files.
 
 **Reference tables.** Cells may carry units as people type them: counts `K`, `M`, `B` (converted to millions);
 memory `B`, `KB`, `MB`, `GB` (powers of 1000) and `KiB`, `MiB`, `GiB` (powers of 1024), converted to MB;

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from gen import charts
 from gen.benchmarks import GLUE_TASKS, score_columns
-from gen.build import Report
 from gen.pages import accuracy
 from gen.pages.links import family_link, family_page, task_page
 from gen.pages.render import Col, Page, chart_block, esc, html_table, num, sig
+from gen.report import Report
 
 
 def family_pages(report: Report) -> list[Page]:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from gen import charts
-from gen.build import Report
 from gen.pages.links import family_link
 from gen.pages.render import Col, Page, chart_block, download_links, esc, html_table, num, pct, ratio, sig
+from gen.report import Report
 
 PATH = "efficiency.md"
 MEASURED_LABELS = {

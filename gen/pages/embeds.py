@@ -5,8 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from gen.charts import Chart
-from gen.pages.render import chart_block
+from gen.pages.figure import FigureRef, chart_block
 
 MARKER = re.compile(r"\[\[(table|chart|number):([A-Za-z0-9_.\-]+)\]\]")
 # Fenced blocks and inline code show markers literally (that is how a page documents them).
@@ -22,7 +21,7 @@ class Embeds:
     """What this build offers: tables (HTML), charts, and numbers (formatted text)."""
 
     tables: dict[str, str] = field(default_factory=dict)
-    charts: dict[str, Chart] = field(default_factory=dict)
+    charts: dict[str, FigureRef] = field(default_factory=dict)
     numbers: dict[str, str] = field(default_factory=dict)
 
     def names(self, kind: str) -> list[str]:

@@ -6,9 +6,9 @@ from collections.abc import Callable
 from typing import Any
 
 from gen.benchmarks import score_columns
-from gen.build import Report
 from gen.charts import slug
 from gen.pages.render import esc, missing, rel
+from gen.report import Report
 
 
 def family_page(family: str) -> str:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from gen import charts
 from gen.benchmarks import score_columns
-from gen.build import Report
 from gen.pages.links import family_link
 from gen.pages.render import (
     Col,
@@ -18,6 +17,7 @@ from gen.pages.render import (
     raw,
     sig,
 )
+from gen.report import Report
 
 PATH = "index.md"
 METRIC_LABELS = {

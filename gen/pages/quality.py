@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from gen.build import Report
 from gen.pages.links import family_link, task_link
 from gen.pages.render import Col, Page, download_links, html_table, num
+from gen.report import Report
 
 PATH = "data-quality.md"
 # Fields that say what a run is; other fields (paths, learning rates) rarely explain a missing rule.

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import html
 import math
-import posixpath
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -12,26 +10,9 @@ from typing import Any, Literal
 import pandas as pd
 
 from gen.charts import Chart
-
-_MARKUP_ENTITIES = (
-    ("[", "&#91;"),
-    ("]", "&#93;"),
-    ("`", "&#96;"),
-    ("*", "&#42;"),
-    ("_", "&#95;"),
-    ("{", "&#123;"),
-    ("}", "&#125;"),
-    ("|", "&#124;"),
-    ("\\", "&#92;"),
-)
-
-
-def esc(value: object) -> str:
-    """Text from data, safe in HTML and inert in markdown and template engines."""
-    escaped = html.escape(str(value), quote=True)
-    for char, entity in _MARKUP_ENTITIES:
-        escaped = escaped.replace(char, entity)
-    return escaped
+from gen.pages.figure import chart_block as chart_block
+from gen.pages.figure import esc as esc
+from gen.pages.figure import rel as rel
 
 
 def missing(value: object) -> bool:
@@ -175,33 +156,6 @@ def html_table(frame: pd.DataFrame, columns: Sequence[Col], caption: str) -> str
     return (
         f"<table><caption>{esc(caption)}{note}</caption>"
         f"<thead><tr>{''.join(_th(c) for c in columns)}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
-    )
-
-
-def rel(page_path: str, target: str) -> str:
-    """Link from a page (``a/b.md``) to a site file (``charts/x.svg``)."""
-    return posixpath.relpath(target, posixpath.dirname(page_path) or ".")
-
-
-def chart_block(chart: Chart, page_path: str) -> str:
-    """A chart: drawn by vega-embed from its spec file, the static SVG without scripts and in print.
-
-    The spec is fetched rather than inlined: Material's instant navigation re-runs every <script> of a new page
-    as JavaScript, JSON blocks included, and the page stays light however much data a chart holds. With scripts,
-    javascripts/charts.js adds the static image (``data-static``) lazily, so it is fetched only to print.
-    """
-    base = rel(page_path, f"charts/{chart.name}")
-    description = esc(chart.description)
-    return (
-        f'<figure class="vl-figure" id="chart-{chart.name}">'
-        f'<div class="vl-chart" role="img" aria-label="{description}" data-spec="{base}.vl.json" '
-        f'data-static="{base}.svg">'
-        f'<div class="vl-target"><noscript><img class="vl-static" src="{base}.svg" alt="{description}"></noscript>'
-        "</div></div>"
-        f"<figcaption>{esc(chart.title)} · "
-        f'Data: <a href="{base}.csv" download>CSV table</a> · '
-        f'<a href="{base}.svg" download>SVG</a> · <a href="{base}.png" download>PNG</a> · '
-        f'<a href="{base}.vl.json" download>Vega-Lite JSON</a></figcaption></figure>'
     )
 
 

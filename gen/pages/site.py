@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import os
-from pathlib import Path
-from typing import Protocol
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from gen import __version__, charts
 from gen.analysis.efficiency import COMBINED
 from gen.analysis.scores import glue_table
 from gen.benchmarks import score_columns
-from gen.build import Report
 from gen.pages import (
     accuracy,
     changes,
@@ -31,76 +31,16 @@ from gen.pages import (
 from gen.pages import embeds as embed_registry
 from gen.pages.drilldown import family_pages, task_pages
 from gen.pages.embeds import Embeds
+from gen.pages.figure import FigureRef
 from gen.pages.render import Page
+from gen.pages.writers import Writer
+from gen.report import Report
 from gen.runs import wide_runs
 
 BUNDLE_PATH = "javascripts/vega-bundle.js"
 # Set by mike for the build of each version it deploys.
 MIKE_VERSION = "MIKE_DOCS_VERSION"
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-class Writer(Protocol):
-    """Where generated files go: mkdocs-gen-files' virtual docs, or a plain folder."""
-
-    def write(self, path: str, content: str | bytes) -> None:
-        """Write one file at a docs-relative path."""
-
-    def footer(self, text: str) -> None:
-        """Show ``text`` in the footer of every page."""
-
-    def version_selector(self) -> None:
-        """Show Material's version selector (the site is being published by mike)."""
-
-
-class GenFilesWriter:
-    """Files that exist only inside the MkDocs build (nothing lands in ``docs/``)."""
-
-    def write(self, path: str, content: str | bytes) -> None:
-        """Write one file into mkdocs-gen-files' virtual docs folder."""
-        import mkdocs_gen_files
-
-        if isinstance(content, bytes):
-            with mkdocs_gen_files.open(path, "wb") as handle:
-                handle.write(content)
-        else:
-            with mkdocs_gen_files.open(path, "w", encoding="utf-8", newline="\n") as handle:
-                handle.write(content)
-
-    def footer(self, text: str) -> None:
-        """Material prints ``copyright`` in every page's footer, hand-written pages included."""
-        from mkdocs_gen_files.editor import FilesEditor
-
-        FilesEditor.current().config["copyright"] = text
-
-    def version_selector(self) -> None:
-        """Material's selector for versions published by mike; `latest` is the default the outdated banner uses."""
-        from mkdocs_gen_files.editor import FilesEditor
-
-        FilesEditor.current().config["extra"]["version"] = {"provider": "mike", "default": "latest"}
-
-
-class DirectoryWriter:
-    """Files written into a folder, for benchmarks and tests that build without the plugin."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-
-    def write(self, path: str, content: str | bytes) -> None:
-        """Write one file under the root folder."""
-        target = self.root / path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, bytes):
-            target.write_bytes(content)
-        else:
-            target.write_text(content, encoding="utf-8", newline="\n")
-
-    def footer(self, text: str) -> None:
-        """Keep the footer next to the pages (there is no theme to show it)."""
-        self.write("footer.txt", text + "\n")
-
-    def version_selector(self) -> None:
-        """Nothing to switch on without a theme."""
 
 
 def neutralise(frame: pd.DataFrame) -> pd.DataFrame:
@@ -112,6 +52,13 @@ def neutralise(frame: pd.DataFrame) -> pd.DataFrame:
                 lambda v: f"'{v}" if isinstance(v, str) and v.startswith(_FORMULA_START) else v
             )
     return safe
+
+
+def parquet_bytes(frame: pd.DataFrame) -> bytes:
+    """A Parquet download (no index; pyarrow writes no timestamps, so equal frames give equal bytes)."""
+    buffer = io.BytesIO()
+    pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), buffer, compression="zstd")
+    return buffer.getvalue()
 
 
 def csv_text(frame: pd.DataFrame) -> str:
@@ -201,7 +148,9 @@ def embeds(report: Report, built: list[Page]) -> Embeds:
             "task-scores": accuracy.task_table(report, labels),
             "drops": accuracy.drops_table(report),
         },
-        charts={chart.name: chart for page in built for chart in page.charts},
+        charts={
+            chart.name: FigureRef(chart.name, chart.title, chart.description) for page in built for chart in page.charts
+        },
         numbers=numbers,
     )
 
@@ -223,6 +172,7 @@ def write_site(report: Report, writer: Writer) -> None:
         writer.write(f"downloads/{name}", text)
         if len(frames[name]) <= LATEX_MAX_ROWS:
             writer.write(f"downloads/{name.removesuffix('.csv')}.tex", latex_text(frames[name]))
+    writer.write("downloads/runs.parquet", parquet_bytes(report.runs.all_table))
     writer.write(BUNDLE_PATH, charts.javascript_bundle())
     writer.footer(footer(report, files["runs.csv"]))
     if os.environ.get(MIKE_VERSION):

@@ -7,9 +7,9 @@ import pandas as pd
 from gen import charts
 from gen.analysis.stats import ALPHA, CONFIDENCE, WILCOXON_MIN_PAIRS
 from gen.benchmarks import score_columns
-from gen.build import Report
 from gen.pages.links import family_link, task_link
 from gen.pages.render import Col, Page, chart_block, download_links, html_table, num, pct
+from gen.report import Report
 
 PATH = "statistics.md"
 METHOD = (

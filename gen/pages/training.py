@@ -5,9 +5,9 @@ from __future__ import annotations
 from gen import charts
 from gen.analysis.training import curve_series
 from gen.benchmarks import GLUE_TASKS
-from gen.build import Report
 from gen.pages.links import family_link, task_link
 from gen.pages.render import Col, Page, chart_block, download_links, esc, html_table, num
+from gen.report import Report
 
 PATH = "training.md"
 

@@ -6,9 +6,9 @@ import pandas as pd
 
 from gen import charts
 from gen.benchmarks import score_columns
-from gen.build import Report
 from gen.pages.links import family_link, task_link
 from gen.pages.render import Col, Page, chart_block, download_links, esc, html_table, missing, num, pct, raw, sig
+from gen.report import Report
 
 PATH = "variants.md"
 

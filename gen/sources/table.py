@@ -1,4 +1,8 @@
-"""Tidy CSV / JSONL tables: one row per run and metric, every other column a field of the run."""
+"""Tidy CSV / JSONL / Parquet tables: one row per run and metric, every other column a field of the run.
+
+Parquet is how other engines hand the site a runs table (see "Scaling out" on the Data & methodology page): the
+site's own ``downloads/runs.parquet`` is such a table.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,8 @@ from pathlib import Path
 
 import orjson
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from gen.config import TableSource
 from gen.sources.base import FileOutcome, InputError, RunRecord, SourceLoad, as_field
@@ -14,13 +20,30 @@ REQUIRED = ("task", "metric", "value")
 
 
 def read_frame(path: Path) -> pd.DataFrame:
-    """The table as strings; JSONL for ``.jsonl``/``.ndjson``, CSV otherwise."""
+    """The table as strings; JSONL for ``.jsonl``/``.ndjson``, Parquet for ``.parquet``, CSV otherwise."""
     try:
-        if path.suffix.lower() in (".jsonl", ".ndjson"):
+        suffix = path.suffix.lower()
+        if suffix in (".jsonl", ".ndjson"):
             return _read_jsonl(path)
+        if suffix == ".parquet":
+            return _read_parquet(path)
         return pd.read_csv(path, dtype="string", keep_default_na=False, encoding="utf-8")
-    except (ValueError, UnicodeDecodeError, pd.errors.ParserError, orjson.JSONDecodeError) as exc:
+    except (
+        ValueError,
+        UnicodeDecodeError,
+        pd.errors.ParserError,
+        orjson.JSONDecodeError,
+        pa.ArrowException,
+    ) as exc:
         raise InputError(f"cannot parse table: {str(exc).splitlines()[0]}") from None
+
+
+def _read_parquet(path: Path) -> pd.DataFrame:
+    # Typed columns become the strings the other formats give (8.0 and 8 are one setting); nulls become "".
+    frame = pq.read_table(path).to_pandas()
+    return pd.DataFrame(
+        {column: [("" if pd.isna(v) else as_field(v)) for v in frame[column]] for column in frame.columns}
+    )
 
 
 def _read_jsonl(path: Path) -> pd.DataFrame:

@@ -1,0 +1,92 @@
+"""A fingerprint of everything a build's generated output depends on, computed without reading any result file.
+
+Inputs: the generator's code and library versions, the config (file bytes and validated values), every file or
+folder the config names (each file's path, size and modification time), the git state the pages show (the
+checkout's commit, and gh-pages when Changes reads a version from it) and the environment variables generation
+reads. Equal fingerprints mean equal output, so an unchanged rebuild can replay the recorded pages.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+
+from gen import cache
+from gen.config import ReportConfig
+
+_GEN = Path(__file__).resolve().parent
+_PACKAGES = ("pandas", "numpy", "altair", "vl-convert-python", "scipy", "pyarrow", "orjson", "pydantic", "pyyaml")
+_ENVIRONMENT = ("MIKE_DOCS_VERSION", "REPORT_STRICT")
+# Branches a previous version is read from (gen.sources.previous).
+_BRANCHES = ("refs/heads/gh-pages", "refs/remotes/origin/gh-pages")
+
+
+def _paths(value: Any) -> list[Path]:
+    """Every path in a (nested) config value."""
+    if isinstance(value, Path):
+        return [value]
+    if isinstance(value, BaseModel):
+        return [p for name in type(value).model_fields for p in _paths(getattr(value, name))]
+    if isinstance(value, list | tuple):
+        return [p for item in value for p in _paths(item)]
+    if isinstance(value, dict):
+        return [p for item in value.values() for p in _paths(item)]
+    return []
+
+
+def _stat_lines(path: Path) -> list[str]:
+    """A line per file at or under ``path``: its relative name, size and modification time."""
+    if path.is_file():
+        info = path.stat()
+        return [f"{path} {info.st_size} {info.st_mtime_ns}"]
+    lines = [f"{path} missing"]
+    if path.is_dir():
+        lines = [f"{path} folder"]
+        seen: set[tuple[int, int]] = set()
+        for folder, dirs, files in os.walk(path, followlinks=True):
+            info = os.stat(folder)
+            if (info.st_dev, info.st_ino) in seen:  # a symlink loop: the reader reports it; listing it once is enough
+                dirs[:] = []
+                continue
+            seen.add((info.st_dev, info.st_ino))
+            dirs.sort()
+            for name in sorted(files):
+                try:
+                    file_info = os.stat(os.path.join(folder, name))
+                except OSError:
+                    lines.append(f"{folder}/{name} unreadable")
+                    continue
+                lines.append(f"{folder}/{name} {file_info.st_size} {file_info.st_mtime_ns}")
+    return lines
+
+
+def _git(args: list[str], folder: Path) -> str:
+    try:
+        done = subprocess.run(["git", *args], cwd=folder, capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return "no git"
+    return f"{done.returncode} {done.stdout.strip()}"
+
+
+def _revisions(folders: set[Path]) -> list[str]:
+    """The commits the pages show (HEAD) or read (gh-pages, for Changes), per folder where generation asks git."""
+    return [
+        f"{folder} {_git(['rev-parse', 'HEAD'], folder)} {_git(['for-each-ref', *_BRANCHES], folder)}"
+        for folder in sorted(folders)
+    ]
+
+
+def inputs_fingerprint(config: ReportConfig) -> str:
+    """The fingerprint of this build's inputs (see the module docstring)."""
+    code = cache.code_version(*sorted(_GEN.rglob("*.py")), packages=_PACKAGES)
+    lines = [code, config.config_path.read_text(encoding="utf-8"), config.model_dump_json()]
+    for path in sorted(set(_paths(config))):
+        lines += _stat_lines(path)
+    lines += _revisions({config.config_path.parent, Path.cwd()})
+    lines += [f"{name}={os.environ.get(name, '')}" for name in _ENVIRONMENT]
+    return hashlib.sha256("\n".join(lines).encode()).hexdigest()[:32]

@@ -1,0 +1,81 @@
+"""Page pieces that need no data libraries: escaping, relative links and chart figures.
+
+Kept light on purpose: a rebuild with unchanged inputs replays the cached pages and expands hand-written pages'
+embeds with this module alone, without importing pandas or Altair.
+"""
+
+from __future__ import annotations
+
+import html
+import posixpath
+from dataclasses import dataclass
+from typing import Protocol
+
+_MARKUP_ENTITIES = (
+    ("[", "&#91;"),
+    ("]", "&#93;"),
+    ("`", "&#96;"),
+    ("*", "&#42;"),
+    ("_", "&#95;"),
+    ("{", "&#123;"),
+    ("}", "&#125;"),
+    ("|", "&#124;"),
+    ("\\", "&#92;"),
+)
+
+
+def esc(value: object) -> str:
+    """Text from data, safe in HTML and inert in markdown and template engines."""
+    escaped = html.escape(str(value), quote=True)
+    for char, entity in _MARKUP_ENTITIES:
+        escaped = escaped.replace(char, entity)
+    return escaped
+
+
+class Figure(Protocol):
+    """What a chart figure shows besides its files: a name (file stem), title and text description."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def title(self) -> str: ...
+
+    @property
+    def description(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class FigureRef:
+    """A chart by its name, title and description only (what embedding it in a page needs)."""
+
+    name: str
+    title: str
+    description: str
+
+
+def rel(page_path: str, target: str) -> str:
+    """Link from a page (``a/b.md``) to a site file (``charts/x.svg``)."""
+    return posixpath.relpath(target, posixpath.dirname(page_path) or ".")
+
+
+def chart_block(chart: Figure, page_path: str) -> str:
+    """A chart: drawn by vega-embed from its spec file, the static SVG without scripts and in print.
+
+    The spec is fetched rather than inlined: Material's instant navigation re-runs every <script> of a new page
+    as JavaScript, JSON blocks included, and the page stays light however much data a chart holds. With scripts,
+    javascripts/charts.js adds the static image (``data-static``) lazily, so it is fetched only to print.
+    """
+    base = rel(page_path, f"charts/{chart.name}")
+    description = esc(chart.description)
+    return (
+        f'<figure class="vl-figure" id="chart-{chart.name}">'
+        f'<div class="vl-chart" role="img" aria-label="{description}" data-spec="{base}.vl.json" '
+        f'data-static="{base}.svg">'
+        f'<div class="vl-target"><noscript><img class="vl-static" src="{base}.svg" alt="{description}"></noscript>'
+        "</div></div>"
+        f"<figcaption>{esc(chart.title)} · "
+        f'Data: <a href="{base}.csv" download>CSV table</a> · '
+        f'<a href="{base}.svg" download>SVG</a> · <a href="{base}.png" download>PNG</a> · '
+        f'<a href="{base}.vl.json" download>Vega-Lite JSON</a></figcaption></figure>'
+    )

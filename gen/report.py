@@ -1,0 +1,249 @@
+"""The analyses: config → sources → runs table → every table and figure the pages show (one ``Report``)."""
+
+from __future__ import annotations
+
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from gen.analysis.changes import SCORE_KEYS, cell_changes, run_changes, scores_from_runs_csv
+from gen.analysis.coverage import completion_rate, coverage
+from gen.analysis.efficiency import (
+    combined_table,
+    measured_efficiency,
+    normalised_metrics,
+    observations,
+    overview_costs,
+    versus_baseline,
+)
+from gen.analysis.findings import findings
+from gen.analysis.order import ordered
+from gen.analysis.reproduction import reproduction, reproduction_averages
+from gen.analysis.scores import glue_scores, score_cells, score_drops, task_scores, thin_cells
+from gen.analysis.stats import cell_stats, holm_corrected, paired_comparisons, seed_variability
+from gen.analysis.tradeoffs import labelled, tradeoff_points, with_fronts
+from gen.analysis.training import best_steps, curve_bands, downsample
+from gen.analysis.variants import best_per_task, by_task, method_cells, method_ranking, method_scores, rank_sweep
+from gen.config import ConfigError, ReportConfig, TableSource
+from gen.runs import Runs, build_runs
+from gen.sources import load_sources
+from gen.sources.previous import load_previous
+from gen.sources.reference import load_reference
+from gen.sources.table import load_table
+
+
+@dataclass
+class Changes:
+    """This build against a previous published version."""
+
+    previous: str
+    runs: pd.DataFrame
+    cells: pd.DataFrame
+
+
+def compare_with_previous(config: ReportConfig, scores: pd.DataFrame) -> Changes | None:
+    """Changes since the configured previous version, or None when there is none."""
+    previous = load_previous(config.changes, Path.cwd())
+    if previous is None:
+        return None
+    before = scores_from_runs_csv(previous.runs, config.score)
+    now = scores[SCORE_KEYS]
+    return Changes(previous.label, run_changes(now, before), cell_changes(now, before))
+
+
+@dataclass
+class Variants:
+    """PEFT methods and ranks against the baseline, per group."""
+
+    scores: pd.DataFrame
+    cells: pd.DataFrame
+    by_task: pd.DataFrame
+    ranking: pd.DataFrame
+    best: pd.DataFrame
+    sweep: pd.DataFrame
+
+
+def all_comparisons(scores: pd.DataFrame, strategies: list[str], variants: Variants | None) -> pd.DataFrame:
+    """Paired tests between strategies, and between the methods of each variants group, Holm-corrected together."""
+    parts = [paired_comparisons(scores, strategies).assign(compared="strategies")]
+    if variants is not None:
+        for group, runs in variants.scores[variants.scores["group"] != "baseline"].groupby("group", sort=False):
+            methods = sorted(runs["method"].unique())
+            parts.append(paired_comparisons(runs.assign(strategy=runs["method"]), methods).assign(compared=group))
+    return holm_corrected(pd.concat(parts, ignore_index=True))
+
+
+def compare_variants(config: ReportConfig, runs: Runs) -> Variants | None:
+    """The variants analyses, when the config asks for them."""
+    if config.variants is None:
+        return None
+    scores = method_scores(runs.all_table, config.variants, config.score)
+    cells = method_cells(scores)
+    return Variants(scores, cells, by_task(cells), method_ranking(cells), best_per_task(cells), rank_sweep(scores))
+
+
+def trade_offs(report_scores: pd.DataFrame, runs: Runs, variants: Variants | None) -> pd.DataFrame:
+    """Accuracy–cost points with their Pareto fronts: per (family, group · method) when variants are configured,
+    else per (family, strategy)."""
+    if variants is not None:
+        ids = variants.scores.drop_duplicates("run_id").set_index("run_id")
+        label = ids["group"].where(ids["group"] == "baseline", ids["group"] + " · " + ids["method"])
+        scores, table = labelled(variants.scores, runs.all_table, label)
+    else:
+        label = report_scores.drop_duplicates("run_id").set_index("run_id")["strategy"]
+        scores, table = labelled(report_scores, runs.table, label)
+    return with_fronts(tradeoff_points(scores, table))
+
+
+@dataclass
+class Coverage:
+    """The experiment grid: completion per cell, the missing runs, and the overall rate."""
+
+    cells: pd.DataFrame
+    missing: pd.DataFrame
+    rate: float
+
+
+def grid_coverage(report_scores: pd.DataFrame, variants: Variants | None) -> Coverage:
+    """Coverage by (group · method · rank) when variants are configured, else by strategy."""
+    if variants is not None:
+        runs = variants.scores.drop_duplicates("run_id")
+        rank = runs["rank"].map(lambda r: "" if pd.isna(r) else f" · r{int(r)}")
+        configuration = runs["group"] + " · " + runs["method"] + rank
+    else:
+        runs = report_scores.drop_duplicates("run_id")
+        configuration = runs["strategy"]
+    cells, missing = coverage(runs.assign(configuration=configuration))
+    return Coverage(cells, missing, completion_rate(cells))
+
+
+@dataclass
+class Reproduction:
+    """Our runs against published figures."""
+
+    label: str
+    cells: pd.DataFrame
+    averages: pd.DataFrame
+
+
+def reproduce(config: ReportConfig, intervals: pd.DataFrame) -> Reproduction | None:
+    """Compare with the configured published figures, read like a table source and named by the same rules."""
+    if config.published is None:
+        return None
+    path = config.published.path
+    load = load_table(TableSource(type="table", path=path), "published")
+    rejected = [f.reason for f in load.files if f.outcome == "rejected"]
+    if rejected:
+        raise ConfigError(f"{config.config_path}: key 'published.path': {path}: {rejected[0]} — fix the table")
+    published = build_runs(load.runs, load.files, config, check_rules=False)
+    cells = reproduction(intervals, score_cells(task_scores(published.table, config.score)))
+    return Reproduction(config.published.label, cells, reproduction_averages(cells))
+
+
+# Steps per curve drawn on the page; the CSV download keeps every logged step.
+CURVE_POINTS = 40
+
+
+@dataclass
+class Training:
+    """Training dynamics: curves (every step, and downsampled for drawing) and the best step per cell."""
+
+    bands: pd.DataFrame
+    drawn: pd.DataFrame
+    best: pd.DataFrame
+
+
+def training(runs: Runs) -> Training:
+    """Curves and best steps of the runs that have logs."""
+    bands = curve_bands(runs.curves)
+    return Training(bands, downsample(bands, CURVE_POINTS), best_steps(runs.curves, runs.table))
+
+
+@dataclass
+class Report:
+    """Everything the pages show, computed once from the runs table."""
+
+    config: ReportConfig
+    runs: Runs
+    scores: pd.DataFrame
+    cells: pd.DataFrame
+    glue: pd.DataFrame
+    drops: pd.DataFrame
+    measured: pd.DataFrame
+    versus: pd.DataFrame
+    reference: pd.DataFrame | None
+    combined: pd.DataFrame
+    normalised: pd.DataFrame
+    observations: pd.DataFrame
+    thin_cells: pd.DataFrame
+    changes: Changes | None
+    commit: str | None
+    cell_stats: pd.DataFrame
+    variability: pd.DataFrame
+    comparisons: pd.DataFrame
+    variants: Variants | None
+    tradeoffs: pd.DataFrame
+    coverage: Coverage
+    reproduction: Reproduction | None
+    findings: pd.DataFrame
+    training: Training
+
+    @property
+    def strategies(self) -> list[str]:
+        """Strategies in config order."""
+        return self.config.strategy_names
+
+
+def analyse(config: ReportConfig) -> Report:
+    """Load every source and compute every analysis the pages need."""
+    loaded = load_sources(config)
+    runs = build_runs(loaded.runs, loaded.files, config)
+    families, strategies = config.family_order, config.strategy_names
+    scores = task_scores(runs.table, config.score)
+    cells = ordered(score_cells(scores), families, strategies)
+    intervals = ordered(cell_stats(scores), families, strategies)
+    variants = compare_variants(config, runs)
+    glue = ordered(glue_scores(cells), families, strategies)
+    drops = score_drops(cells, strategies)
+    measured = ordered(measured_efficiency(runs.table), families, strategies)
+    reference = load_reference(config.efficiency) if config.efficiency.source == "reference" else None
+    combined = ordered(combined_table(glue, overview_costs(measured, reference)), families, strategies)
+    return Report(
+        config=config,
+        runs=runs,
+        scores=scores,
+        cells=cells,
+        glue=glue,
+        drops=drops,
+        measured=measured,
+        versus=versus_baseline(measured, strategies[0]),
+        reference=reference,
+        combined=combined,
+        normalised=normalised_metrics(combined),
+        observations=observations(combined, drops, strategies),
+        thin_cells=thin_cells(cells, config.min_runs),
+        changes=compare_with_previous(config, scores),
+        commit=git_commit(config.config_path.parent),
+        cell_stats=intervals,
+        variability=seed_variability(intervals),
+        comparisons=all_comparisons(scores, strategies, variants),
+        variants=variants,
+        tradeoffs=trade_offs(scores, runs, variants),
+        coverage=grid_coverage(scores, variants),
+        reproduction=reproduce(config, intervals),
+        findings=findings(glue, cells, strategies),
+        training=training(runs),
+    )
+
+
+def git_commit(folder: Path) -> str | None:
+    """The commit checked out where the config lives (the results' repository), if it is one."""
+    try:
+        done = subprocess.run(
+            ["git", "rev-parse", "--short=12", "HEAD"], cwd=folder, capture_output=True, text=True, timeout=30
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return done.stdout.strip() if done.returncode == 0 else None
