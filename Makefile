@@ -35,8 +35,8 @@ typecheck: $(STAMP)
 test: lint typecheck  ## lint, type checks and every test (browser tests need /usr/bin/chromium)
 	$(BIN)/pytest
 
-bench: $(STAMP)  ## time the build on the real results next to the MkDocs floor
-	$(BIN)/python bench/build.py
+bench: $(STAMP)  ## time ingest, builds, rebuilds and serve at three sizes next to their floors; writes bench/RESULTS.md
+	$(BIN)/python bench/run.py
 
 deploy: $(STAMP)  ## publish VERSION (and ALIAS, which becomes the default) to gh-pages with mike; pushes only with PUSH=1
 	@test -n "$(VERSION)" || { echo "usage: make deploy VERSION=v1 [ALIAS=latest] [PUSH=1]"; exit 2; }

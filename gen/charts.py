@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import altair as alt
+import numpy as np
 import pandas as pd
 import vl_convert as vlc
 
@@ -182,10 +183,38 @@ def accuracy_heatmap(cells: pd.DataFrame, family: str, strategies: list[str], la
     return _chart(f"accuracy-heatmap-{slug(family)}", f"Task scores — {family}", description, chart)
 
 
+# Dots drawn per chart at most: beyond this a strip plot is ink, not information (and Altair inlines 5,000 rows).
+MAX_DOTS = 4000
+_CELL = ["family", "strategy", "column"]
+
+
+def thinned(scores: pd.DataFrame, limit: int = MAX_DOTS) -> pd.DataFrame:
+    """At most about ``limit`` runs, the same number kept per (family, strategy, column) cell: evenly spaced by
+    score, lowest and highest included, so each cell's spread still shows. Unchanged when under the limit."""
+    if len(scores) <= limit:
+        return scores
+    per_cell = max(2, limit // max(1, scores.groupby(_CELL, sort=False).ngroups))
+    kept = []
+    for _, cell in scores.sort_values([*_CELL, "score", "run_id"]).groupby(_CELL, sort=False):
+        picks = np.unique(np.linspace(0, len(cell) - 1, min(per_cell, len(cell))).round().astype(int))
+        kept.append(cell.iloc[picks])
+    return pd.concat(kept).sort_index()
+
+
+def _thinning_note(scores: pd.DataFrame, drawn: pd.DataFrame) -> str:
+    if len(drawn) == len(scores):
+        return ""
+    return (
+        f" {len(drawn):,} of {len(scores):,} runs drawn: in each cell, runs evenly spaced by score with the lowest "
+        "and highest kept; every run is in runs.csv."
+    )
+
+
 def run_scores(scores: pd.DataFrame, strategies: list[str], labels: dict[str, str]) -> Chart:
     """Every run's score as a dot, per task and strategy, faceted by family: the spread behind each mean."""
+    drawn = thinned(scores)
     data = _records(
-        scores[["family", "strategy", "model", "column", "seed", "run_id", "score"]].assign(
+        drawn[["family", "strategy", "model", "column", "seed", "run_id", "score"]].assign(
             task_label=lambda f: f["column"].map(labels)
         )
     )
@@ -210,7 +239,7 @@ def run_scores(scores: pd.DataFrame, strategies: list[str], labels: dict[str, st
         .facet(column=alt.Column("family:N", title=None, sort=list(dict.fromkeys(data["family"]))))
     )
     description = "Strip plot of every run's score per task and strategy, one panel per model family."
-    return _chart("run-scores", "Every run's score", description, chart)
+    return _chart("run-scores", "Every run's score", description + _thinning_note(scores, drawn), chart)
 
 
 def cost_bars(costs: pd.DataFrame, strategies: list[str], metric: str, label: str, origin: str = "measured") -> Chart:
@@ -240,8 +269,9 @@ def cost_bars(costs: pd.DataFrame, strategies: list[str], metric: str, label: st
 
 def seed_intervals(scores: pd.DataFrame, cells: pd.DataFrame, strategies: list[str], labels: dict[str, str]) -> Chart:
     """Every seed as a dot, with each cell's mean and 95% interval, per task and strategy, a panel per family."""
+    drawn = thinned(scores)
     dots = _records(
-        scores[["family", "strategy", "column", "seed", "score"]].assign(task=lambda f: f["column"].map(labels))
+        drawn[["family", "strategy", "column", "seed", "score"]].assign(task=lambda f: f["column"].map(labels))
     )
     intervals = _records(
         cells[["family", "strategy", "column", "n_runs", "mean", "ci_low", "ci_high"]].assign(
@@ -302,6 +332,7 @@ def seed_intervals(scores: pd.DataFrame, cells: pd.DataFrame, strategies: list[s
         for family in families
     ]
     description = "Dot plot of every seed's score per task and strategy, with the mean and its 95% t interval."
+    description += _thinning_note(scores, drawn)
     return _chart("seed-intervals", "Every seed, mean and 95% interval", description, alt.vconcat(*panels))
 
 

@@ -200,6 +200,7 @@ def analyse(config: ReportConfig) -> Report:
     """Load every source and compute every analysis the pages need."""
     loaded = load_sources(config)
     runs = build_runs(loaded.runs, loaded.files, config)
+    del loaded  # the per-run records: everything below reads the runs table
     families, strategies = config.family_order, config.strategy_names
     scores = task_scores(runs.table, config.score)
     cells = ordered(score_cells(scores), families, strategies)

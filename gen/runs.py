@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from gen.benchmarks import GLUE_TASKS, out_of_range
@@ -146,14 +147,7 @@ def build_runs(
     kept = [(run, s) for run, s in matched if run.run_id not in dropped]
     table, settings = _tidy(kept, config)
     all_table, _ = _tidy([*kept, *((run, "") for run in unassigned)], config)
-    curves = pd.DataFrame(
-        [
-            (run.run_id, run.fields["family"], strategy, run.fields["task"], run.fields.get("seed", ""), *point)
-            for run, strategy in kept
-            for point in run.curves
-        ],
-        columns=CURVE_COLUMNS,
-    )
+    curves = _curves(kept)
     return Runs(
         table=table,
         settings=settings,
@@ -166,27 +160,73 @@ def build_runs(
     )
 
 
+def _identity(run: RunRecord, strategy: str) -> list[str]:
+    return [run.run_id, run.fields["family"], strategy, run.fields["task"], run.fields.get("seed", "")]
+
+
+def _curves(kept: list[tuple[RunRecord, str]]) -> pd.DataFrame:
+    """One row per logged point of the kept runs, built from the packed arrays without a Python object per point.
+
+    The identity columns repeat for every point of a run: categorical, they cost a small integer per row.
+    """
+    owners, names, counts, packed = [], [], [], []
+    for index, (run, _) in enumerate(kept):
+        for name, points in run.curves:
+            owners.append(index)
+            names.append(name)
+            counts.append(len(points) // 16)  # (step, value) float64 pairs
+            packed.append(points)
+    identity = pd.DataFrame([_identity(run, strategy) for run, strategy in kept], columns=CURVE_COLUMNS[:5])
+    identity = identity.astype("category")
+    flat = np.frombuffer(b"".join(packed), dtype=np.float64).reshape(-1, 2)
+    curves = identity.take(np.repeat(np.asarray(owners, dtype=np.int64), counts)).reset_index(drop=True)
+    curves["series"] = pd.Categorical(np.repeat(np.asarray(names, dtype=object), counts))
+    curves["step"] = flat[:, 0]
+    curves["value"] = flat[:, 1]
+    return curves[CURVE_COLUMNS]
+
+
 def _tidy(matched: list[tuple[RunRecord, str]], config: ReportConfig) -> tuple[pd.DataFrame, list[str]]:
-    rows: list[dict[str, object]] = []
-    settings: set[str] = set()
-    for run, strategy in matched:
+    """The long table, built column by column: one identity row per run, repeated for each of its metrics.
+
+    Fields named like an identity column (``strategy``, ``model``, ...) do not override it: the identity is what
+    the config and the files say, a setting is anything else.
+    """
+    setting_columns = sorted({key for run, _ in matched for key in run.fields} - _NOT_SETTINGS - set(ID_COLUMNS))
+    identity: dict[str, list[object]] = {column: [] for column in [*ID_COLUMNS, *setting_columns]}
+    owners: list[int] = []
+    metrics: list[str] = []
+    values: list[float] = []
+    for index, (run, strategy) in enumerate(matched):
         family = run.fields["family"]
-        run_settings = {k: v for k, v in run.fields.items() if k not in _NOT_SETTINGS}
-        settings.update(run_settings)
-        base = {
-            "run_id": run.run_id,
-            "source": run.source,
-            "source_file": run.source_file,
-            "strategy": strategy,
-            "family": family,
-            "model": config.model_name(family, strategy),  # strategy "" (unmatched): the family's model
-            "task": run.fields["task"],
-            "seed": run.fields.get("seed", ""),
-            **run_settings,
-        }
-        rows.extend({**base, "metric": metric, "value": value} for metric, value in sorted(run.metrics.items()))
-    setting_columns = sorted(settings - set(ID_COLUMNS))
-    return pd.DataFrame(rows, columns=[*ID_COLUMNS, *setting_columns, "metric", "value"]), setting_columns
+        for column, value in zip(
+            ID_COLUMNS,
+            (
+                run.run_id,
+                run.source,
+                run.source_file,
+                strategy,
+                family,
+                config.model_name(family, strategy),  # strategy "" (unmatched): the family's model
+                run.fields["task"],
+                run.fields.get("seed", ""),
+            ),
+            strict=True,
+        ):
+            identity[column].append(value)
+        for column in setting_columns:
+            identity[column].append(run.fields.get(column))
+        for metric, number in sorted(run.metrics.items()):
+            owners.append(index)
+            metrics.append(metric)
+            values.append(number)
+    # Categorical: each run's identity repeats once per metric, and most values (tasks, settings) across runs; as
+    # codes into one list of distinct values, 300k runs take megabytes where strings took gigabytes.
+    runs = pd.DataFrame(identity).astype("category")
+    table = runs.take(np.asarray(owners, dtype=np.int64)).reset_index(drop=True)
+    table["metric"] = pd.Categorical(metrics)
+    table["value"] = np.asarray(values, dtype=np.float64)
+    return table, setting_columns
 
 
 def _file_accounting(

@@ -12,7 +12,9 @@ def ordered(frame: pd.DataFrame, families: list[str], strategies: list[str]) -> 
     family_rank = {f: i for i, f in enumerate([*families, *sorted(set(frame["family"]) - set(families))])}
     strategy_rank = {s: i for i, s in enumerate([*strategies, *sorted(set(frame["strategy"]) - set(strategies))])}
     keys = pd.DataFrame(
-        {"f": frame["family"].map(family_rank), "s": frame["strategy"].map(strategy_rank)}, index=frame.index
+        # As integers: mapping a categorical column keeps it categorical, which sorts by category order, not rank.
+        {"f": frame["family"].map(family_rank).astype(int), "s": frame["strategy"].map(strategy_rank).astype(int)},
+        index=frame.index,
     )
     extra = [c for c in ("column_rank",) if c in frame.columns]
     order = pd.concat([keys, frame[extra]], axis=1).sort_values(["f", "s", *extra], kind="stable").index

@@ -47,7 +47,8 @@ def downsample(bands: pd.DataFrame, max_points: int) -> pd.DataFrame:
 def best_steps(curves: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
     """Per (family, strategy, task): mean step at which each run's tracking eval metric peaked, and the mean
     training time per epoch (train time / epochs)."""
-    tracked = curves[curves["series"] == curves["task"].map(curve_series)]
+    # As text: the columns may be categorical (gen.runs keeps large curve tables compact) with other categories.
+    tracked = curves[curves["series"].astype(str) == curves["task"].astype(str).map(curve_series)]
     peak = tracked.loc[tracked.groupby("run_id")["value"].idxmax()]
     steps = peak.groupby(["family", "strategy", "task"], sort=False).agg(
         best_step=("step", "mean"), best_value=("value", "mean"), n_runs=("run_id", "nunique")

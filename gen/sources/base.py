@@ -4,12 +4,36 @@ from __future__ import annotations
 
 import json
 import math
+import sys
+from array import array
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import orjson
 
 Outcome = Literal["ingested", "rejected", "ignored"]
+# Per series (e.g. "loss", "eval_accuracy"): its (step, value) pairs as packed float64, in log order.
+Curves = tuple[tuple[str, bytes], ...]
+
+
+def pack_curves(points: Iterable[tuple[str, float, float]]) -> Curves:
+    """(series, step, value) points as packed per-series arrays, series in order of first appearance."""
+    series: dict[str, array[float]] = {}
+    for name, step, value in points:
+        flat = series.setdefault(name, array("d"))
+        flat.append(step)
+        flat.append(value)
+    return tuple((name, flat.tobytes()) for name, flat in series.items())
+
+
+def curve_points(curves: Curves) -> list[tuple[str, float, float]]:
+    """The (series, step, value) points of packed curves."""
+    points = []
+    for name, packed in curves:
+        flat = array("d", packed)
+        points += [(name, flat[i], flat[i + 1]) for i in range(0, len(flat), 2)]
+    return points
 
 
 class InputError(Exception):
@@ -31,8 +55,9 @@ class RunRecord:
     metrics: dict[str, float]
     # File modification time (ns): only used to pick the latest of duplicate runs.
     modified_ns: int = 0
-    # Training curves summarised at ingest: (series, step, value), e.g. ("loss", 200, 0.72).
-    curves: tuple[tuple[str, float, float], ...] = ()
+    # Training curves, packed at ingest (see pack_curves): a few hundred bytes per run instead of a Python
+    # object per logged point, which is what lets 300k runs fit in memory.
+    curves: Curves = ()
 
     @property
     def run_id(self) -> str:
@@ -135,12 +160,25 @@ def parse_json_object(data: bytes) -> dict[str, Any]:
 
 def encode_runs(runs: list[RunRecord]) -> bytes:
     """The runs read from one file as compact JSON, for the parse cache and for worker processes to hand back."""
-    return orjson.dumps([[run.key, run.fields, run.metrics, run.curves] for run in runs])
+    return orjson.dumps(
+        [[run.key, run.fields, run.metrics, [[s, array("d", p).tolist()] for s, p in run.curves]] for run in runs]
+    )
 
 
 def decode_runs(payload: bytes, source_file: str) -> list[RunRecord]:
-    """The runs of ``encode_runs`` again (source and modification time are set by the caller)."""
+    """The runs of ``encode_runs`` again (source and modification time are set by the caller).
+
+    Field names and values repeat across runs (tasks, families, settings): interned, each is stored once however
+    many runs carry it.
+    """
     return [
-        RunRecord("", source_file, key, fields, metrics, curves=tuple((s, step, v) for s, step, v in curves))
+        RunRecord(
+            "",
+            source_file,
+            key,
+            {sys.intern(name): sys.intern(value) for name, value in fields.items()},
+            {sys.intern(name): value for name, value in metrics.items()},
+            curves=tuple((sys.intern(s), array("d", p).tobytes()) for s, p in curves),
+        )
         for key, fields, metrics, curves in orjson.loads(payload)
     ]

@@ -128,11 +128,12 @@ def load_files(source: MetricsJsonSource | LegacyJsonSource, label: str, read: R
             to_parse.append(Pending(str(found.path), name, path_fields, stamp))
     parsed |= parse_all(read, to_parse)
     cached.save(parsed)
+    del cached  # its copy of the earlier parses; from here each file's parse is dropped once decoded
     for name in sorted([*outcomes, *parsed]):
         if name in outcomes:
             load.files.append(outcomes[name])
             continue
-        result = parsed[name]
+        result = parsed.pop(name)
         if result.outcome == "rejected":
             load.files.append(FileOutcome(label, name, "rejected", reason=result.reason))
             continue

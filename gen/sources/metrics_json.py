@@ -7,7 +7,16 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from gen.config import MetricsJsonSource
-from gen.sources.base import InputError, RunRecord, SourceLoad, as_field, as_number, parse_json_object
+from gen.sources.base import (
+    Curves,
+    InputError,
+    RunRecord,
+    SourceLoad,
+    as_field,
+    as_number,
+    pack_curves,
+    parse_json_object,
+)
 from gen.sources.files import load_files
 
 # Top-level keys kept as final metrics, renamed so the unit (if any) is in the name.
@@ -74,7 +83,7 @@ def trainer_metrics(result: dict[str, Any], prefix: str = "") -> dict[str, float
 _NOT_CURVES = {"step", "epoch", "eval_runtime", "eval_samples_per_second", "eval_steps_per_second"}
 
 
-def trainer_curves(result: dict[str, Any], prefix: str = "") -> tuple[tuple[str, float, float], ...]:
+def trainer_curves(result: dict[str, Any], prefix: str = "") -> Curves:
     """The training loss and every eval metric of ``log_history`` as (series, step, value) points.
 
     The closing summary entry (train_runtime, total_flos, ...) is not a curve and is skipped.
@@ -93,7 +102,7 @@ def trainer_curves(result: dict[str, Any], prefix: str = "") -> tuple[tuple[str,
         for key, value in entry.items():
             if key == "loss" or (key.startswith("eval_") and key not in _NOT_CURVES):
                 points.append((key, step, as_number(value, f"{where}.{key}")))
-    return tuple(points)
+    return pack_curves(points)
 
 
 def settings(values: dict[str, Any]) -> dict[str, str]:

@@ -31,6 +31,8 @@ _SCHEMA = pa.schema(
         ("payload", pa.binary()),
     ]
 )
+# Rows per Parquet row group: memory while reading or writing the cache stays a batch, not the whole table.
+_BATCH_ROWS = 10_000
 # The readers' code: a change to any of them makes earlier parses stale.
 _READER_FILES = [*sorted(Path(__file__).parent.glob("*.py")), Path(__file__).parents[1] / "config.py"]
 
@@ -62,15 +64,17 @@ class ParseCache:
         body = cache.read_entry(entry)
         if body is None:
             return cls(entry, {})
+        known: dict[str, Parsed] = {}
         try:
-            rows = pq.read_table(io.BytesIO(body), schema=_SCHEMA).to_pylist()
-        except (pa.ArrowException, OSError) as exc:
+            # Batch by batch: the Python copies replace the Arrow ones as they are made, never both whole.
+            for batch in pq.ParquetFile(io.BytesIO(body)).iter_batches(batch_size=_BATCH_ROWS):
+                for row in batch.to_pylist():
+                    known[row["relative"]] = Parsed(
+                        (row["size"], row["mtime_ns"]), row["outcome"], row["payload"], row["reason"]
+                    )
+        except (pa.ArrowException, OSError, KeyError) as exc:
             log.warning("gen: parse cache %s is unreadable (%s); re-reading every file", entry, exc)
             return cls(entry, {})
-        known = {
-            row["relative"]: Parsed((row["size"], row["mtime_ns"]), row["outcome"], row["payload"], row["reason"])
-            for row in rows
-        }
         return cls(entry, known)
 
     def get(self, relative: str, stamp: tuple[int, int]) -> Parsed | None:
@@ -79,23 +83,26 @@ class ParseCache:
         return hit if hit is not None and hit.stamp == stamp else None
 
     def save(self, parsed: dict[str, Parsed]) -> None:
-        """Keep exactly the files of this build (new and changed ones in, deleted ones out); no write when equal."""
+        """Store exactly the files of this build (new and changed ones in, deleted ones out); no write when equal."""
         current = {name: result for name, result in parsed.items() if result.cacheable}
         if self.entry is None or current == self.known:
             return
         names = sorted(current)
-        table = pa.table(
-            {
-                "relative": names,
-                "size": [current[n].stamp[0] for n in names],
-                "mtime_ns": [current[n].stamp[1] for n in names],
-                "outcome": [current[n].outcome for n in names],
-                "reason": [current[n].reason for n in names],
-                "payload": [current[n].payload for n in names],
-            },
-            schema=_SCHEMA,
-        )
         buffer = io.BytesIO()
-        pq.write_table(table, buffer, compression="zstd")
+        with pq.ParquetWriter(buffer, _SCHEMA, compression="zstd") as writer:
+            for start in range(0, len(names), _BATCH_ROWS):
+                batch = names[start : start + _BATCH_ROWS]
+                writer.write_table(
+                    pa.table(
+                        {
+                            "relative": batch,
+                            "size": [current[n].stamp[0] for n in batch],
+                            "mtime_ns": [current[n].stamp[1] for n in batch],
+                            "outcome": [current[n].outcome for n in batch],
+                            "reason": [current[n].reason for n in batch],
+                            "payload": [current[n].payload for n in batch],
+                        },
+                        schema=_SCHEMA,
+                    )
+                )
         cache.write_entry(self.entry, buffer.getvalue())
-        self.known = current

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from gen.analysis.training import best_steps, curve_bands, curve_series, downsample
-from gen.sources.base import InputError
+from gen.sources.base import InputError, curve_points
 from gen.sources.metrics_json import read_run, trainer_curves
 from tests.helpers import run, runs_of
 
@@ -24,7 +24,7 @@ def history(values: list[float]) -> list[dict[str, float]]:
 
 
 def test_curves_come_from_log_history() -> None:
-    points = trainer_curves({"log_history": history([0.6, 0.7])})
+    points = curve_points(trainer_curves({"log_history": history([0.6, 0.7])}))
     assert ("loss", 10.0, 1.0) in points and ("eval_accuracy", 20.0, 0.7) in points
     assert all(series != "eval_runtime" and series != "train_loss" for series, _, _ in points)
     data = {"eval_accuracy": 0.7, "args": {"task": "rte", "model_family": "bert"}, "log_history": [{"step": "x"}]}

@@ -1,0 +1,371 @@
+"""Time ingest, builds, rebuilds and serve at three sizes, each next to its floor measured in the same run.
+
+Sizes: the real 2,941 result files in ../shared (copied to a scratch folder first: nothing is written into
+../shared) and synthetic trees from bench/make_results.py (30,000 and 300,000 runs by default). Per size, each
+figure is the median of --runs runs with min–max, in a fresh process:
+
+- ingest: ``load_sources`` with the build cache off, against the floor of walking the same tree, reading every
+  metrics.json and parsing it with orjson in one process;
+- cold build: ``mkdocs build`` with an empty build cache, against the floor of MkDocs building the same generated
+  pages from a plain folder with no generation; its peak RSS is that of the largest process;
+- warm rebuild: ``mkdocs build`` again with unchanged data and the cache of a previous build;
+- add one file: a new run's metrics.json added, then ``mkdocs build`` with the cache;
+- serve: ``mkdocs serve`` running, from adding a run's file to the page showing the new results fingerprint.
+
+The table is printed and written to bench/RESULTS.md with the machine's core count.
+
+Usage: python bench/run.py [--sizes real,30000,300000] [--runs 3] [--work DIR] [--no-serve]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+from mkdocs.utils.yaml import get_yaml_loader, yaml_load
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED_RESULTS = ROOT.parent / "shared" / "data" / "kd-lora-results" / "results"
+REAL_CONFIG = ROOT / "tests" / "configs" / "kd-lora-results.yml"
+MKDOCS_YML = ROOT / "mkdocs.yml"
+RESULTS_MD = ROOT / "bench" / "RESULTS.md"
+
+# Each script runs in a fresh interpreter and prints the seconds its timed part took, then a count.
+INGEST = """
+import sys, time
+from gen.config import load_config
+from gen.sources import load_sources
+config = load_config(sys.argv[1])
+start = time.perf_counter()
+loaded = load_sources(config)
+print(time.perf_counter() - start, len(loaded.files))
+"""
+PARSE_FLOOR = """
+import fnmatch, os, sys, time
+import orjson
+start = time.perf_counter()
+count = 0
+for folder, _, files in os.walk(sys.argv[1]):
+    for name in fnmatch.filter(files, "metrics.json"):
+        with open(os.path.join(folder, name), "rb") as handle:
+            orjson.loads(handle.read())
+        count += 1
+print(time.perf_counter() - start, count)
+"""
+# The pages a build would write, into a plain folder, for the MkDocs floor.
+GENERATE = """
+import sys
+from pathlib import Path
+from gen.report import analyse
+from gen.config import load_config
+from gen.pages import embeds
+from gen.pages.site import write_site
+from gen.pages.writers import DirectoryWriter
+write_site(analyse(load_config(sys.argv[1])), DirectoryWriter(Path(sys.argv[2])))
+# Hand-written pages copied beside the generated ones get their [[...]] markers filled in, as gen/hooks.py would.
+for page in Path(sys.argv[2]).rglob("*.md"):
+    page.write_text(embeds.CURRENT.expand(page.read_text(), page.relative_to(sys.argv[2]).as_posix()))
+"""
+FINGERPRINT = re.compile(r"Results fingerprint (\w+)")
+SEED_FOLDER = re.compile(r"^(task_.+_)(\d+)$")
+
+
+@dataclass
+class Sample:
+    """One timed process: wall seconds, its peak RSS (largest process, children included) and its stdout."""
+
+    seconds: float
+    peak_mb: float
+    stdout: str
+
+
+def measure(command: list[str], env: dict[str, str]) -> Sample:
+    """Run ``command`` from the repo root; exits with its stderr if it fails."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        start = time.perf_counter()
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=err)
+        # wait4 rather than wait: it also returns the child's resource usage, peak RSS included.
+        _, status, usage = os.wait4(process.pid, 0)
+        seconds = time.perf_counter() - start
+        process.returncode = os.waitstatus_to_exitcode(status)
+        if process.returncode:
+            err.seek(0)
+            sys.exit(f"failed ({process.returncode}): {' '.join(command)}\n{err.read().decode()[-4000:]}")
+        out.seek(0)
+        return Sample(seconds, usage.ru_maxrss / 1024, out.read().decode())
+
+
+def timed_script(script: str, args: list[str], env: dict[str, str]) -> tuple[float, int]:
+    """Seconds and count that a GENERATE-style script printed."""
+    seconds, count = measure([sys.executable, "-c", script, *args], env).stdout.split()
+    return float(seconds), int(count)
+
+
+def floor_config(docs_dir: Path, site_dir: Path, target: Path, extra_features: tuple[str, ...] = ()) -> None:
+    """Write to ``target`` mkdocs.yml without gen-files and ``watch``, reading pages generated into ``docs_dir``."""
+    config = yaml_load(MKDOCS_YML.read_text(encoding="utf-8"), loader=get_yaml_loader(yaml.SafeLoader))
+    # Each plugin entry is a name or a one-key mapping {name: options}.
+    config["plugins"] = [p for p in config["plugins"] if (p if isinstance(p, str) else next(iter(p))) != "gen-files"]
+    config.pop("watch", None)
+    config["docs_dir"], config["site_dir"] = str(docs_dir), str(site_dir)
+    config["theme"]["features"] = [*config["theme"]["features"], *extra_features]
+    # Other relative paths are relative to mkdocs.yml's folder; the copy lives elsewhere.
+    config["theme"]["custom_dir"] = str(MKDOCS_YML.parent / config["theme"]["custom_dir"])
+    config["hooks"] = [str(MKDOCS_YML.parent / hook) for hook in config.get("hooks", [])]
+    # DirectoryWriter leaves the footer the plugin would set as ``copyright`` in footer.txt.
+    config["copyright"] = (docs_dir / "footer.txt").read_text(encoding="utf-8").strip()
+    target.write_text(yaml.safe_dump(config, sort_keys=False, allow_unicode=True), encoding="utf-8")
+
+
+def write_config(results: Path, target: Path) -> None:
+    """The real data's report config, reading ``results`` instead, with its other paths made absolute."""
+    config = yaml.safe_load(REAL_CONFIG.read_text(encoding="utf-8"))
+    config["sources"][0]["path"] = str(results)
+    config["published"]["path"] = str((REAL_CONFIG.parent / config["published"]["path"]).resolve())
+    target.write_text(yaml.safe_dump(config, sort_keys=False, allow_unicode=True), encoding="utf-8")
+
+
+def add_run(results: Path, number: int) -> Path:
+    """Copy one run's metrics.json as a new run (a new seed); the new file's path."""
+    template = next(results.rglob("metrics.json"))
+    parts = list(template.relative_to(results).parts)
+    index, match = next((i, m) for i, part in enumerate(parts) if (m := SEED_FOLDER.match(part)))
+    parts[index] = f"{match.group(1)}{900_000 + number}"
+    target = results.joinpath(*parts)
+    target.parent.mkdir(parents=True)
+    shutil.copyfile(template, target)
+    return target
+
+
+def page(url: str) -> str:
+    """The page, or an empty string while the server is not answering."""
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return str(response.read().decode())
+    except OSError:
+        return ""
+
+
+def fingerprint(url: str) -> str | None:
+    """The results fingerprint in the page footer, or None while there is no page."""
+    found = FINGERPRINT.search(page(url))
+    return found.group(1) if found else None
+
+
+def wait_until(condition: object, timeout: float) -> float:
+    """Seconds until ``condition()`` is true; exits if it never is."""
+    start = time.perf_counter()
+    while time.perf_counter() - start < timeout:
+        if condition():  # type: ignore[operator]
+            return time.perf_counter() - start
+        time.sleep(0.05)
+    sys.exit(f"timed out after {timeout:.0f} s")
+
+
+@contextmanager
+def serving(env: dict[str, str], port: int) -> Iterator[str]:
+    """``mkdocs serve`` for the duration; yields the index page's URL once it answers."""
+    command = [sys.executable, "-m", "mkdocs", "serve", "-a", f"127.0.0.1:{port}"]
+    server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}/index.html"
+    try:
+        wait_until(lambda: fingerprint(url) is not None, timeout=900)
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
+
+
+@dataclass
+class SizeResult:
+    """Every figure measured at one size; lists hold one value per run."""
+
+    name: str
+    files: int = 0
+    ingest_s: list[float] = field(default_factory=list)
+    parse_floor_s: list[float] = field(default_factory=list)
+    cold_s: list[float] = field(default_factory=list)
+    cold_peak_mb: list[float] = field(default_factory=list)
+    mkdocs_floor_s: list[float] = field(default_factory=list)
+    prune_floor_s: list[float] = field(default_factory=list)
+    warm_s: list[float] = field(default_factory=list)
+    add_one_s: list[float] = field(default_factory=list)
+    serve_s: list[float] = field(default_factory=list)
+    pages: int = 0
+
+
+def prepare(size: str, work: Path) -> Path:
+    """The results tree for ``size``: a fresh copy of the real files, or a synthetic tree (reused if complete)."""
+    if size == "real":
+        target = work / "real"
+        if target.exists():
+            shutil.rmtree(target)
+        shutil.copytree(SHARED_RESULTS, target)
+        return target
+    target = work / f"synthetic-{size}"
+    done = target / ".complete"
+    if not done.exists():
+        print(f"  writing {int(size):,} synthetic runs", flush=True)
+        make = [sys.executable, str(ROOT / "bench" / "make_results.py"), size, str(target), "--force"]
+        measure(make, dict(os.environ))
+        done.touch()
+    return target
+
+
+def run_size(size: str, runs: int, work: Path, serve: bool, port: int) -> SizeResult:
+    """Every measurement at one size."""
+    result = SizeResult(size)
+    results = prepare(size, work)
+    scratch = Path(tempfile.mkdtemp(prefix=f"bench-{size}-", dir=work))
+    config = scratch / "report.yml"
+    write_config(results, config)
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "REPORT_CONFIG": str(config), "SOURCE_DATE_EPOCH": "0"}
+    mkdocs = [sys.executable, "-m", "mkdocs", "build", "--strict", "-q"]
+    added: list[Path] = []
+    try:
+        print("  ingest and its parse floor", flush=True)
+        for _ in range(runs):
+            seconds, result.files = timed_script(PARSE_FLOOR, [str(results)], env)
+            result.parse_floor_s.append(seconds)
+            seconds, files = timed_script(INGEST, [str(config)], {**env, "REPORT_CACHE": "off"})
+            result.ingest_s.append(seconds)
+            if files != result.files:
+                sys.exit(f"ingest accounted for {files} files, the floor read {result.files}")
+
+        print("  cold builds", flush=True)
+        for number in range(runs):
+            cache = scratch / f"cache-{number}"
+            sample = measure([*mkdocs, "-d", str(scratch / "site")], {**env, "REPORT_CACHE": str(cache)})
+            result.cold_s.append(sample.seconds)
+            result.cold_peak_mb.append(sample.peak_mb)
+        result.pages = sum(1 for _ in (scratch / "site").rglob("*.html"))
+        env["REPORT_CACHE"] = str(cache)
+
+        print("  MkDocs floor (pages generated beforehand, with and without navigation.prune)", flush=True)
+        docs = scratch / "docs"
+        shutil.copytree(ROOT / "docs", docs)
+        measure([sys.executable, "-c", GENERATE, str(config), str(docs)], env)
+        floor_config(docs, scratch / "floor-site", scratch / "floor.yml")
+        floor_config(docs, scratch / "floor-site", scratch / "prune.yml", ("navigation.prune",))
+        for _ in range(runs):
+            result.mkdocs_floor_s.append(measure([*mkdocs, "-f", str(scratch / "floor.yml")], env).seconds)
+            result.prune_floor_s.append(measure([*mkdocs, "-f", str(scratch / "prune.yml")], env).seconds)
+
+        print("  warm rebuilds, then rebuilds after adding one file", flush=True)
+        for _ in range(runs):
+            result.warm_s.append(measure([*mkdocs, "-d", str(scratch / "site")], env).seconds)
+        for number in range(runs):
+            added.append(add_run(results, number))
+            result.add_one_s.append(measure([*mkdocs, "-d", str(scratch / "site")], env).seconds)
+
+        if serve:
+            print("  mkdocs serve: add a file, wait for the new fingerprint", flush=True)
+            with serving(env, port) as url:
+                for number in range(runs, 2 * runs):
+                    before = fingerprint(url)
+                    time.sleep(1.0)  # let the watcher settle after the previous rebuild
+                    added.append(add_run(results, number))
+                    # Extra time for the largest trees, whose rebuild re-analyses every run.
+                    waited = wait_until(lambda: fingerprint(url) not in (None, before), timeout=900)
+                    result.serve_s.append(waited)
+    finally:
+        # A synthetic tree is kept for the next invocation: it must be as make_results wrote it.
+        for path in added:
+            shutil.rmtree(path.parent)
+        shutil.rmtree(scratch)
+    return result
+
+
+def spread(values: list[float], digits: int = 2) -> str:
+    """``median (min–max)``."""
+    if not values:
+        return "not measured"
+    return f"{statistics.median(values):.{digits}f} ({min(values):.{digits}f}–{max(values):.{digits}f})"
+
+
+def ratio(values: list[float], floor: list[float]) -> str:
+    """The median as a multiple of the floor's median."""
+    if not values or not floor:
+        return ""
+    return f"{statistics.median(values) / statistics.median(floor):.2f}×"
+
+
+def table(results: list[SizeResult]) -> str:
+    """The markdown table of every figure, one block of rows per size."""
+    lines = [
+        "| size | figure | median (min–max) | floor: median (min–max) | × floor | target |",
+        "|---|---|---:|---:|---:|---|",
+    ]
+    for r in results:
+        label = f"{r.name} ({r.files:,} files)" if r.name == "real" else f"{int(r.name):,} synthetic"
+        rate = [r.files / s for s in r.ingest_s]
+        floor_rate = [r.files / s for s in r.parse_floor_s]
+        rows = [
+            ("ingest, files/s", spread(rate, 0), spread(floor_rate, 0), ratio(r.ingest_s, r.parse_floor_s), "≤ 2×"),
+            ("ingest, s", spread(r.ingest_s), spread(r.parse_floor_s), "", "linear in files"),
+            ("cold build, s", spread(r.cold_s), spread(r.mkdocs_floor_s), ratio(r.cold_s, r.mkdocs_floor_s), "≤ 1.5× (real)"),
+            ("warm rebuild, unchanged, s", spread(r.warm_s), spread(r.mkdocs_floor_s), ratio(r.warm_s, r.mkdocs_floor_s), "≤ 1.1×"),
+            ("rebuild after adding one file, s", spread(r.add_one_s), spread(r.mkdocs_floor_s), ratio(r.add_one_s, r.mkdocs_floor_s), ""),
+            ("serve: add a file → rebuilt page, s", spread(r.serve_s), "", "", ""),
+            ("cold build peak RSS, MB", spread(r.cold_peak_mb, 0), "", "", "< 4,096 (300k)"),
+            ("MkDocs floor with navigation.prune, s", spread(r.prune_floor_s), spread(r.mkdocs_floor_s), ratio(r.prune_floor_s, r.mkdocs_floor_s), "measured"),
+            ("HTML pages", str(r.pages), "", "", "independent of runs"),
+        ]  # fmt: skip
+        lines.extend(f"| {label} | {' | '.join(cells)} |" for cells in rows)
+    return "\n".join(lines)
+
+
+def main() -> None:
+    """Measure every size in turn, print the table and write bench/RESULTS.md."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="real,30000,300000", help="comma-separated: real and/or run counts")
+    parser.add_argument("--runs", type=int, default=3, help="runs per figure (default 3)")
+    parser.add_argument("--work", type=Path, help="scratch folder; synthetic trees written there are reused")
+    parser.add_argument("--no-serve", action="store_true", help="skip the mkdocs serve measurement")
+    parser.add_argument("--port", type=int, default=8124)
+    args = parser.parse_args()
+    sizes = args.sizes.split(",")
+    if args.runs < 1 or any(s != "real" and not s.isdigit() for s in sizes):
+        parser.error("--runs must be at least 1 and --sizes 'real' or whole numbers")
+    if "real" in sizes and not SHARED_RESULTS.is_dir():
+        sys.exit(f"bench: {SHARED_RESULTS} not found (the real result files live there)")
+
+    started = time.perf_counter()
+    results = []
+    with tempfile.TemporaryDirectory(prefix="bench-run-") as temporary:
+        work = args.work.resolve() if args.work else Path(temporary)
+        work.mkdir(parents=True, exist_ok=True)
+        for size in sizes:
+            print(f"size {size}:", flush=True)
+            results.append(run_size(size, args.runs, work, not args.no_serve, args.port))
+    minutes = (time.perf_counter() - started) / 60
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
+    report = (
+        "# Benchmark results\n\n"
+        f"`python bench/run.py --sizes {args.sizes} --runs {args.runs}` on {datetime.date.today()}, commit "
+        f"{commit.stdout.strip() or 'unknown'}, {os.cpu_count()} cores, Python {platform.python_version()}; "
+        f"{minutes:.1f} min in all. Each figure is the median of {args.runs} runs (min–max), next to its floor "
+        "measured in the same run; bench/README.md says what each one is.\n\n"
+        f"{table(results)}\n"
+    )
+    print(report)
+    RESULTS_MD.write_text(report, encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
