@@ -6,16 +6,11 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass
-from importlib import metadata
-from pathlib import Path
 from typing import Any
 
 import altair as alt
 import numpy as np
 import pandas as pd
-import vl_convert as vlc
-
-from gen import cache
 
 # Okabe–Ito: distinguishable with the common colour-vision deficiencies. Ordered so that the first four (the
 # strategies most reports have) keep 3:1 contrast against both the light and the dark page background.
@@ -61,7 +56,8 @@ def strategy_color(strategies: list[str]) -> alt.Color:
 
 
 def _chart(name: str, title: str, description: str, chart: alt.TopLevelMixin) -> Chart:
-    spec = chart.properties(title=title, description=description).to_dict()
+    # Altair's schema validation is a third of the spec time; the tests validate every spec a site ships instead.
+    spec = chart.properties(title=title, description=description).to_dict(validate=False)
     spec.setdefault("config", {}).setdefault("legend", {})["symbolBaseFillColor"] = NEUTRAL
     if isinstance(spec.get("width"), int):
         # Single and layered views fill their container in the browser (any screen width); static renderings
@@ -537,45 +533,11 @@ def reproduction_chart(cells: pd.DataFrame, strategies: list[str], labels: dict[
     return _chart("reproduction-deltas", "Reproduced minus published", description, chart)
 
 
-_GRADIENT_ID = re.compile(r"gradient_\d+")
-
-
 def static_spec(spec: dict[str, Any]) -> dict[str, Any]:
     """The spec at its fixed width: a static rendering has no container to fit."""
     if spec.get("width") != "container":
         return spec
     return {key: value for key, value in spec.items() if key != "autosize"} | {"width": WIDTH}
-
-
-def _image_cache(kind: str, source: str) -> Path | None:
-    """The cache entry of an image rendered from ``source`` (a spec or an SVG) by this vl-convert."""
-    key = hashlib.sha256(f"{kind} {metadata.version('vl-convert-python')}\n{source}".encode()).hexdigest()
-    return cache.entry_path("charts", key, f".{kind}")
-
-
-def render_svg(spec: dict[str, Any]) -> str:
-    """The chart as static SVG (vl-convert, no browser); cached by the spec's hash."""
-    entry = _image_cache("svg", spec_json(spec))
-    if (cached := cache.read_entry(entry)) is not None:
-        return cached.decode("utf-8")
-    svg = str(vlc.vegalite_to_svg(static_spec(spec)))
-    # Vega numbers gradients from a counter that lives as long as the process (e.g. `mkdocs serve`), so the same
-    # chart would differ between rebuilds: renumber them per SVG, in order of appearance.
-    numbers: dict[str, str] = {}
-    svg = _GRADIENT_ID.sub(lambda m: numbers.setdefault(m.group(0), f"gradient_{len(numbers)}"), svg)
-    cache.write_entry(entry, svg.encode("utf-8"))
-    return svg
-
-
-def render_png(svg: str) -> bytes:
-    """The chart's static SVG as a 2× PNG for slides and papers (the same pixels as rendering the spec, half the
-    time); cached by the SVG's hash."""
-    entry = _image_cache("png", svg)
-    if (cached := cache.read_entry(entry)) is not None:
-        return cached
-    png = bytes(vlc.svg_to_png(svg, scale=2))
-    cache.write_entry(entry, png)
-    return png
 
 
 def spec_json(spec: dict[str, Any]) -> str:
@@ -622,27 +584,13 @@ def served_spec(chart: Chart) -> tuple[dict[str, Any], list[dict[str, Any]] | No
     return spec, rows
 
 
-def chart_files(chart: Chart) -> dict[str, str | bytes]:
-    """Every file of a chart under charts/: spec (and its data file when large), static SVG and 2× PNG."""
+def spec_files(chart: Chart) -> dict[str, str]:
+    """The browser's files of a chart under charts/: its spec, and its data file when the data is large.
+
+    The static SVG and PNG come from gen.images, rendered from static_spec(chart.spec).
+    """
     spec, rows = served_spec(chart)
-    files: dict[str, str | bytes] = {f"charts/{chart.name}.vl.json": spec_json(spec) + "\n"}
+    files = {f"charts/{chart.name}.vl.json": spec_json(spec) + "\n"}
     if rows is not None:
         files[f"charts/{data_path(chart)}"] = json.dumps(rows, sort_keys=True, ensure_ascii=False) + "\n"
-    svg = render_svg(chart.spec)
-    files[f"charts/{chart.name}.svg"] = svg
-    files[f"charts/{chart.name}.png"] = render_png(svg)
     return files
-
-
-def javascript_bundle() -> str:
-    """vega, vega-lite and vega-embed in one script, served from the site itself (no CDN).
-
-    Bundling takes over a second and depends only on the vl-convert version, so the result is cached on disk.
-    """
-    entry = cache.entry_path("bundle", f"vega-{metadata.version('vl-convert-python')}", ".js")
-    if (cached := cache.read_entry(entry)) is not None:
-        return cached.decode("utf-8")
-    # None selects the default snippet (window.vegaEmbed etc.); the type stub omits that default.
-    bundle = str(vlc.javascript_bundle(None))  # type: ignore[arg-type]
-    cache.write_entry(entry, bundle.encode("utf-8"))
-    return bundle

@@ -35,11 +35,19 @@ class Runs:
     files: pd.DataFrame
 
 
-def assign_strategy(fields: dict[str, str], config: ReportConfig) -> str | None:
-    """Name of the first strategy rule whose fields all match, or None."""
-    for rule in config.strategies:
-        if all(fields.get(key) in allowed for key, allowed in rule.allowed().items()):
-            return rule.name
+Rules = list[tuple[str, list[tuple[str, frozenset[str]]]]]
+
+
+def strategy_rules(config: ReportConfig) -> Rules:
+    """The strategy rules as (name, [(field, accepted values)]), in order: built once per build, not per run."""
+    return [(rule.name, list(rule.allowed().items())) for rule in config.strategies]
+
+
+def assign_strategy(fields: dict[str, str], config: ReportConfig, rules: Rules | None = None) -> str | None:
+    """Name of the first strategy rule whose fields all match, or None (``rules``: strategy_rules(config))."""
+    for name, allowed in strategy_rules(config) if rules is None else rules:
+        if all(fields.get(key) in values for key, values in allowed):
+            return name
     return None
 
 
@@ -128,6 +136,7 @@ def build_runs(
     unassigned: list[RunRecord] = []
     kept_per_file: dict[tuple[str, str], int] = defaultdict(int)
     reasons_per_file: dict[tuple[str, str], list[str]] = defaultdict(list)
+    rules = strategy_rules(config)
     for run in records:
         file_key = (run.source, run.source_file)
         if problem := run_problem(run, config):
@@ -137,7 +146,7 @@ def build_runs(
             reasons_per_file[file_key].append(problem)
             continue
         kept_per_file[file_key] += 1
-        strategy = assign_strategy(run.fields, config)
+        strategy = assign_strategy(run.fields, config, rules)
         if strategy is None:
             unmatched.append({"run_id": run.run_id, "source": run.source, **run.fields})
             unassigned.append(run)
@@ -145,8 +154,13 @@ def build_runs(
             matched.append((run, strategy))
     dropped, duplicates = find_duplicates(matched, config)
     kept = [(run, s) for run, s in matched if run.run_id not in dropped]
-    table, settings = _tidy(kept, config)
-    all_table, _ = _tidy([*kept, *((run, "") for run in unassigned)], config)
+    # One tidy table for every run; the scored table is its first part (the kept runs come first).
+    all_table = _tidy([*kept, *((run, "") for run in unassigned)], config)
+    settings = _setting_columns(kept)
+    scored_rows = sum(len(run.metrics) for run, _ in kept)
+    table = all_table.iloc[:scored_rows][[*ID_COLUMNS, *settings, "metric", "value"]].copy()
+    for column in table.select_dtypes("category"):
+        table[column] = table[column].cat.remove_unused_categories()
     curves = _curves(kept)
     return Runs(
         table=table,
@@ -186,13 +200,17 @@ def _curves(kept: list[tuple[RunRecord, str]]) -> pd.DataFrame:
     return curves[CURVE_COLUMNS]
 
 
-def _tidy(matched: list[tuple[RunRecord, str]], config: ReportConfig) -> tuple[pd.DataFrame, list[str]]:
+def _setting_columns(runs: list[tuple[RunRecord, str]]) -> list[str]:
+    return sorted({key for run, _ in runs for key in run.fields} - _NOT_SETTINGS - set(ID_COLUMNS))
+
+
+def _tidy(matched: list[tuple[RunRecord, str]], config: ReportConfig) -> pd.DataFrame:
     """The long table, built column by column: one identity row per run, repeated for each of its metrics.
 
     Fields named like an identity column (``strategy``, ``model``, ...) do not override it: the identity is what
     the config and the files say, a setting is anything else.
     """
-    setting_columns = sorted({key for run, _ in matched for key in run.fields} - _NOT_SETTINGS - set(ID_COLUMNS))
+    setting_columns = _setting_columns(matched)
     identity: dict[str, list[object]] = {column: [] for column in [*ID_COLUMNS, *setting_columns]}
     owners: list[int] = []
     metrics: list[str] = []
@@ -226,7 +244,7 @@ def _tidy(matched: list[tuple[RunRecord, str]], config: ReportConfig) -> tuple[p
     table = runs.take(np.asarray(owners, dtype=np.int64)).reset_index(drop=True)
     table["metric"] = pd.Categorical(metrics)
     table["value"] = np.asarray(values, dtype=np.float64)
-    return table, setting_columns
+    return table
 
 
 def _file_accounting(

@@ -15,8 +15,8 @@ import pytest
 
 import gen.sources.files
 from gen import cache
-from gen.charts import render_png, render_svg
 from gen.config import load_config
+from gen.images import render_png, render_svg
 from gen.pages.site import write_site
 from gen.pages.writers import DirectoryWriter
 from gen.report import analyse

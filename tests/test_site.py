@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import json
 import re
 import statistics
 from pathlib import Path
@@ -114,6 +115,19 @@ def test_pages_charts_and_downloads_exist(bundled_site: Path) -> None:
         for link in re.findall(r'href="(downloads/[^"]+)"', page.read_text()):
             assert (bundled_site / link).is_file(), (page.name, link)
     assert "combined.csv" in (bundled_site / "data.html").read_text()
+
+
+def test_every_chart_spec_is_valid_vega_lite(bundled_site: Path, real_site: Path) -> None:
+    # The build skips Altair's validation for speed: the specs it ships are checked against the schema here.
+    from altair.utils.schemapi import validate_jsonschema
+    from altair.vegalite.v6.schema import load_schema
+
+    schema = load_schema()
+    specs = [*bundled_site.glob("charts/*.vl.json"), *real_site.glob("charts/*.vl.json")]
+    assert len(specs) > 20
+    for path in specs:
+        spec = json.loads(path.read_text())
+        assert validate_jsonschema(spec, schema, raise_error=False) is None, path.name
 
 
 def test_combined_csv_has_the_contract_columns(bundled_site: Path) -> None:

@@ -5,12 +5,13 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+from collections.abc import Iterator
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from gen import __version__, charts
+from gen import __version__, charts, images
 from gen.analysis.efficiency import COMBINED
 from gen.analysis.scores import glue_table
 from gen.benchmarks import score_columns
@@ -47,10 +48,14 @@ def neutralise(frame: pd.DataFrame) -> pd.DataFrame:
     """Text cells that a spreadsheet would run as a formula get a leading apostrophe."""
     safe = frame.copy()
     for column in safe.columns:
-        if safe[column].dtype == object or pd.api.types.is_string_dtype(safe[column]):
-            safe[column] = safe[column].map(
-                lambda v: f"'{v}" if isinstance(v, str) and v.startswith(_FORMULA_START) else v
-            )
+        values = safe[column]
+        if not (values.dtype == object or pd.api.types.is_string_dtype(values) or values.dtype == "category"):
+            continue
+        # Decided once per distinct value: a runs table repeats its names on every row.
+        distinct = values.cat.categories if values.dtype == "category" else values.dropna().unique()
+        formulas = {v: f"'{v}" for v in distinct if isinstance(v, str) and v.startswith(_FORMULA_START)}
+        if formulas:
+            safe[column] = values.astype(object).replace(formulas)
     return safe
 
 
@@ -108,8 +113,8 @@ def downloads(report: Report) -> dict[str, pd.DataFrame]:
     return frames
 
 
-def pages(report: Report) -> list[Page]:
-    """Every generated page."""
+def pages(report: Report) -> Iterator[Page]:
+    """Every generated page, one at a time (so a page's charts can render while the next is built)."""
     modules = (
         overview,
         accuracy,
@@ -124,7 +129,10 @@ def pages(report: Report) -> list[Page]:
         changes,
         data,
     )
-    return [module.page(report) for module in modules] + family_pages(report) + task_pages(report)
+    for module in modules:
+        yield module.page(report)
+    yield from family_pages(report)
+    yield from task_pages(report)
 
 
 def embeds(report: Report, built: list[Page]) -> Embeds:
@@ -157,23 +165,31 @@ def embeds(report: Report, built: list[Page]) -> Embeds:
 
 def write_site(report: Report, writer: Writer) -> None:
     """Write pages, their charts (spec, SVG, PNG), the downloads and the chart bundle."""
-    built = pages(report)
-    # Read by gen/hooks.py when MkDocs renders the hand-written pages, later in this build.
-    embed_registry.CURRENT = embeds(report, built)
-    for page in built:
-        writer.write(page.path, page.markdown + "\n")
-        for chart in page.charts:
-            for path, content in charts.chart_files(chart).items():
-                writer.write(path, content)
-            writer.write(f"charts/{chart.name}.csv", csv_text(charts.chart_data(chart)))
-    frames = downloads(report)
-    files = {name: csv_text(frame) for name, frame in frames.items()}
-    for name, text in files.items():
-        writer.write(f"downloads/{name}", text)
-        if len(frames[name]) <= LATEX_MAX_ROWS:
-            writer.write(f"downloads/{name.removesuffix('.csv')}.tex", latex_text(frames[name]))
-    writer.write("downloads/runs.parquet", parquet_bytes(report.runs.all_table))
-    writer.write(BUNDLE_PATH, charts.javascript_bundle())
+    built = []
+    # Each page's chart images render in worker processes from when the page is built, while this process goes on.
+    with images.Renderer() as renderer:
+        for page in pages(report):
+            built.append(page)
+            renderer.add([charts.static_spec(chart.spec) for chart in page.charts])
+            writer.write(page.path, page.markdown + "\n")
+            for chart in page.charts:
+                for path, content in charts.spec_files(chart).items():
+                    writer.write(path, content)
+                writer.write(f"charts/{chart.name}.csv", csv_text(charts.chart_data(chart)))
+        # Read by gen/hooks.py when MkDocs renders the hand-written pages, later in this build.
+        embed_registry.CURRENT = embeds(report, built)
+        frames = downloads(report)
+        files = {name: csv_text(frame) for name, frame in frames.items()}
+        for name, text in files.items():
+            writer.write(f"downloads/{name}", text)
+            if len(frames[name]) <= LATEX_MAX_ROWS:
+                writer.write(f"downloads/{name.removesuffix('.csv')}.tex", latex_text(frames[name]))
+        writer.write("downloads/runs.parquet", parquet_bytes(report.runs.all_table))
+        every_chart = [chart for page in built for chart in page.charts]
+        for chart, (svg, png) in zip(every_chart, renderer.images(), strict=True):
+            writer.write(f"charts/{chart.name}.svg", svg)
+            writer.write(f"charts/{chart.name}.png", png)
+        writer.write(BUNDLE_PATH, renderer.bundle())
     writer.footer(footer(report, files["runs.csv"]))
     if os.environ.get(MIKE_VERSION):
         writer.version_selector()

@@ -6,7 +6,6 @@ import json
 import math
 import sys
 from array import array
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -17,14 +16,23 @@ Outcome = Literal["ingested", "rejected", "ignored"]
 Curves = tuple[tuple[str, bytes], ...]
 
 
-def pack_curves(points: Iterable[tuple[str, float, float]]) -> Curves:
-    """(series, step, value) points as packed per-series arrays, series in order of first appearance."""
-    series: dict[str, array[float]] = {}
-    for name, step, value in points:
-        flat = series.setdefault(name, array("d"))
-        flat.append(step)
-        flat.append(value)
-    return tuple((name, flat.tobytes()) for name, flat in series.items())
+_NUMBER_TYPES = {int, float}
+
+
+def all_numbers(values: list[Any]) -> bool:
+    """Whether every value is a finite int or float (not a bool), checked without a Python call per value."""
+    try:
+        return set(map(type, values)) <= _NUMBER_TYPES and all(map(math.isfinite, values))
+    except OverflowError:  # an integer too large for a float
+        return False
+
+
+def interleave(steps: list[float], values: list[float]) -> bytes:
+    """Steps and values of one series as packed float64 (step, value) pairs."""
+    flat = array("d", bytes(16 * len(steps)))
+    flat[0::2] = array("d", steps)
+    flat[1::2] = array("d", values)
+    return flat.tobytes()
 
 
 def curve_points(curves: Curves) -> list[tuple[str, float, float]]:
@@ -55,7 +63,7 @@ class RunRecord:
     metrics: dict[str, float]
     # File modification time (ns): only used to pick the latest of duplicate runs.
     modified_ns: int = 0
-    # Training curves, packed at ingest (see pack_curves): a few hundred bytes per run instead of a Python
+    # Training curves, packed at ingest (see interleave): a few hundred bytes per run instead of a Python
     # object per logged point, which is what lets 300k runs fit in memory.
     curves: Curves = ()
 
@@ -100,9 +108,12 @@ def as_number(value: object, name: str) -> float:
     """A finite real number, or InputError naming the field."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise InputError(f"field {name!r}: expected a number, got {type(value).__name__} {value!r:.40}")
-    number = float(value)
+    try:
+        number = float(value)
+    except OverflowError:
+        number = math.inf
     if not math.isfinite(number):
-        raise InputError(f"field {name!r}: {value!r} is not a finite number")
+        raise InputError(f"field {name!r}: {value!r:.40} is not a finite number")
     return number
 
 
@@ -159,26 +170,28 @@ def parse_json_object(data: bytes) -> dict[str, Any]:
 
 
 def encode_runs(runs: list[RunRecord]) -> bytes:
-    """The runs read from one file as compact JSON, for the parse cache and for worker processes to hand back."""
-    return orjson.dumps(
-        [[run.key, run.fields, run.metrics, [[s, array("d", p).tolist()] for s, p in run.curves]] for run in runs]
-    )
+    """The runs read from one file as compact JSON, for the parse cache and for worker processes to hand back.
+
+    Curves stay packed, as hex: turning them into JSON numbers and back cost more than parsing the file.
+    """
+    return orjson.dumps([[run.key, run.fields, run.metrics, [[s, p.hex()] for s, p in run.curves]] for run in runs])
 
 
-def decode_runs(payload: bytes, source_file: str) -> list[RunRecord]:
-    """The runs of ``encode_runs`` again (source and modification time are set by the caller).
+def decode_runs(payload: bytes, source: str, source_file: str, modified_ns: int) -> list[RunRecord]:
+    """The runs of ``encode_runs`` again, read from ``source_file`` of ``source``, modified at ``modified_ns``.
 
     Field names and values repeat across runs (tasks, families, settings): interned, each is stored once however
     many runs carry it.
     """
     return [
         RunRecord(
-            "",
+            source,
             source_file,
             key,
             {sys.intern(name): sys.intern(value) for name, value in fields.items()},
             {sys.intern(name): value for name, value in metrics.items()},
-            curves=tuple((sys.intern(s), array("d", p).tobytes()) for s, p in curves),
+            modified_ns,
+            curves=tuple((sys.intern(s), bytes.fromhex(p)) for s, p in curves),
         )
         for key, fields, metrics, curves in orjson.loads(payload)
     ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from pathlib import PurePosixPath
 from typing import Any
@@ -12,9 +13,10 @@ from gen.sources.base import (
     InputError,
     RunRecord,
     SourceLoad,
+    all_numbers,
     as_field,
     as_number,
-    pack_curves,
+    interleave,
     parse_json_object,
 )
 from gen.sources.files import load_files
@@ -75,7 +77,10 @@ def trainer_metrics(result: dict[str, Any], prefix: str = "") -> dict[str, float
             continue
         if not isinstance(samples, list) or not samples:
             raise InputError(f"field '{prefix}train.{key}': expected a non-empty list of numbers")
-        metrics[name] = max(as_number(v, f"{prefix}train.{key}") for v in samples)
+        if not all_numbers(samples):
+            for value in samples:
+                as_number(value, f"{prefix}train.{key}")
+        metrics[name] = float(max(samples))
     return metrics
 
 
@@ -91,18 +96,46 @@ def trainer_curves(result: dict[str, Any], prefix: str = "") -> Curves:
     history = result.get("log_history", [])
     if not isinstance(history, list):
         raise InputError(f"field '{prefix}log_history': expected a list, got {type(history).__name__}")
-    points = []
+    # The hot loop of ingest (hundreds of entries per file): values are gathered unchecked and checked per series
+    # in bulk; only a file that fails the check is walked again to name the offending field.
+    series: dict[str, tuple[list[Any], list[Any]]] = {}
+    every_step = []
     for index, entry in enumerate(history):
-        where = f"{prefix}log_history[{index}]"
         if not isinstance(entry, dict):
-            raise InputError(f"field '{where}': expected an object, got {type(entry).__name__}")
+            raise InputError(f"field '{prefix}log_history[{index}]': expected an object, got {type(entry).__name__}")
         if "train_runtime" in entry or "step" not in entry:
             continue
-        step = as_number(entry["step"], f"{where}.step")
+        step = entry["step"]
+        every_step.append(step)
+        for key in _curve_keys(tuple(entry)):
+            steps, values = series.setdefault(key, ([], []))
+            steps.append(step)
+            values.append(entry[key])
+    if not (all_numbers(every_step) and all(all_numbers(values) for _, values in series.values())):
+        _name_bad_number(history, prefix)
+    return tuple((name, interleave(steps, values)) for name, (steps, values) in series.items())
+
+
+@functools.lru_cache(maxsize=1024)
+def _curve_keys(keys: tuple[str, ...]) -> tuple[str, ...]:
+    """The keys of a log entry that are curves; a log has a handful of entry shapes, so this is remembered."""
+    return tuple(key for key in keys if _is_curve(key))
+
+
+def _is_curve(key: str) -> bool:
+    return key == "loss" or (key.startswith("eval_") and key not in _NOT_CURVES)
+
+
+def _name_bad_number(history: list[dict[str, Any]], prefix: str) -> None:
+    """Raise InputError naming the first curve field of ``history`` that is not a finite number."""
+    for index, entry in enumerate(history):
+        if "train_runtime" in entry or "step" not in entry:
+            continue
+        where = f"{prefix}log_history[{index}]"
+        as_number(entry["step"], f"{where}.step")
         for key, value in entry.items():
-            if key == "loss" or (key.startswith("eval_") and key not in _NOT_CURVES):
-                points.append((key, step, as_number(value, f"{where}.{key}")))
-    return pack_curves(points)
+            if _is_curve(key):
+                as_number(value, f"{where}.{key}")
 
 
 def settings(values: dict[str, Any]) -> dict[str, str]:

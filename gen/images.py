@@ -1,0 +1,147 @@
+"""Static chart images and the vega bundle, from vl-convert: cached by hash, rendered in worker processes.
+
+vl-convert renders one chart at a time per process and holds the interpreter while it does, so a cold build spent
+most of its chart time waiting on it. A build's missing images are rendered by a pool of fresh processes while the
+build goes on writing pages. The workers are spawned, not forked (vl-convert's runtime threads do not survive a
+fork), and this module imports only vl-convert and the cache, so a worker starts in about a tenth of a second.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import multiprocessing
+import os
+import re
+from collections.abc import Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from importlib import metadata
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import vl_convert as vlc
+
+from gen import cache
+
+_GRADIENT_ID = re.compile(r"gradient_\d+")
+# Below this many images to render, starting worker processes costs more than it saves.
+PARALLEL_MIN_IMAGES = 4
+# A build has a few dozen charts: more workers than this would mostly be starting up.
+MAX_WORKERS = 4
+
+
+def _entry(kind: str, source: str) -> Path | None:
+    """The cache entry of an image rendered from ``source`` (a spec or an SVG) by this vl-convert."""
+    key = hashlib.sha256(f"{kind} {metadata.version('vl-convert-python')}\n{source}".encode()).hexdigest()
+    return cache.entry_path("charts", key, f".{kind}")
+
+
+def _spec_key(spec: dict[str, Any]) -> str:
+    return json.dumps(spec, sort_keys=True, ensure_ascii=False)
+
+
+def render_svg(spec: dict[str, Any]) -> str:
+    """A Vega-Lite spec (at its static width) as SVG, without a browser; cached by the spec's hash."""
+    entry = _entry("svg", _spec_key(spec))
+    if (cached := cache.read_entry(entry)) is not None:
+        return cached.decode("utf-8")
+    svg = str(vlc.vegalite_to_svg(spec))
+    # Vega numbers gradients from a counter that lives as long as the process (e.g. `mkdocs serve`), so the same
+    # chart would differ between rebuilds: renumber them per SVG, in order of appearance.
+    numbers: dict[str, str] = {}
+    svg = _GRADIENT_ID.sub(lambda m: numbers.setdefault(m.group(0), f"gradient_{len(numbers)}"), svg)
+    cache.write_entry(entry, svg.encode("utf-8"))
+    return svg
+
+
+def render_png(svg: str) -> bytes:
+    """An SVG as a 2× PNG for slides and papers (the same pixels as rendering the spec, half the time); cached by
+    the SVG's hash."""
+    entry = _entry("png", svg)
+    if (cached := cache.read_entry(entry)) is not None:
+        return cached
+    png = bytes(vlc.svg_to_png(svg, scale=2))
+    cache.write_entry(entry, png)
+    return png
+
+
+def render(spec: dict[str, Any]) -> tuple[str, bytes]:
+    """A spec's SVG and PNG."""
+    svg = render_svg(spec)
+    return svg, render_png(svg)
+
+
+def _cached(spec: dict[str, Any]) -> tuple[str, bytes] | None:
+    svg = cache.read_entry(_entry("svg", _spec_key(spec)))
+    if svg is None:
+        return None
+    png = cache.read_entry(_entry("png", svg.decode("utf-8")))
+    return None if png is None else (svg.decode("utf-8"), png)
+
+
+def javascript_bundle() -> str:
+    """vega, vega-lite and vega-embed in one script, served from the site itself (no CDN).
+
+    Bundling takes over a second and depends only on the vl-convert version, so the result is cached on disk.
+    """
+    entry = cache.entry_path("bundle", f"vega-{metadata.version('vl-convert-python')}", ".js")
+    if (cached := cache.read_entry(entry)) is not None:
+        return cached.decode("utf-8")
+    # None selects the default snippet (window.vegaEmbed etc.); the type stub omits that default.
+    bundle = str(vlc.javascript_bundle(None))  # type: ignore[arg-type]
+    cache.write_entry(entry, bundle.encode("utf-8"))
+    return bundle
+
+
+class Renderer:
+    """The images of specs added as a build goes, and the vega bundle, rendering from the moment they are known.
+
+    Cached images are read at once. Once at least PARALLEL_MIN_IMAGES are missing, those and any later misses
+    (and an uncached bundle) are rendered in worker processes (one per core, up to MAX_WORKERS) while the caller
+    goes on; fewer are rendered in this process when asked for. Use as a context manager: leaving it stops the
+    workers.
+    """
+
+    def __init__(self) -> None:
+        self._specs: list[dict[str, Any]] = []
+        self._images: list[tuple[str, bytes] | Future[tuple[str, bytes]] | None] = []
+        self._pool: ProcessPoolExecutor | None = None
+        self._bundle: Future[str] | None = None
+
+    def add(self, specs: list[dict[str, Any]]) -> None:
+        """Start on the images of more specs."""
+        for spec in specs:
+            self._specs.append(spec)
+            self._images.append(_cached(spec))
+        missing = [index for index, image in enumerate(self._images) if image is None]
+        if self._pool is None and len(missing) >= PARALLEL_MIN_IMAGES and (os.cpu_count() or 1) > 1:
+            spawn = multiprocessing.get_context("spawn")
+            self._pool = ProcessPoolExecutor(min(os.cpu_count() or 1, MAX_WORKERS), mp_context=spawn)
+            self._bundle = self._pool.submit(javascript_bundle)
+        if self._pool is not None:
+            for index in missing:
+                self._images[index] = self._pool.submit(render, self._specs[index])
+
+    def images(self) -> Iterator[tuple[str, bytes]]:
+        """Each spec's (SVG, PNG), in the order the specs were added."""
+        for spec, image in zip(self._specs, self._images, strict=True):
+            if image is None:
+                yield render(spec)
+            elif isinstance(image, Future):
+                yield image.result()
+            else:
+                yield image
+
+    def bundle(self) -> str:
+        """The vega bundle (see javascript_bundle)."""
+        return self._bundle.result() if self._bundle is not None else javascript_bundle()
+
+    def __enter__(self) -> Renderer:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None
+    ) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
