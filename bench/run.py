@@ -70,19 +70,19 @@ for folder, _, files in os.walk(sys.argv[1]):
         count += 1
 print(time.perf_counter() - start, count)
 """
-# The pages a build would write, into a plain folder, for the MkDocs floor.
+# The pages a build writes, into a plain folder, for the MkDocs floor: replayed from the build cache when the cold
+# builds left them there (the same pages), generated otherwise.
 GENERATE = """
 import sys
 from pathlib import Path
-from gen.report import analyse
+from gen.build import cached_or_generated
 from gen.config import load_config
-from gen.pages import embeds
-from gen.pages.site import write_site
 from gen.pages.writers import DirectoryWriter
-write_site(analyse(load_config(sys.argv[1])), DirectoryWriter(Path(sys.argv[2])))
+result = cached_or_generated(load_config(sys.argv[1]))
+result.output.replay(DirectoryWriter(Path(sys.argv[2])))
 # Hand-written pages copied beside the generated ones get their [[...]] markers filled in, as gen/hooks.py would.
 for page in Path(sys.argv[2]).rglob("*.md"):
-    page.write_text(embeds.CURRENT.expand(page.read_text(), page.relative_to(sys.argv[2]).as_posix()))
+    page.write_text(result.embeds.expand(page.read_text(), page.relative_to(sys.argv[2]).as_posix()))
 """
 FINGERPRINT = re.compile(r"Results fingerprint (\w+)")
 SEED_FOLDER = re.compile(r"^(task_.+_)(\d+)$")

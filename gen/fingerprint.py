@@ -40,28 +40,34 @@ def _paths(value: Any) -> list[Path]:
 
 
 def _stat_lines(path: Path) -> list[str]:
-    """A line per file at or under ``path``: its relative name, size and modification time."""
+    """A line per file at or under ``path``: its name, size and modification time (a folder walked with scandir,
+    which costs one stat per file and nothing per folder: on 300k files this walk is most of an unchanged build)."""
     if path.is_file():
         info = path.stat()
         return [f"{path} {info.st_size} {info.st_mtime_ns}"]
-    lines = [f"{path} missing"]
-    if path.is_dir():
-        lines = [f"{path} folder"]
-        seen: set[tuple[int, int]] = set()
-        for folder, dirs, files in os.walk(path, followlinks=True):
-            info = os.stat(folder)
-            if (info.st_dev, info.st_ino) in seen:  # a symlink loop: the reader reports it; listing it once is enough
-                dirs[:] = []
-                continue
-            seen.add((info.st_dev, info.st_ino))
-            dirs.sort()
-            for name in sorted(files):
-                try:
-                    file_info = os.stat(os.path.join(folder, name))
-                except OSError:
-                    lines.append(f"{folder}/{name} unreadable")
+    if not path.is_dir():
+        return [f"{path} missing"]
+    lines = [f"{path} folder"]
+    seen = {os.path.realpath(path)}
+
+    def walk(folder: str, real: str) -> None:
+        with os.scandir(folder) as listing:
+            entries = sorted(listing, key=lambda e: e.name)
+        for entry in entries:
+            try:
+                if entry.is_dir():
+                    child = os.path.realpath(entry.path) if entry.is_symlink() else f"{real}/{entry.name}"
+                    if child not in seen:  # a symlink loop: the reader reports it; listing it once is enough
+                        seen.add(child)
+                        walk(entry.path, child)
                     continue
-                lines.append(f"{folder}/{name} {file_info.st_size} {file_info.st_mtime_ns}")
+                info = entry.stat()
+            except OSError:
+                lines.append(f"{entry.path} unreadable")
+                continue
+            lines.append(f"{entry.path} {info.st_size} {info.st_mtime_ns}")
+
+    walk(str(path), os.path.realpath(path))
     return lines
 
 
