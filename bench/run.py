@@ -52,7 +52,7 @@ RESULTS_MD = ROOT / "bench" / "RESULTS.md"
 INGEST = """
 import sys, time
 from gen.config import load_config
-from gen.sources import load_sources
+from gen.sources.load import load_sources
 config = load_config(sys.argv[1])
 start = time.perf_counter()
 loaded = load_sources(config)

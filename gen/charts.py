@@ -12,6 +12,8 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
+from gen.images import spec_json
+
 # Okabe–Ito: distinguishable with the common colour-vision deficiencies. Ordered so that the first four (the
 # strategies most reports have) keep 3:1 contrast against both the light and the dark page background.
 PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"]
@@ -538,11 +540,6 @@ def static_spec(spec: dict[str, Any]) -> dict[str, Any]:
     if spec.get("width") != "container":
         return spec
     return {key: value for key, value in spec.items() if key != "autosize"} | {"width": WIDTH}
-
-
-def spec_json(spec: dict[str, Any]) -> str:
-    """Canonical JSON of a spec: sorted keys, so equal specs are equal bytes."""
-    return json.dumps(spec, sort_keys=True, indent=1, ensure_ascii=False)
 
 
 def _rows(chart: Chart) -> list[dict[str, Any]]:

@@ -37,13 +37,14 @@ def _entry(kind: str, source: str) -> Path | None:
     return cache.entry_path("charts", key, f".{kind}")
 
 
-def _spec_key(spec: dict[str, Any]) -> str:
-    return json.dumps(spec, sort_keys=True, ensure_ascii=False)
+def spec_json(spec: dict[str, Any]) -> str:
+    """Canonical JSON of a spec: sorted keys, so equal specs are equal bytes (and equal cache keys)."""
+    return json.dumps(spec, sort_keys=True, indent=1, ensure_ascii=False)
 
 
 def render_svg(spec: dict[str, Any]) -> str:
     """A Vega-Lite spec (at its static width) as SVG, without a browser; cached by the spec's hash."""
-    entry = _entry("svg", _spec_key(spec))
+    entry = _entry("svg", spec_json(spec))
     if (cached := cache.read_entry(entry)) is not None:
         return cached.decode("utf-8")
     svg = str(vlc.vegalite_to_svg(spec))
@@ -73,7 +74,7 @@ def render(spec: dict[str, Any]) -> tuple[str, bytes]:
 
 
 def _cached(spec: dict[str, Any]) -> tuple[str, bytes] | None:
-    svg = cache.read_entry(_entry("svg", _spec_key(spec)))
+    svg = cache.read_entry(_entry("svg", spec_json(spec)))
     if svg is None:
         return None
     png = cache.read_entry(_entry("png", svg.decode("utf-8")))

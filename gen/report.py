@@ -28,7 +28,7 @@ from gen.analysis.training import best_steps, curve_bands, downsample
 from gen.analysis.variants import best_per_task, by_task, method_cells, method_ranking, method_scores, rank_sweep
 from gen.config import ConfigError, ReportConfig, TableSource
 from gen.runs import Runs, build_runs
-from gen.sources import load_sources
+from gen.sources.load import load_sources
 from gen.sources.previous import load_previous
 from gen.sources.reference import load_reference
 from gen.sources.table import load_table

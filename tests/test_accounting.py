@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from gen.config import MetricsJsonSource, StrategyRule
 from gen.runs import build_runs
-from gen.sources import load_sources
+from gen.sources.load import load_sources
 from tests.helpers import config
 
 GOOD = {"eval_accuracy": 0.7, "args": {"task": "rte", "model_family": "bert", "seed": 1}}

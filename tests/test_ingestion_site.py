@@ -3,6 +3,7 @@ the expected rejections listed; strict mode fails clearly; discovery order and r
 
 from __future__ import annotations
 
+import contextlib
 import html
 import json
 import os
@@ -12,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-import gen.sources.files
+import gen.sources.discovery
 from gen.config import load_config
 from gen.pages.site import write_site
 from gen.pages.writers import DirectoryWriter
@@ -161,15 +162,16 @@ def test_discovery_order_and_root_name_change_nothing(
     renamed = root.with_name("renamed-results")
     root.rename(renamed)
     try:
-        real_walk = os.walk
+        real_scandir = os.scandir
 
-        def shuffled_walk(top: str | os.PathLike[str], **kwargs: object):  # type: ignore[no-untyped-def]
-            for folder, dirs, files in real_walk(top, **kwargs):  # type: ignore[call-overload]
-                random.Random(folder).shuffle(dirs)
-                random.Random(folder).shuffle(files)
-                yield folder, dirs, files
+        def shuffled_scandir(path: str) -> contextlib.nullcontext[list[os.DirEntry[str]]]:
+            # Folder listings in another order than the file system's: discovery must not depend on it.
+            with real_scandir(path) as listing:
+                entries = list(listing)
+            random.Random(str(path)).shuffle(entries)
+            return contextlib.nullcontext(entries)
 
-        monkeypatch.setattr(gen.sources.files.os, "walk", shuffled_walk)
+        monkeypatch.setattr(gen.sources.discovery.os, "scandir", shuffled_scandir)
         again = generated_pages(write_config(tmp_path, renamed), tmp_path / "b")
     finally:
         renamed.rename(root)
