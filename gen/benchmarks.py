@@ -98,6 +98,17 @@ METRIC_RANGES: dict[str, tuple[float, float]] = {
 }
 
 
+# Measured costs a run may carry: a NaN in one of them makes the run unusable for the efficiency pages.
+COST_METRICS = (
+    "params_m",
+    "memory_allocated_mb",
+    "memory_reserved_mb",
+    "train_time_s",
+    "eval_runtime_s",
+    "eval_samples_per_s",
+)
+
+
 def out_of_range(metrics: dict[str, float]) -> str | None:
     """The first metric outside its plausible range, as a reason; None when all are plausible."""
     for name, value in sorted(metrics.items()):

@@ -80,6 +80,7 @@ def summary(runs: Runs) -> list[str]:
         f"{runs.table['run_id'].nunique()} runs assigned a strategy, {len(runs.unmatched)} unmatched, "
         f"{len(runs.rejected_runs)} rejected, {int((~duplicates['kept'].astype(bool)).sum())} dropped as duplicates "
         f"({duplicates['group'].nunique()} duplicate groups)",
+        f"{len(runs.warnings)} warnings on ingested runs (NaN in training logs, folder and file disagreeing)",
     ]
     problems = [f"rejected {r.source_file}: {r.reason}" for r in runs.files.itertuples() if r.outcome == "rejected"]
     rejected_files = set(runs.files.loc[runs.files["outcome"] == "rejected", "source_file"])
@@ -91,7 +92,13 @@ def summary(runs: Runs) -> list[str]:
     lines += problems[:SHOWN_IN_LOG]
     if len(problems) > SHOWN_IN_LOG:
         lines.append(f"... and {len(problems) - SHOWN_IN_LOG} more: see the Data quality page")
-    return lines
+    return [printable(line) for line in lines]
+
+
+def printable(line: str) -> str:
+    """A log line with the control characters that names from data may hold (newlines, terminal escape codes)
+    written as escapes, so a file name cannot forge log lines or restyle the terminal."""
+    return "".join(c if c.isprintable() else ascii(c)[1:-1] for c in line)
 
 
 def strict_problems(runs: Runs) -> str | None:

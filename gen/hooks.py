@@ -1,8 +1,75 @@
-"""MkDocs hooks: while serving, also watch the report config and its sources wherever they live."""
+"""MkDocs hooks: the published address and Material's version selector under mike, errors repeated while serving,
+watching the report config wherever it lives, and embeds in hand-written pages."""
 
 from __future__ import annotations
 
+import os
+import re
+import subprocess
+from pathlib import Path
 from typing import Any
+
+from mkdocs.plugins import event_priority
+
+# Set by mike for the build of each version it deploys.
+MIKE_VERSION = "MIKE_DOCS_VERSION"
+SITE_URL = "SITE_URL"
+# github.com remotes as git writes them: https://github.com/OWNER/REPO(.git), git@github.com:OWNER/REPO.git,
+# ssh://git@github.com/OWNER/REPO.git (a user or token before the host is allowed and never shown).
+_GITHUB_REMOTE = re.compile(
+    r"^(?:(?:https?|ssh|git)://(?:[^@/]+@)?github\.com(?::\d+)?/|(?:[^@/]+@)?github\.com:)"
+    r"(?P<owner>[A-Za-z0-9-]+)/(?P<repo>[A-Za-z0-9._-]+?)(?:\.git)?/?$"
+)
+# Material's selector settings (gen.pages.writers switches it on under mike): show each version's alias, so
+# `latest` is marked; `latest` and `dev` are current versions, not older ones needing the outdated banner.
+SELECTOR = {"alias": True, "default": ["^latest$", "^dev$"]}
+
+
+def github_pages_url(remote: str) -> str | None:
+    """Where GitHub Pages publishes the repository at ``remote`` (None unless it is a github.com remote):
+    ``https://OWNER.github.io/REPO/``, or ``https://OWNER.github.io/`` for the OWNER.github.io repository."""
+    match = _GITHUB_REMOTE.match(remote.strip())
+    if match is None:
+        return None
+    owner, repo = match["owner"].lower(), match["repo"]
+    if repo.lower() == f"{owner}.github.io":
+        return f"https://{owner}.github.io/"
+    return f"https://{owner}.github.io/{repo}/"
+
+
+def remote_url(folder: Path, remote: str) -> str | None:
+    """The URL configured for ``remote`` in the git checkout at ``folder`` (as written, before any insteadOf)."""
+    try:
+        done = subprocess.run(
+            ["git", "config", "--get", f"remote.{remote}.url"], cwd=folder, capture_output=True, text=True, timeout=30
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return done.stdout.strip() if done.returncode == 0 and done.stdout.strip() else None
+
+
+# Before mike's plugin, which appends the version to site_url.
+@event_priority(100)
+def on_config(config: Any) -> Any:
+    """Under mike without SITE_URL, publish at the GitHub Pages address of the remote mike pushes to, or stop:
+    the local preview address would otherwise land in every canonical link and in sitemap.xml."""
+    from mkdocs.exceptions import PluginError
+
+    if not os.environ.get(MIKE_VERSION) or os.environ.get(SITE_URL):
+        return config
+    folder = Path(config.config_file_path or ".").resolve().parent
+    remote = remote_url(folder, config.remote_name)
+    url = github_pages_url(remote) if remote else None
+    if url is None:
+        # A token may sit in the URL (https://TOKEN@host/...): never print it.
+        shown = re.sub(r"//[^/@]+@", "//", remote) if remote else "not set"
+        raise PluginError(
+            f"Set {SITE_URL} to the address the site is published at (e.g. {SITE_URL}=https://<user>.github.io/"
+            f"<repo>/): it cannot be derived from remote '{config.remote_name}' ({shown}), which is not a "
+            "github.com repository."
+        )
+    config.site_url = url
+    return config
 
 
 def on_serve(server: Any, config: Any, builder: Any) -> Any:
@@ -19,6 +86,27 @@ def on_serve(server: Any, config: Any, builder: Any) -> Any:
     for path in sorted(paths):
         server.watch(str(path))
     return server
+
+
+def on_env(env: Any, config: Any, files: Any) -> Any:
+    """Mark aliases in Material's version selector and spare `dev` the outdated banner (when the selector is on)."""
+    if config.extra.get("version"):
+        config.extra["version"].update(SELECTOR)
+    return env
+
+
+def on_build_error(error: Exception) -> None:
+    """Let MkDocs print this error again the next time it happens.
+
+    MkDocs' command line logs each distinct message of its build logger once per process (a DuplicateFilter), so
+    under `mkdocs serve` an error that came back after a fix printed only "Aborted with a BuildError!".
+    """
+    from mkdocs.commands import build
+    from mkdocs.utils import DuplicateFilter
+
+    for seen in build.log.filters:
+        if isinstance(seen, DuplicateFilter):
+            seen.msgs.discard(str(error))
 
 
 def on_page_markdown(markdown: str, page: Any, config: Any, files: Any) -> str:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from gen.benchmarks import GLUE_TASKS, out_of_range
+from gen.benchmarks import COST_METRICS, GLUE_TASKS, out_of_range
 from gen.config import ConfigError, ReportConfig, ReportError
 from gen.sources.base import FileOutcome, RunRecord
 
@@ -17,6 +17,7 @@ ID_COLUMNS = ["run_id", "source", "source_file", "strategy", "family", "model", 
 _NOT_SETTINGS = {"family", "task", "seed"}
 CURVE_COLUMNS = ["run_id", "family", "strategy", "task", "seed", "series", "step", "value"]
 DUPLICATE_COLUMNS = ["group", "run_id", "source_file", "strategy", "family", "task", "seed", "kept"]
+WARNING_COLUMNS = ["source", "source_file", "run_id", "field", "reason"]
 
 
 @dataclass
@@ -33,6 +34,8 @@ class Runs:
     rejected_runs: pd.DataFrame
     duplicates: pd.DataFrame
     files: pd.DataFrame
+    # What was read but is odd, without costing a run (a NaN in a training log, folder and file disagreeing).
+    warnings: pd.DataFrame
 
 
 Rules = list[tuple[str, list[tuple[str, frozenset[str]]]]]
@@ -52,10 +55,18 @@ def assign_strategy(fields: dict[str, str], config: ReportConfig, rules: Rules |
 
 
 def run_problem(run: RunRecord, config: ReportConfig) -> str | None:
-    """Why a run cannot be scored (unknown task, implausible or missing metric), or None."""
+    """Why a run cannot be scored (unreadable block, unknown task, a NaN, implausible or missing metric a score or
+    a cost needs), or None."""
+    if run.problem:
+        return run.problem
     task = GLUE_TASKS.get(run.fields["task"])
     if task is None:
         return f"unknown task {run.fields['task']!r} (known: {', '.join(GLUE_TASKS)})"
+    needed = {m for column in task.columns(config.score) for m in column.metrics}
+    if scored := sorted(needed & run.non_finite.keys()):
+        return f"{run.non_finite[scored[0]]} (the {task.label} score needs it)"
+    if costs := sorted(run.non_finite.keys() & set(COST_METRICS)):
+        return f"{run.non_finite[costs[0]]} (a measured cost)"
     if implausible := out_of_range(run.metrics):
         return implausible
     for column in task.columns(config.score):
@@ -63,6 +74,12 @@ def run_problem(run: RunRecord, config: ReportConfig) -> str | None:
         if missing:
             return f"task {task.name}: missing metric(s) {', '.join(missing)} (has {', '.join(sorted(run.metrics))})"
     return None
+
+
+def run_warnings(run: RunRecord) -> list[tuple[str, str]]:
+    """(field, reason) of what is odd about a usable run: its own warnings, then NaN metrics nothing needs."""
+    unused = [(metric, f"{reason}; no score or cost uses it") for metric, reason in sorted(run.non_finite.items())]
+    return [*run.warnings, *unused]
 
 
 def check_rule_fields(records: list[RunRecord], config: ReportConfig) -> None:
@@ -136,6 +153,7 @@ def build_runs(
     unassigned: list[RunRecord] = []
     kept_per_file: dict[tuple[str, str], int] = defaultdict(int)
     reasons_per_file: dict[tuple[str, str], list[str]] = defaultdict(list)
+    warnings: list[dict[str, str]] = []
     rules = strategy_rules(config)
     for run in records:
         file_key = (run.source, run.source_file)
@@ -146,6 +164,10 @@ def build_runs(
             reasons_per_file[file_key].append(problem)
             continue
         kept_per_file[file_key] += 1
+        warnings += [
+            {"source": run.source, "source_file": run.source_file, "run_id": run.run_id, "field": name, "reason": why}
+            for name, why in run_warnings(run)
+        ]
         strategy = assign_strategy(run.fields, config, rules)
         if strategy is None:
             unmatched.append({"run_id": run.run_id, "source": run.source, **run.fields})
@@ -171,6 +193,7 @@ def build_runs(
         rejected_runs=pd.DataFrame(rejected, columns=["source", "source_file", "run_id", "reason"]),
         duplicates=duplicates,
         files=_file_accounting(files, kept_per_file, reasons_per_file),
+        warnings=pd.DataFrame(warnings, columns=WARNING_COLUMNS),
     )
 
 

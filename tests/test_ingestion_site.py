@@ -55,10 +55,14 @@ def test_real_and_legacy_files_build_with_zero_rejections(tmp_path: Path) -> Non
     assert "No file was rejected." in (site / "data-quality.html").read_text()
 
 
+# File -> the fields its warnings name: filled by ``corrupt`` for the files it spoils without breaking them.
+expected_warnings: dict[str, set[str]] = {}
+
+
 def corrupt(root: Path) -> dict[str, str]:
     """Break a copy of the real files in every way the issue lists; returns file -> expected reason."""
     files = sorted(p.relative_to(root).as_posix() for p in root.rglob("metrics.json"))
-    picks = iter(random.Random(7).sample(files, 12))
+    picks = iter(random.Random(7).sample(files, 13))
     expected: dict[str, str] = {}
 
     def damage(reason: str, change: object) -> None:
@@ -76,7 +80,10 @@ def corrupt(root: Path) -> dict[str, str]:
     damage("empty file", b"")
     damage("not UTF-8 text: byte 0xff", b'{"variant": "\xff"}')
     damage("top level is a JSON list", b"[1, 2, 3]")
-    damage("field 'eval_loss': NaN is not a finite number", b'{"eval_loss": NaN}')
+    damage(
+        "NaN is not a finite number (the",  # the reason goes on to name the task whose score needs the field
+        lambda d: d.update({k: float("nan") for k in d if k.startswith("eval_") or "matched" in k}),
+    )
     damage("field 'eval_runtime': expected a number, got str", lambda d: d.update(eval_runtime="1.2s"))
     damage("metric 'memory_allocated_mb' = -5 is outside", lambda d: d["train"].update(memory_allocated=[-5.0]))
     damage("metric 'train_time_s' = 1e+12 is outside", lambda d: d["train"].update(train_time=1e12))
@@ -91,6 +98,13 @@ def corrupt(root: Path) -> dict[str, str]:
     expected[unreadable] = "unreadable: No such file or directory"
     os.symlink("..", root / "fft" / "loop")  # relative, so it survives renaming the root
     expected["fft/loop"] = "symlink loop"
+    # A NaN in the training log (fp16 loss scaling does this) costs nothing but a warning and a gap in the curve.
+    nan_log = next(picks)
+    data = json.loads((root / nan_log).read_text())
+    data["log_history"][0]["grad_norm"] = float("nan")
+    data["log_history"][0]["loss"] = float("inf")
+    (root / nan_log).write_text(json.dumps(data))
+    expected_warnings[nan_log] = {"log_history[].grad_norm", "log_history[].loss"}
     scratch = root / "scratch" / "x" / "metrics.json"
     scratch.parent.mkdir(parents=True)
     scratch.write_text("{")
@@ -126,6 +140,11 @@ def test_corrupted_copy_lists_exactly_the_expected_rejections(
     quality = html.unescape((tmp_path / "site" / "data-quality.html").read_text())
     for name in expected:
         assert name in quality
+    warnings = read_csv(tmp_path / "site" / "downloads" / "warnings.csv")
+    assert {(w["source_file"], w["field"]) for w in warnings} == {
+        (name, field) for name, fields in expected_warnings.items() for field in fields
+    }
+    assert f"{len(warnings)} warnings on ingested runs" in log
 
 
 def test_strict_mode_fails_the_build_with_a_clear_message(

@@ -127,3 +127,40 @@ def test_a_rule_on_a_field_no_run_has_stops_the_build() -> None:
 def test_implausible_metrics_reject_the_run(metrics: dict[str, float], reason: str) -> None:
     runs = runs_of([run("bert", "FFT", "rte", 1, **metrics)])
     assert runs.rejected_runs["reason"].tolist() == [reason]
+
+
+def test_a_nan_decides_by_what_needs_it() -> None:
+    """A NaN that the task's score or a cost needs rejects the run, naming the field; any other NaN is a warning."""
+    import dataclasses
+
+    needed = dataclasses.replace(
+        run("bert", "FFT", "rte", 1, eval_loss=0.3), non_finite={"accuracy": "field 'eval_accuracy': NaN is not a"}
+    )
+    cost = dataclasses.replace(
+        run("bert", "FFT", "rte", 2, accuracy=0.7), non_finite={"train_time_s": "field 'train.train_time': NaN"}
+    )
+    # CoLA is scored by Matthews correlation: its NaN accuracy is nobody's business but a warning.
+    unused = dataclasses.replace(
+        run("bert", "FFT", "cola", 1, matthews_correlation=0.5),
+        non_finite={"accuracy": "field 'eval_accuracy': NaN is not a finite number"},
+        warnings=(("log_history[].grad_norm", "NaN at 1 step(s) (20): not used"),),
+    )
+    runs = runs_of([needed, cost, unused])
+    reasons = dict(zip(runs.rejected_runs["run_id"], runs.rejected_runs["reason"], strict=True))
+    assert reasons[needed.run_id] == "field 'eval_accuracy': NaN is not a (the RTE score needs it)"
+    assert reasons[cost.run_id] == "field 'train.train_time': NaN (a measured cost)"
+    assert runs.table["run_id"].unique().tolist() == [unused.run_id]
+    assert runs.warnings[["run_id", "field"]].values.tolist() == [
+        [unused.run_id, "log_history[].grad_norm"],
+        [unused.run_id, "accuracy"],
+    ]
+    assert runs.warnings["reason"].iloc[1].endswith("; no score or cost uses it")
+
+
+def test_a_bad_block_of_a_multi_run_file_is_a_rejected_run_and_the_file_is_ingested() -> None:
+    good = run("bert", "FFT", "rte", 1, accuracy=0.7)
+    bad = RunRecord(good.source, good.source_file, "student", dict(good.fields), {}, problem="field 'x': bad")
+    files = [FileOutcome(good.source, good.source_file, "ingested", runs=2)]
+    runs = build_runs([good, bad], files, config())
+    assert runs.rejected_runs[["run_id", "reason"]].values.tolist() == [[bad.run_id, "field 'x': bad"]]
+    assert runs.files[["outcome", "runs"]].values.tolist() == [["ingested", 1]]

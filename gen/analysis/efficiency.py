@@ -5,15 +5,9 @@ from __future__ import annotations
 import pandas as pd
 
 from gen.analysis.scores import CELL_KEYS
+from gen.benchmarks import COST_METRICS
 
-MEASURED = [
-    "params_m",
-    "memory_allocated_mb",
-    "memory_reserved_mb",
-    "train_time_s",
-    "eval_runtime_s",
-    "eval_samples_per_s",
-]
+MEASURED = list(COST_METRICS)
 COMBINED = [
     "family",
     "strategy",

@@ -42,6 +42,11 @@ DOWNLOADS = [
     ("files.csv", "Every input file with its outcome (ingested, rejected, ignored), runs and reason."),
     ("unmatched.csv", "Runs no strategy rule matched, with all their fields."),
     ("duplicates.csv", "Groups of runs with identical fields and seed, and whether each was kept."),
+    (
+        "warnings.csv",
+        "source, source_file, run_id, field, reason: what was read but is odd without costing the run "
+        "(NaN in a training log, folder and file disagreeing).",
+    ),
 ]
 
 METHODOLOGY = """

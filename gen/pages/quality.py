@@ -54,7 +54,7 @@ def page(report: Report) -> Page:
         f"{len(files):,} files found: {int((files['outcome'] == 'ingested').sum()):,} ingested, "
         f"{len(rejected):,} rejected, {int((files['outcome'] == 'ignored').sum()):,} ignored. "
         f"{runs.table['run_id'].nunique():,} runs are assigned a strategy, {len(runs.unmatched):,} are unmatched "
-        f"and {len(runs.rejected_runs):,} rejected.",
+        f"and {len(runs.rejected_runs):,} rejected; {len(runs.warnings):,} warnings.",
         "",
         counts_table(files),
         download_links(PATH, ["files.csv"]),
@@ -83,6 +83,7 @@ def page(report: Report) -> Page:
                 "Runs that could not be scored, with the reason",
             )
         )
+    lines += ["", "## Warnings", "", *warnings_section(runs.warnings)]
     lines += ["", "## Unmatched runs", ""]
     if runs.unmatched.empty:
         lines.append("Every run matched a strategy rule.")
@@ -97,6 +98,24 @@ def page(report: Report) -> Page:
     lines += ["", "## Duplicate runs", "", *duplicates_section(report)]
     lines += ["", "## Cells with few runs", "", *thin_cells_section(report)]
     return Page(PATH, "\n".join(lines))
+
+
+def warnings_section(warnings: pd.DataFrame) -> list[str]:
+    """What was read but is odd, without costing any run (never fails a strict build)."""
+    if warnings.empty:
+        return ["Nothing odd was read: no NaN or Infinity in a training log, no folder name contradicting its file."]
+    return [
+        f"{warnings['run_id'].nunique():,} ingested runs carry {len(warnings):,} warnings. Each run is used; the "
+        "warning says what was left out of it (a NaN step is a gap in its curve) or which value was taken. "
+        "Warnings never fail a strict build.",
+        "",
+        html_table(
+            warnings,
+            [Col("source", "Source"), Col("run_id", "Run"), Col("field", "Field"), Col("reason", "Warning")],
+            "Warnings on ingested runs: file, field and what was done",
+        ),
+        download_links(PATH, ["warnings.csv"]),
+    ]
 
 
 def duplicates_section(report: Report) -> list[str]:

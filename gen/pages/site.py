@@ -95,6 +95,7 @@ def downloads(report: Report) -> dict[str, pd.DataFrame]:
         "files.csv": report.runs.files,
         "unmatched.csv": report.runs.unmatched,
         "duplicates.csv": report.runs.duplicates,
+        "warnings.csv": report.runs.warnings,
         "cell_stats.csv": report.cell_stats.drop(columns="column_rank"),
         "comparisons.csv": report.comparisons,
         "tradeoffs.csv": report.tradeoffs,

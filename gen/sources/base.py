@@ -66,6 +66,13 @@ class RunRecord:
     # Training curves, packed at ingest (see interleave): a few hundred bytes per run instead of a Python
     # object per logged point, which is what lets 300k runs fit in memory.
     curves: Curves = ()
+    # Final metrics the file gives as NaN/Infinity: metric -> the reason naming the field. Whether that rejects
+    # the run depends on whether a score or a cost needs the metric (gen.runs decides, knowing the config).
+    non_finite: dict[str, str] = field(default_factory=dict)
+    # (field, reason) of what was read but is odd, without costing the run: shown on Data quality.
+    warnings: tuple[tuple[str, str], ...] = ()
+    # Why this run (one block of a multi-run file) cannot be used; the file's other runs still can.
+    problem: str = ""
 
     @property
     def run_id(self) -> str:
@@ -106,6 +113,8 @@ class SourceLoad:
 
 def as_number(value: object, name: str) -> float:
     """A finite real number, or InputError naming the field."""
+    if isinstance(value, NonFinite):
+        raise InputError(f"field {name!r}: {value.token} is not a finite number")
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise InputError(f"field {name!r}: expected a number, got {type(value).__name__} {value!r:.40}")
     try:
@@ -124,49 +133,63 @@ def as_field(value: object) -> str:
     return str(value)
 
 
-class _NonFinite:
-    def __init__(self, token: str) -> None:
-        self.token = token
+class NonFinite(float):
+    """A ``NaN``/``Infinity`` token of a JSON file, as the float it stands for, remembering how it was written."""
+
+    token: str
+
+    def __new__(cls, token: str) -> NonFinite:
+        number = super().__new__(cls, token)
+        number.token = token
+        return number
 
 
-def _non_finite_path(value: Any, path: str = "") -> tuple[str, str] | None:
-    if isinstance(value, _NonFinite):
-        return path, value.token
+def non_finite_paths(value: Any, path: str = "") -> list[tuple[str, str]]:
+    """(field path, token) of every NaN/Infinity in a parsed object, in document order."""
+    if isinstance(value, NonFinite):
+        return [(path, value.token)]
     if isinstance(value, dict):
         children = [(f"{path}.{key}" if path else str(key), child) for key, child in value.items()]
     elif isinstance(value, list):
         children = [(f"{path}[{index}]", child) for index, child in enumerate(value)]
     else:
-        return None
-    for child_path, child in children:
-        if found := _non_finite_path(child, child_path):
-            return found
-    return None
+        return []
+    return [found for child_path, child in children for found in non_finite_paths(child, child_path)]
 
 
-def parse_json_object(data: bytes) -> dict[str, Any]:
-    """Bytes of a JSON file as an object, or InputError with a one-line reason (naming the field for NaN)."""
+@dataclass(frozen=True)
+class ParsedJson:
+    """A JSON object read from a file, and whether it held NaN/Infinity (as ``NonFinite`` floats)."""
+
+    data: dict[str, Any]
+    has_non_finite: bool = False
+
+
+def parse_json_object(data: bytes) -> ParsedJson:
+    """Bytes of a JSON file as an object, or InputError with a one-line reason.
+
+    Real Trainer logs write ``NaN`` and ``Infinity`` (a loss or grad norm at one step under fp16): not JSON, but
+    not a broken file either. They are read as ``NonFinite`` floats, and the readers decide what each one costs.
+    """
     if not data.strip():
         raise InputError("empty file")
     try:
         data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise InputError(f"not UTF-8 text: byte 0x{data[exc.start]:02x} at offset {exc.start}") from None
+    has_non_finite = False
     try:
         parsed = orjson.loads(data)
     except orjson.JSONDecodeError as exc:
-        # orjson rejects NaN/Infinity like any syntax error; the stdlib parser can say which field holds it.
+        # orjson rejects NaN/Infinity like any syntax error; the stdlib parser reads them (and only then is used).
         try:
-            loose = json.loads(data, parse_constant=_NonFinite)
+            parsed = json.loads(data, parse_constant=NonFinite)
         except (ValueError, RecursionError):
             raise InputError(f"invalid JSON: {exc}") from None
-        found = _non_finite_path(loose)
-        if found is None:
-            raise InputError(f"invalid JSON: {exc}") from None
-        raise InputError(f"field {found[0]!r}: {found[1]} is not a finite number (and not valid JSON)") from None
+        has_non_finite = True
     if not isinstance(parsed, dict):
         raise InputError(f"top level is a JSON {type(parsed).__name__}, expected an object")
-    return parsed
+    return ParsedJson(parsed, has_non_finite)
 
 
 def encode_runs(runs: list[RunRecord]) -> bytes:
@@ -174,7 +197,20 @@ def encode_runs(runs: list[RunRecord]) -> bytes:
 
     Curves stay packed, as hex: turning them into JSON numbers and back cost more than parsing the file.
     """
-    return orjson.dumps([[run.key, run.fields, run.metrics, [[s, p.hex()] for s, p in run.curves]] for run in runs])
+    return orjson.dumps(
+        [
+            [
+                run.key,
+                run.fields,
+                run.metrics,
+                [[s, p.hex()] for s, p in run.curves],
+                run.non_finite,
+                run.warnings,
+                run.problem,
+            ]
+            for run in runs
+        ]
+    )
 
 
 def decode_runs(payload: bytes, source: str, source_file: str, modified_ns: int) -> list[RunRecord]:
@@ -192,6 +228,9 @@ def decode_runs(payload: bytes, source: str, source_file: str, modified_ns: int)
             {sys.intern(name): value for name, value in metrics.items()},
             modified_ns,
             curves=tuple((sys.intern(s), bytes.fromhex(p)) for s, p in curves),
+            non_finite=non_finite,
+            warnings=tuple((name, reason) for name, reason in warnings),
+            problem=problem,
         )
-        for key, fields, metrics, curves in orjson.loads(payload)
+        for key, fields, metrics, curves, non_finite, warnings, problem in orjson.loads(payload)
     ]

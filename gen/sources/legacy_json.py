@@ -5,7 +5,7 @@ from __future__ import annotations
 from gen.config import LegacyJsonSource, path_regex
 from gen.sources.base import InputError, RunRecord, SourceLoad, as_field, parse_json_object
 from gen.sources.files import fields_from_path, load_files
-from gen.sources.metrics_json import require_identity, settings, trainer_curves, trainer_metrics
+from gen.sources.metrics_json import require_identity, settings, trainer_run
 
 # Each result block is one run; its variant follows from the key.
 RUN_KEYS = {"teacher_fft_results": "fft", "teacher_lora_results": "lora", "student_lora_results": "kd-lora"}
@@ -14,22 +14,26 @@ DEFAULT_PATTERN = "{task}_{family}/{batch}_{lr}_{weight_decay}/{peft}_{alpha}_{d
 
 
 def read_legacy(data: bytes, relative: str, path_fields: dict[str, str]) -> list[RunRecord]:
-    """The runs of one legacy file, each keyed by its block name."""
+    """The runs of one legacy file, each keyed by its block name.
+
+    A block that cannot be read becomes a run carrying its ``problem``: the file's healthy blocks still count.
+    """
     parsed = parse_json_object(data)
-    shared = path_fields | settings({k: v for k, v in parsed.items() if k not in RUN_KEYS})
+    top = parsed.data
+    shared = path_fields | settings({k: v for k, v in top.items() if k not in RUN_KEYS})
     runs = []
     for key, variant in RUN_KEYS.items():
-        if key not in parsed:
+        if key not in top:
             continue
-        result = parsed[key]
-        if not isinstance(result, dict):
-            raise InputError(f"field '{key}': expected an object, got {type(result).__name__}")
         fields = shared | {"variant": as_field(variant)}
-        require_identity(fields)
-        prefix = f"{key}."
-        runs.append(
-            RunRecord("", relative, key, fields, trainer_metrics(result, prefix), curves=trainer_curves(result, prefix))
-        )
+        try:
+            result = top[key]
+            if not isinstance(result, dict):
+                raise InputError(f"field '{key}': expected an object, got {type(result).__name__}")
+            require_identity(fields)
+            runs.append(trainer_run(result, relative, key, fields, parsed, prefix=f"{key}."))
+        except InputError as exc:
+            runs.append(RunRecord("", relative, key, fields, {}, problem=str(exc)))
     if not runs:
         raise InputError(f"no run in the file (expected one of {', '.join(RUN_KEYS)})")
     return runs

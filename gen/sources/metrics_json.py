@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
+from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -11,12 +13,15 @@ from gen.config import MetricsJsonSource
 from gen.sources.base import (
     Curves,
     InputError,
+    NonFinite,
+    ParsedJson,
     RunRecord,
     SourceLoad,
     all_numbers,
     as_field,
     as_number,
     interleave,
+    non_finite_paths,
     parse_json_object,
 )
 from gen.sources.files import load_files
@@ -58,30 +63,66 @@ def default_path_fields(relative: str) -> dict[str, str]:
     return fields
 
 
-def trainer_metrics(result: dict[str, Any], prefix: str = "") -> dict[str, float]:
-    """Final metrics of one Trainer result: eval metrics at the top level plus the ``train`` block."""
-    metrics: dict[str, float] = {}
+@dataclass
+class TrainerMetrics:
+    """Final metrics of one Trainer result, those given as NaN/Infinity (metric -> reason), and warnings."""
+
+    metrics: dict[str, float]
+    non_finite: dict[str, str]
+    warnings: list[tuple[str, str]]
+
+
+def _non_finite_reason(value: object, name: str) -> str | None:
+    """Why a value read as a number is unusable (NaN/Infinity), or None; wrong types raise InputError."""
+    if isinstance(value, NonFinite):
+        return f"field {name!r}: {value.token} is not a finite number"
+    as_number(value, name)
+    return None
+
+
+def trainer_metrics(result: dict[str, Any], prefix: str = "") -> TrainerMetrics:
+    """Final metrics of one Trainer result: eval metrics at the top level plus the ``train`` block.
+
+    A NaN/Infinity metric is set aside with its reason rather than failing the run: whether it matters depends
+    on whether a score or a cost needs it (gen.runs). A string where a number belongs still fails the run.
+    """
+    read = TrainerMetrics({}, {}, [])
+
+    def keep(name: str, value: object, where: str) -> None:
+        if (reason := _non_finite_reason(value, where)) is not None:
+            read.non_finite[name] = reason
+        else:
+            read.metrics[name] = float(value)  # type: ignore[arg-type]  # checked by _non_finite_reason
+
     for key, value in result.items():
         name = FINAL_METRICS.get(key) or (key.removeprefix("eval_") if key.startswith("eval_") else None)
         if name is not None:
-            metrics[name] = as_number(value, prefix + key)
+            keep(name, value, prefix + key)
     train = result.get("train", {})
     if not isinstance(train, dict):
         raise InputError(f"field '{prefix}train': expected an object, got {type(train).__name__}")
     for key, name in TRAIN_SCALARS.items():
         if key in train:
-            metrics[name] = as_number(train[key], f"{prefix}train.{key}")
+            keep(name, train[key], f"{prefix}train.{key}")
     for key, name in TRAIN_PEAKS.items():
         samples = train.get(key)
         if samples is None:
             continue
+        where = f"{prefix}train.{key}"
         if not isinstance(samples, list) or not samples:
-            raise InputError(f"field '{prefix}train.{key}': expected a non-empty list of numbers")
-        if not all_numbers(samples):
-            for value in samples:
-                as_number(value, f"{prefix}train.{key}")
-        metrics[name] = float(max(samples))
-    return metrics
+            raise InputError(f"field {where!r}: expected a non-empty list of numbers")
+        if all_numbers(samples):
+            read.metrics[name] = float(max(samples))
+            continue
+        finite = [float(v) for i, v in enumerate(samples) if _non_finite_reason(v, f"{where}[{i}]") is None]
+        if finite:
+            read.metrics[name] = max(finite)
+            read.warnings.append(
+                (where, f"{len(samples) - len(finite)} of {len(samples)} samples not finite: peak of the others")
+            )
+        else:
+            read.non_finite[name] = f"field {where!r}: no finite sample"
+    return read
 
 
 # Trainer log entries carry these besides the curves worth drawing.
@@ -91,13 +132,14 @@ _NOT_CURVES = {"step", "epoch", "eval_runtime", "eval_samples_per_second", "eval
 def trainer_curves(result: dict[str, Any], prefix: str = "") -> Curves:
     """The training loss and every eval metric of ``log_history`` as (series, step, value) points.
 
-    The closing summary entry (train_runtime, total_flos, ...) is not a curve and is skipped.
+    The closing summary entry (train_runtime, total_flos, ...) is not a curve and is skipped. NaN/Infinity values
+    are left out (a gap in the curve; ``log_warnings`` reports them).
     """
     history = result.get("log_history", [])
     if not isinstance(history, list):
         raise InputError(f"field '{prefix}log_history': expected a list, got {type(history).__name__}")
     # The hot loop of ingest (hundreds of entries per file): values are gathered unchecked and checked per series
-    # in bulk; only a file that fails the check is walked again to name the offending field.
+    # in bulk; only a file that fails the check is walked again, to name a wrong type or drop non-finite points.
     series: dict[str, tuple[list[Any], list[Any]]] = {}
     every_step = []
     for index, entry in enumerate(history):
@@ -112,7 +154,7 @@ def trainer_curves(result: dict[str, Any], prefix: str = "") -> Curves:
             steps.append(step)
             values.append(entry[key])
     if not (all_numbers(every_step) and all(all_numbers(values) for _, values in series.values())):
-        _name_bad_number(history, prefix)
+        series = _finite_points(history, prefix)
     return tuple((name, interleave(steps, values)) for name, (steps, values) in series.items())
 
 
@@ -126,16 +168,55 @@ def _is_curve(key: str) -> bool:
     return key == "loss" or (key.startswith("eval_") and key not in _NOT_CURVES)
 
 
-def _name_bad_number(history: list[dict[str, Any]], prefix: str) -> None:
-    """Raise InputError naming the first curve field of ``history`` that is not a finite number."""
+def _finite_points(history: list[dict[str, Any]], prefix: str) -> dict[str, tuple[list[Any], list[Any]]]:
+    """The curves of ``history`` without NaN/Infinity points; InputError naming the first value of a wrong type."""
+    series: dict[str, tuple[list[Any], list[Any]]] = {}
     for index, entry in enumerate(history):
         if "train_runtime" in entry or "step" not in entry:
             continue
         where = f"{prefix}log_history[{index}]"
-        as_number(entry["step"], f"{where}.step")
+        if _non_finite_reason(entry["step"], f"{where}.step") is not None:
+            continue
         for key, value in entry.items():
-            if _is_curve(key):
-                as_number(value, f"{where}.{key}")
+            if _is_curve(key) and _non_finite_reason(value, f"{where}.{key}") is None:
+                steps, values = series.setdefault(key, ([], []))
+                steps.append(entry["step"])
+                values.append(value)
+    return series
+
+
+_LOG_ENTRY = re.compile(r"^log_history\[(?P<index>\d+)\]\.(?P<key>.+)$")
+# How many steps a warning lists before "…".
+_STEPS_SHOWN = 5
+
+
+def log_warnings(result: dict[str, Any], prefix: str = "") -> list[tuple[str, str]]:
+    """One warning per log field holding NaN/Infinity (which steps, how it is treated), and one per other odd
+    field outside the final metrics (which ``trainer_metrics`` sets aside itself)."""
+    history = result.get("log_history", [])
+    at_steps: dict[str, list[str]] = {}
+    tokens: dict[str, set[str]] = {}
+    warnings = []
+    for path, token in non_finite_paths(result):
+        if found := _LOG_ENTRY.match(path):
+            entry = history[int(found["index"])]
+            step = entry.get("step") if isinstance(entry, dict) else None
+            at_steps.setdefault(found["key"], []).append(
+                as_field(step) if step is not None else f"entry {found['index']}"
+            )
+            tokens.setdefault(found["key"], set()).add(token)
+        elif path.split(".")[0] not in FINAL_METRICS and not path.startswith(("eval_", "train.")):
+            warnings.append((prefix + path, f"{token} is not a finite number; not used"))
+    for key, steps in at_steps.items():
+        shown = ", ".join(steps[:_STEPS_SHOWN]) + (", …" if len(steps) > _STEPS_SHOWN else "")
+        treated = "left out of the curve (a gap)" if _is_curve(key) else "not used"
+        warnings.append(
+            (
+                f"{prefix}log_history[].{key}",
+                f"{'/'.join(sorted(tokens[key]))} at {len(steps)} step(s) ({shown}): {treated}",
+            )
+        )
+    return warnings
 
 
 def settings(values: dict[str, Any]) -> dict[str, str]:
@@ -151,19 +232,48 @@ def require_identity(fields: dict[str, str]) -> None:
     for required in ("task", "family"):
         if required not in fields:
             raise InputError(f"field '{required}': missing (neither in the file nor in the folder names)")
+        if not fields[required].strip():
+            raise InputError(f"field '{required}': empty")
+
+
+def field_conflicts(from_path: dict[str, str], from_file: dict[str, str]) -> list[tuple[str, str]]:
+    """Warnings for fields the folder names and the file's ``args`` both give, with different values (the file
+    wins: it is what the training script was run with)."""
+    return [
+        (name, f"the folder says {from_path[name]!r}, the file's args say {value!r}: the file's value is used")
+        for name, value in from_file.items()
+        if name in from_path and from_path[name] != value
+    ]
+
+
+def trainer_run(
+    result: dict[str, Any], relative: str, key: str, fields: dict[str, str], parsed: ParsedJson, prefix: str = ""
+) -> RunRecord:
+    """One run from a Trainer result block (``prefix``: where the block sits in the file, for messages)."""
+    read = trainer_metrics(result, prefix)
+    curves = trainer_curves(result, prefix)
+    warnings = read.warnings + (log_warnings(result, prefix) if parsed.has_non_finite else [])
+    return RunRecord(
+        "", relative, key, fields, read.metrics, curves=curves, non_finite=read.non_finite, warnings=tuple(warnings)
+    )
 
 
 def read_run(data: bytes, relative: str, path_fields: dict[str, str] | None = None) -> list[RunRecord]:
     """The one run in the bytes of a ``metrics.json``; ``path_fields`` None means the default layout."""
     parsed = parse_json_object(data)
-    args = parsed.get("args", {})
+    result = parsed.data
+    args = result.get("args", {})
     if not isinstance(args, dict):
         raise InputError(f"field 'args': expected an object, got {type(args).__name__}")
-    fields = (default_path_fields(relative) if path_fields is None else path_fields) | settings(args)
-    if "variant" in parsed:
-        fields["variant"] = as_field(parsed["variant"])
+    from_path = default_path_fields(relative) if path_fields is None else path_fields
+    from_file = settings(args)
+    fields = from_path | from_file
+    if "variant" in result:
+        fields["variant"] = as_field(result["variant"])
     require_identity(fields)
-    return [RunRecord("", relative, "", fields, trainer_metrics(parsed), curves=trainer_curves(parsed))]
+    run = trainer_run(result, relative, "", fields, parsed)
+    conflicts = field_conflicts(from_path, from_file)
+    return [dataclasses.replace(run, warnings=(*conflicts, *run.warnings)) if conflicts else run]
 
 
 def load_metrics_json(source: MetricsJsonSource, label: str) -> SourceLoad:

@@ -51,7 +51,7 @@ def one_line(error: InputError) -> None:
 @given(st.binary(max_size=200) | json_values.map(lambda v: json.dumps(v).encode()))
 def test_parse_json_object_only_raises_input_errors(data: bytes) -> None:
     try:
-        assert isinstance(parse_json_object(data), dict)
+        assert isinstance(parse_json_object(data).data, dict)
     except InputError as error:
         one_line(error)
 
@@ -63,6 +63,10 @@ def test_readers_only_raise_input_errors(result: dict[str, object], path: str) -
     for read in (lambda: read_run(data, path), lambda: read_legacy(data, path, {})):
         try:
             for run in read():
+                if run.problem:  # a legacy block that cannot be used: the reason is one line, the rest is kept
+                    one_line(InputError(run.problem))
+                    assert run.problem == InputError(run.problem).args[0]
+                    continue
                 assert {"task", "family"} <= set(run.fields)
                 assert all(isinstance(v, float) for v in run.metrics.values())
         except InputError as error:

@@ -38,10 +38,19 @@ def test_real_legacy_files_give_three_runs_each() -> None:
     }
 
 
-def test_a_bad_block_names_the_block_and_field() -> None:
-    data = {**SETTINGS, "teacher_fft_results": BLOCK, "student_lora_results": {**BLOCK, "eval_f1": "high"}}
-    with pytest.raises(InputError, match=r"field 'student_lora_results\.eval_f1': expected a number"):
-        read_legacy(json.dumps(data).encode(), "x.json", {})
+def test_a_bad_block_names_the_block_and_field_and_the_healthy_blocks_stay() -> None:
+    data = {
+        **SETTINGS,
+        "teacher_fft_results": BLOCK,
+        "teacher_lora_results": {**BLOCK, "eval_loss": float("nan")},
+        "student_lora_results": {**BLOCK, "eval_f1": "high"},
+    }
+    fft, lora, student = read_legacy(json.dumps(data).encode(), "x.json", {})
+    assert (fft.problem, fft.metrics["accuracy"]) == ("", 0.8)
+    assert lora.problem == "" and lora.non_finite == {
+        "eval_loss": "field 'teacher_lora_results.eval_loss': NaN is not a finite number"
+    }
+    assert student.problem.startswith("field 'student_lora_results.eval_f1': expected a number")
 
 
 def test_a_file_without_runs_is_rejected(tmp_path: Path) -> None:

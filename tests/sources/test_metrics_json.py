@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from gen.config import MetricsJsonSource
-from gen.sources.base import InputError
+from gen.sources.base import InputError, curve_points
 from gen.sources.metrics_json import default_path_fields, load_metrics_json, read_run
 
 LAYOUT = "lora/task_cola_bert_42/base_32_2e-05_0.01/peft_dora_16_0.05_8/metrics.json"
@@ -82,16 +82,13 @@ def test_run_fields_and_metrics() -> None:
         (b'{"eval_loss": 0.', "invalid JSON"),
         (b"[1, 2]", "top level is a JSON list"),
         (b'"text"', "top level is a JSON str"),
-        (
-            b'{"eval_loss": NaN, "args": {"task": "cola", "model_family": "bert"}}',
-            "field 'eval_loss': NaN is not a finite",
-        ),
-        (b'{"train": {"memory_allocated": [1.0, Infinity]}}', "field 'train.memory_allocated[1]': Infinity"),
+        (b'{"eval_loss": NaN, "args": {"task": "", "model_family": "bert"}}', "field 'task': empty"),
+        (b'{"eval_loss": 0.1, "args": {"task": "cola", "model_family": " "}}', "field 'family': empty"),
         (b'{"eval_loss": 0.5, "args": {"task": "caf\xe9"}}', "not UTF-8 text: byte 0xe9 at offset 40"),
         (encode(result(eval_matthews_correlation="0.6")), "field 'eval_matthews_correlation': expected a number"),
         (encode(result(eval_loss=True)), "field 'eval_loss': expected a number"),
         (encode(result(train={"memory_allocated": []})), "field 'train.memory_allocated'"),
-        (encode(result(train={"memory_allocated": [1.0, True]})), "field 'train.memory_allocated': expected a number"),
+        (encode(result(train={"memory_allocated": [1.0, True]})), "field 'train.memory_allocated[1]': expected a number"),
         (encode(result(log_history=[{"step": 1, "loss": 0.5}, {"step": True}])), "field 'log_history[1].step'"),
         (encode(result(log_history=[{"step": 1, "eval_f1": "0.5"}])), "field 'log_history[0].eval_f1'"),
         (encode(result(args=[1])), "field 'args': expected an object"),
@@ -123,3 +120,42 @@ def test_every_file_is_accounted_for(tmp_path: Path) -> None:
     outcomes = {f.source_file: (f.outcome, f.runs) for f in load.files}
     assert outcomes == {LAYOUT: ("ingested", 1), "fft/task_rte_bert_1/metrics.json": ("rejected", 0)}
     assert [r.run_id for r in load.runs] == [LAYOUT]
+
+
+def test_nan_in_the_training_log_is_a_gap_with_a_warning() -> None:
+    log = [
+        {"loss": 0.7, "grad_norm": float("nan"), "step": 10},
+        {"loss": float("nan"), "grad_norm": 1.0, "step": 20},
+        {"eval_matthews_correlation": float("inf"), "step": 20},
+        {"loss": 0.5, "grad_norm": float("nan"), "step": 30},
+    ]
+    (run,) = read_run(encode(result(log_history=log)), LAYOUT)
+    points = curve_points(run.curves)
+    assert [(s, step, v) for s, step, v in points if s == "loss"] == [("loss", 10, 0.7), ("loss", 30, 0.5)]
+    assert not [p for p in points if p[0] == "eval_matthews_correlation"]
+    assert run.metrics["matthews_correlation"] == 0.6
+    warned = dict(run.warnings)
+    assert warned["log_history[].grad_norm"].startswith("NaN at 2 step(s) (10, 30)")
+    assert warned["log_history[].loss"] == "NaN at 1 step(s) (20): left out of the curve (a gap)"
+    assert "Infinity at 1 step(s) (20)" in warned["log_history[].eval_matthews_correlation"]
+
+
+def test_nan_final_metrics_are_set_aside_with_the_field_named() -> None:
+    data = result(train={"train_time": float("nan"), "memory_allocated": [1.0, float("inf"), 3.0]})
+    data["eval_loss"] = float("nan")
+    (run,) = read_run(encode(data), LAYOUT)
+    assert run.non_finite == {
+        "eval_loss": "field 'eval_loss': NaN is not a finite number",
+        "train_time_s": "field 'train.train_time': NaN is not a finite number",
+    }
+    assert "eval_loss" not in run.metrics and "train_time_s" not in run.metrics
+    assert run.metrics["memory_allocated_mb"] == 3.0
+    assert ("train.memory_allocated", "1 of 3 samples not finite: peak of the others") in run.warnings
+
+
+def test_a_folder_contradicting_the_file_is_a_warning_and_the_file_wins() -> None:
+    path = "lora/task_rte_bert_7777/base_32_2e-05_0.01/peft_dora_16_0.05_8/metrics.json"
+    data = result(args={"model_family": "bert", "task": "rte", "seed": 999, "peft": "dora", "rank": 8})
+    (run,) = read_run(encode(data), path)
+    assert run.fields["seed"] == "999"
+    assert run.warnings == (("seed", "the folder says '7777', the file's args say '999': the file's value is used"),)
