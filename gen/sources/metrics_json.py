@@ -266,14 +266,23 @@ def read_run(data: bytes, relative: str, path_fields: dict[str, str] | None = No
     if not isinstance(args, dict):
         raise InputError(f"field 'args': expected an object, got {type(args).__name__}")
     from_path = default_path_fields(relative) if path_fields is None else path_fields
+    # A folder named by a format string the script never filled in (`peft_lora_16_{}_8`) gives no value.
+    unfilled = sorted(name for name, value in from_path.items() if _UNFILLED.fullmatch(value))
+    from_path = {name: value for name, value in from_path.items() if name not in unfilled}
     from_file = settings(args)
     fields = from_path | from_file
     if "variant" in result:
         fields["variant"] = as_field(result["variant"])
     require_identity(fields)
     run = trainer_run(result, relative, "", fields, parsed)
-    conflicts = field_conflicts(from_path, from_file)
-    return [dataclasses.replace(run, warnings=(*conflicts, *run.warnings)) if conflicts else run]
+    notes = [
+        *((name, "the folder name holds an unfilled placeholder '{}': no value taken from it") for name in unfilled),
+        *field_conflicts(from_path, from_file),
+    ]
+    return [dataclasses.replace(run, warnings=(*notes, *run.warnings)) if notes else run]
+
+
+_UNFILLED = re.compile(r"\{[A-Za-z0-9_]*\}")
 
 
 def load_metrics_json(source: MetricsJsonSource, label: str) -> SourceLoad:

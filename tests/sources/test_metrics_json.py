@@ -159,3 +159,11 @@ def test_a_folder_contradicting_the_file_is_a_warning_and_the_file_wins() -> Non
     (run,) = read_run(encode(data), path)
     assert run.fields["seed"] == "999"
     assert run.warnings == (("seed", "the folder says '7777', the file's args say '999': the file's value is used"),)
+
+
+def test_an_unfilled_placeholder_in_a_folder_name_gives_no_value() -> None:
+    """The real data's `peft_lora_16_{}_8` folders: the script never filled in the dropout."""
+    path = "fft/task_qnli_deberta_42/base_32_2e-05_0.01/peft_lora_16_{}_8/metrics.json"
+    (run,) = read_run(encode(result(args={"model_family": "deberta", "task": "qnli", "seed": 42})), path)
+    assert "dropout" not in run.fields and run.fields["alpha"] == "16"
+    assert run.warnings[0][0] == "dropout"
