@@ -19,37 +19,61 @@ class ScoreColumn:
 
 
 @dataclass(frozen=True)
+class Trivial:
+    """What a model that learned nothing scores on a metric: the majority-class rate of the evaluation split for
+    classification accuracy (``basis`` gives the counts), 0 for correlations."""
+
+    metric: str
+    level: float
+    basis: str
+
+
+@dataclass(frozen=True)
 class Task:
-    """A benchmark task with its columns under the ``primary`` and ``glue`` conventions."""
+    """A benchmark task with its columns under the ``primary`` and ``glue`` conventions, and its trivial levels."""
 
     name: str
     label: str
     primary: tuple[ScoreColumn, ...]
     glue: tuple[ScoreColumn, ...]
+    trivial: tuple[Trivial, ...] = ()
 
     def columns(self, scheme: Scheme) -> tuple[ScoreColumn, ...]:
         """Score columns this task contributes under ``scheme``."""
         return self.primary if scheme == "primary" else self.glue
 
 
-def _task(name: str, label: str, primary: str, glue: tuple[str, ...] | None = None) -> Task:
+def _task(
+    name: str, label: str, primary: str, glue: tuple[str, ...] | None = None, trivial: Trivial | None = None
+) -> Task:
     return Task(
         name,
         label,
         (ScoreColumn(name, name, label, (primary,)),),
         (ScoreColumn(name, name, label, glue or (primary,)),),
+        (trivial,) if trivial else (),
     )
 
 
+def _majority(metric: str, majority: int, total: int, label: str) -> Trivial:
+    return Trivial(metric, majority / total, f"{majority:,} of {total:,} validation examples are {label}")
+
+
+def _no_correlation(metric: str) -> Trivial:
+    return Trivial(metric, 0.0, "a constant prediction has no correlation with the labels")
+
+
 # GLUE in the benchmark's own order. `primary` is the KD-LoRA seed's convention; `glue` the leaderboard's.
+# Trivial levels: label counts of the GLUE validation splits as distributed in the `glue` dataset (Wang et al.,
+# 2019; Hugging Face `nyu-mll/glue`). Real runs that collapsed land exactly on them (QQP 0.63183 = 25,545/40,430).
 GLUE_TASKS: dict[str, Task] = {
     t.name: t
     for t in (
-        _task("cola", "CoLA", "matthews_correlation"),
-        _task("sst2", "SST-2", "accuracy"),
-        _task("mrpc", "MRPC", "accuracy", ("f1", "accuracy")),
-        _task("stsb", "STS-B", "pearson", ("pearson", "spearman")),
-        _task("qqp", "QQP", "accuracy", ("f1", "accuracy")),
+        _task("cola", "CoLA", "matthews_correlation", trivial=_no_correlation("matthews_correlation")),
+        _task("sst2", "SST-2", "accuracy", trivial=_majority("accuracy", 444, 872, "positive")),
+        _task("mrpc", "MRPC", "accuracy", ("f1", "accuracy"), _majority("accuracy", 279, 408, "paraphrases")),
+        _task("stsb", "STS-B", "pearson", ("pearson", "spearman"), _no_correlation("pearson")),
+        _task("qqp", "QQP", "accuracy", ("f1", "accuracy"), _majority("accuracy", 25_545, 40_430, "not duplicates")),
         Task(
             "mnli",
             "MNLI",
@@ -58,10 +82,14 @@ GLUE_TASKS: dict[str, Task] = {
                 ScoreColumn("mnli", "mnli_mm", "MNLI-mm", ("mismatched_accuracy",)),
             ),
             (ScoreColumn("mnli", "mnli", "MNLI", ("matched_accuracy", "mismatched_accuracy")),),
+            (
+                _majority("matched_accuracy", 3_479, 9_815, "entailment (matched)"),
+                _majority("mismatched_accuracy", 3_463, 9_832, "entailment (mismatched)"),
+            ),
         ),
-        _task("qnli", "QNLI", "accuracy"),
-        _task("rte", "RTE", "accuracy"),
-        _task("wnli", "WNLI", "accuracy"),
+        _task("qnli", "QNLI", "accuracy", trivial=_majority("accuracy", 2_761, 5_463, "not entailment")),
+        _task("rte", "RTE", "accuracy", trivial=_majority("accuracy", 146, 277, "entailment")),
+        _task("wnli", "WNLI", "accuracy", trivial=_majority("accuracy", 40, 71, "not entailment")),
     )
 }
 

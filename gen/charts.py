@@ -57,6 +57,31 @@ def strategy_color(strategies: list[str]) -> alt.Color:
     )
 
 
+# Run health drawn as shape (colour stays the strategy): a filled circle for a healthy run, open marks otherwise.
+HEALTH_SHAPES = {"healthy": "circle", "collapsed": "cross", "outlier": "triangle-down", "duplicate": "square"}
+
+
+def health_shape() -> alt.Shape:
+    """Every run's health verdict as its mark's shape, with the legend that names them."""
+    return alt.Shape(
+        "verdict:N",
+        title="Run health",
+        scale=alt.Scale(domain=list(HEALTH_SHAPES), range=list(HEALTH_SHAPES.values())),
+    )
+
+
+def health_tooltips() -> list[alt.Tooltip]:
+    """The verdict and its reason, for the tooltip of a run."""
+    return [alt.Tooltip("verdict:N", title="Run health"), alt.Tooltip("health_reason:N", title="Why")]
+
+
+def _with_health(frame: pd.DataFrame) -> pd.DataFrame:
+    """Runs with a verdict and reason column (healthy when the analysis gave none)."""
+    verdict = frame["verdict"] if "verdict" in frame else pd.Series("healthy", index=frame.index)
+    reason = frame["health_reason"] if "health_reason" in frame else pd.Series("", index=frame.index)
+    return frame.assign(verdict=verdict.fillna("healthy"), health_reason=reason.fillna(""))
+
+
 def _chart(name: str, title: str, description: str, chart: alt.TopLevelMixin) -> Chart:
     # Altair's schema validation is a third of the spec time; the tests validate every spec a site ships instead.
     spec = chart.properties(title=title, description=description).to_dict(validate=False)
@@ -210,33 +235,38 @@ def _thinning_note(scores: pd.DataFrame, drawn: pd.DataFrame) -> str:
 
 def run_scores(scores: pd.DataFrame, strategies: list[str], labels: dict[str, str]) -> Chart:
     """Every run's score as a dot, per task and strategy, faceted by family: the spread behind each mean."""
-    drawn = thinned(scores)
+    drawn = _with_health(thinned(scores))
     data = _records(
-        drawn[["family", "strategy", "model", "column", "seed", "run_id", "score"]].assign(
+        drawn[["family", "strategy", "model", "column", "seed", "run_id", "score", "verdict", "health_reason"]].assign(
             task_label=lambda f: f["column"].map(labels)
         )
     )
     chart = (
         alt.Chart(data)
-        .mark_tick(thickness=2)
+        .mark_point(size=36, filled=True, opacity=0.75)
         .encode(
             x=alt.X("score:Q", title="Score", scale=alt.Scale(zero=False)),
             y=alt.Y("task_label:N", title=None, sort=list(dict.fromkeys(labels.values()))),
             yOffset=alt.YOffset("strategy:N", sort=strategies),
             color=strategy_color(strategies),
+            shape=health_shape(),
             tooltip=[
                 alt.Tooltip("model:N", title="Model"),
                 alt.Tooltip("strategy:N", title="Strategy"),
                 alt.Tooltip("task_label:N", title="Task"),
                 alt.Tooltip("seed:N", title="Seed"),
                 alt.Tooltip("score:Q", title="Score", format=".4f"),
+                *health_tooltips(),
                 alt.Tooltip("run_id:N", title="Run"),
             ],
         )
         .properties(width=WIDTH // max(1, data["family"].nunique()) + 60, height=HEIGHT)
         .facet(column=alt.Column("family:N", title=None, sort=list(dict.fromkeys(data["family"]))))
     )
-    description = "Strip plot of every run's score per task and strategy, one panel per model family."
+    description = (
+        "Strip plot of every run's score per task and strategy, one panel per model family; the shape says whether "
+        "a run is healthy, collapsed, an outlier or a duplicate."
+    )
     return _chart("run-scores", "Every run's score", description + _thinning_note(scores, drawn), chart)
 
 
@@ -267,9 +297,11 @@ def cost_bars(costs: pd.DataFrame, strategies: list[str], metric: str, label: st
 
 def seed_intervals(scores: pd.DataFrame, cells: pd.DataFrame, strategies: list[str], labels: dict[str, str]) -> Chart:
     """Every seed as a dot, with each cell's mean and 95% interval, per task and strategy, a panel per family."""
-    drawn = thinned(scores)
+    drawn = _with_health(thinned(scores))
     dots = _records(
-        drawn[["family", "strategy", "column", "seed", "score"]].assign(task=lambda f: f["column"].map(labels))
+        drawn[["family", "strategy", "column", "seed", "score", "verdict", "health_reason"]].assign(
+            task=lambda f: f["column"].map(labels)
+        )
     )
     intervals = _records(
         cells[["family", "strategy", "column", "n_runs", "mean", "ci_low", "ci_high"]].assign(
@@ -281,17 +313,19 @@ def seed_intervals(scores: pd.DataFrame, cells: pd.DataFrame, strategies: list[s
     offset = alt.YOffset("strategy:N", sort=strategies)
     points = (
         alt.Chart(dots)
-        .mark_circle(size=18, opacity=0.6)
+        .mark_point(size=24, filled=True, opacity=0.6)
         .encode(
             x=alt.X("score:Q", title="Score", scale=alt.Scale(zero=False)),
             y=y,
             yOffset=offset,
             color=strategy_color(strategies),
+            shape=health_shape(),
             tooltip=[
                 alt.Tooltip("strategy:N"),
                 alt.Tooltip("task:N"),
                 alt.Tooltip("seed:N"),
                 alt.Tooltip("score:Q", format=".4f"),
+                *health_tooltips(),
             ],
         )
     )
@@ -329,7 +363,10 @@ def seed_intervals(scores: pd.DataFrame, cells: pd.DataFrame, strategies: list[s
         ).properties(title=family, width=WIDTH, height=28 * len(order) + 40)
         for family in families
     ]
-    description = "Dot plot of every seed's score per task and strategy, with the mean and its 95% t interval."
+    description = (
+        "Dot plot of every seed's score per task and strategy, with the mean and its 95% t interval; the shape "
+        "says whether a run is healthy, collapsed, an outlier or a duplicate."
+    )
     description += _thinning_note(scores, drawn)
     return _chart("seed-intervals", "Every seed, mean and 95% interval", description, alt.vconcat(*panels))
 
@@ -461,7 +498,8 @@ def training_curves(drawn: pd.DataFrame, task: str, series: str, strategies: lis
                 alt.Tooltip("mean:Q", format=".4f"),
                 alt.Tooltip("low:Q", format=".4f"),
                 alt.Tooltip("high:Q", format=".4f"),
-                alt.Tooltip("n_runs:Q", title="Runs"),
+                alt.Tooltip("n_runs:Q", title="Runs at this step"),
+                alt.Tooltip("n_curve_runs:Q", title="Runs in the curve"),
             ],
         )
     )
@@ -471,7 +509,11 @@ def training_curves(drawn: pd.DataFrame, task: str, series: str, strategies: lis
         .properties(width=WIDTH // max(1, families), height=HEIGHT // 1.3)
         .facet(column=alt.Column("family:N", title=None))
     )
-    description = f"Line chart of {label} against training step for {task}, mean over runs with a band, per family."
+    description = (
+        f"Line chart of {label} against training step for {task}, mean over runs with a band (lowest to highest "
+        "run), per family. A curve stops where fewer than half of its runs still log a value; the tooltip gives "
+        "the runs behind each point."
+    )
     return _chart(
         f"training-{slug(task)}-{slug(series.replace('_', '-'))}",
         f"{label} during training — {task}",

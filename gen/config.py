@@ -130,6 +130,23 @@ class DuplicatesConfig(_Strict):
     ignore: list[str] = []
 
 
+Policy = Literal["keep", "exclude"]
+
+
+class RunHealthConfig(_Strict):
+    """What to do with runs that are not healthy: ``keep`` them (flagged everywhere) or ``exclude`` them from
+    every analysis (listed on Data quality as excluded, with the reason)."""
+
+    collapsed: Policy = "keep"
+    outliers: Policy = "keep"
+    duplicates: Policy = "keep"
+
+    def excluded_verdicts(self) -> set[str]:
+        """The verdicts whose runs are left out of the analyses."""
+        policies = {"collapsed": self.collapsed, "outlier": self.outliers, "duplicate": self.duplicates}
+        return {verdict for verdict, policy in policies.items() if policy == "exclude"}
+
+
 class VariantsConfig(_Strict):
     """PEFT methods compared with each other and a full fine-tuning baseline, per group (e.g. teacher, student)."""
 
@@ -166,6 +183,7 @@ class ReportConfig(_Strict):
     models: dict[str, dict[str, str]] = {}
     efficiency: EfficiencyConfig = EfficiencyConfig()
     duplicates: DuplicatesConfig = DuplicatesConfig()
+    run_health: RunHealthConfig = RunHealthConfig()
     changes: ChangesConfig = ChangesConfig()
     variants: VariantsConfig | None = None
     published: PublishedConfig | None = None

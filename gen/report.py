@@ -11,20 +11,18 @@ import pandas as pd
 from gen.analysis.changes import SCORE_KEYS, cell_changes, run_changes, scores_from_runs_csv
 from gen.analysis.coverage import completion_rate, coverage
 from gen.analysis.efficiency import (
-    combined_table,
-    measured_efficiency,
     normalised_metrics,
-    observations,
-    overview_costs,
     versus_baseline,
 )
 from gen.analysis.findings import findings
+from gen.analysis.headline import Headline, headline, sensitivity
+from gen.analysis.health import Health, configurations, run_health, unhealthy_counts
 from gen.analysis.order import ordered
 from gen.analysis.reproduction import reproduction, reproduction_averages
-from gen.analysis.scores import glue_scores, score_cells, score_drops, task_scores, thin_cells
+from gen.analysis.scores import CELL_KEYS, score_cells, task_scores, thin_cells
 from gen.analysis.stats import cell_stats, holm_corrected, paired_comparisons, seed_variability
 from gen.analysis.tradeoffs import labelled, tradeoff_points, with_fronts
-from gen.analysis.training import best_steps, curve_bands, downsample
+from gen.analysis.training import best_steps, curve_bands, downsample, drawable
 from gen.analysis.variants import best_per_task, by_task, method_cells, method_ranking, method_scores, rank_sweep
 from gen.config import ConfigError, ReportConfig, TableSource
 from gen.runs import Runs, build_runs
@@ -158,7 +156,35 @@ class Training:
 def training(runs: Runs) -> Training:
     """Curves and best steps of the runs that have logs."""
     bands = curve_bands(runs.curves)
-    return Training(bands, downsample(bands, CURVE_POINTS), best_steps(runs.curves, runs.table))
+    return Training(bands, downsample(drawable(bands), CURVE_POINTS), best_steps(runs.curves, runs.table))
+
+
+@dataclass
+class RunHealth:
+    """Every run's health verdict, what the policy excluded, and the headline with all runs against healthy ones."""
+
+    health: Health
+    excluded: pd.DataFrame
+    sensitivity: pd.DataFrame
+
+
+def judge_runs(every: Runs, config: ReportConfig, reference: pd.DataFrame | None) -> tuple[Runs, RunHealth, Headline]:
+    """Health verdicts for every valid run; the runs the analyses use (less what the policy excludes) and their
+    headline figures."""
+    health = run_health(every.all_table, every.settings, config.duplicates.ignore)
+    excluded_ids = health.unhealthy_ids(config.run_health.excluded_verdicts())
+    unhealthy_ids = health.unhealthy_ids()
+    runs = every.without(excluded_ids)
+    everything = headline(every.table, config, reference)
+    healthy = headline(every.without(unhealthy_ids).table, config, reference) if unhealthy_ids else everything
+    if not excluded_ids:
+        used = everything
+    elif excluded_ids == unhealthy_ids:
+        used = healthy
+    else:
+        used = headline(runs.table, config, reference)
+    excluded = health.runs[health.runs["run_id"].isin(excluded_ids)].reset_index(drop=True)
+    return runs, RunHealth(health, excluded, sensitivity(everything, healthy)), used
 
 
 @dataclass
@@ -167,6 +193,7 @@ class Report:
 
     config: ReportConfig
     runs: Runs
+    health: RunHealth
     scores: pd.DataFrame
     cells: pd.DataFrame
     glue: pd.DataFrame
@@ -197,23 +224,26 @@ class Report:
 
 
 def analyse(config: ReportConfig) -> Report:
-    """Load every source and compute every analysis the pages need."""
+    """Load every source, judge every run's health and compute every analysis the pages need."""
     loaded = load_sources(config)
-    runs = build_runs(loaded.runs, loaded.files, config)
+    every = build_runs(loaded.runs, loaded.files, config)
     del loaded  # the per-run records: everything below reads the runs table
     families, strategies = config.family_order, config.strategy_names
-    scores = task_scores(runs.table, config.score)
-    cells = ordered(score_cells(scores), families, strategies)
-    intervals = ordered(cell_stats(scores), families, strategies)
-    variants = compare_variants(config, runs)
-    glue = ordered(glue_scores(cells), families, strategies)
-    drops = score_drops(cells, strategies)
-    measured = ordered(measured_efficiency(runs.table), families, strategies)
     reference = load_reference(config.efficiency) if config.efficiency.source == "reference" else None
-    combined = ordered(combined_table(glue, overview_costs(measured, reference)), families, strategies)
+    runs, health, figures = judge_runs(every, config, reference)
+    verdicts = health.health.runs[["run_id", "verdict", "reason"]].rename(columns={"reason": "health_reason"})
+    scores = figures.scores.merge(verdicts, on="run_id", how="left").merge(
+        configurations(runs.table, health.health.varying), on="run_id", how="left"
+    )
+    cells = figures.cells.merge(unhealthy_counts(scores), on=[*CELL_KEYS, "column"], how="left")
+    intervals = ordered(cell_stats(scores), families, strategies)
+    intervals = intervals.merge(unhealthy_counts(scores), on=[*CELL_KEYS, "column"], how="left")
+    variants = compare_variants(config, runs)
+    glue, drops, measured, combined = figures.glue, figures.drops, figures.measured, figures.combined
     return Report(
         config=config,
         runs=runs,
+        health=health,
         scores=scores,
         cells=cells,
         glue=glue,
@@ -223,12 +253,12 @@ def analyse(config: ReportConfig) -> Report:
         reference=reference,
         combined=combined,
         normalised=normalised_metrics(combined),
-        observations=observations(combined, drops, strategies),
+        observations=figures.observations,
         thin_cells=thin_cells(cells, config.min_runs),
         changes=compare_with_previous(config, scores),
         commit=git_commit(config.config_path.parent),
         cell_stats=intervals,
-        variability=seed_variability(intervals),
+        variability=seed_variability(scores),
         comparisons=all_comparisons(scores, strategies, variants),
         variants=variants,
         tradeoffs=trade_offs(scores, runs, variants),
@@ -240,11 +270,25 @@ def analyse(config: ReportConfig) -> Report:
 
 
 def git_commit(folder: Path) -> str | None:
-    """The commit checked out where the config lives (the results' repository), if it is one."""
-    try:
-        done = subprocess.run(
-            ["git", "rev-parse", "--short=12", "HEAD"], cwd=folder, capture_output=True, text=True, timeout=30
-        )
-    except (OSError, subprocess.TimeoutExpired):
+    """The commit checked out where the config lives (the results' repository), if it is one, with ``+dirty``
+    when tracked files differ from it.
+
+    Untracked files do not count (as with ``git describe --dirty``): the footer's results fingerprint already pins
+    the data, and scratch files or build outputs would mark every build. Only the flag is shown, never what changed,
+    so the same tree gives the same label (gen.fingerprint includes the same status).
+    """
+
+    def git(*args: str) -> subprocess.CompletedProcess[str] | None:
+        try:
+            return subprocess.run(["git", *args], cwd=folder, capture_output=True, text=True, timeout=30)
+        except (OSError, subprocess.TimeoutExpired):
+            return None
+
+    commit = git("rev-parse", "--short=12", "HEAD")
+    if commit is None or commit.returncode != 0:
         return None
-    return done.stdout.strip() if done.returncode == 0 else None
+    # --no-optional-locks: a build only reads the checkout and must not rewrite its index under a concurrent git.
+    status = git("--no-optional-locks", "status", "--porcelain", "--untracked-files=no")
+    # Clean only when git says so: the footer must not vouch for a tree it could not check.
+    clean = status is not None and status.returncode == 0 and not status.stdout.strip()
+    return commit.stdout.strip() + ("" if clean else "+dirty")

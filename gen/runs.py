@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -36,6 +37,21 @@ class Runs:
     files: pd.DataFrame
     # What was read but is odd, without costing a run (a NaN in a training log, folder and file disagreeing).
     warnings: pd.DataFrame
+
+    def without(self, run_ids: set[str]) -> Runs:
+        """The same runs less ``run_ids`` in every table the analyses read (the accounts stay as they are)."""
+        if not run_ids:
+            return self
+
+        def keep(frame: pd.DataFrame) -> pd.DataFrame:
+            kept = frame[~frame["run_id"].astype(str).isin(run_ids)].reset_index(drop=True)
+            for column in kept.select_dtypes("category"):
+                kept[column] = kept[column].cat.remove_unused_categories()
+            return kept
+
+        return dataclasses.replace(
+            self, table=keep(self.table), all_table=keep(self.all_table), curves=keep(self.curves)
+        )
 
 
 Rules = list[tuple[str, list[tuple[str, frozenset[str]]]]]

@@ -84,17 +84,30 @@ def overview_costs(measured: pd.DataFrame, reference: pd.DataFrame | None) -> pd
     return renamed[["model", "strategy", "params_m", "memory_mb", "inference_s"]]
 
 
+# Ratio column, the cost it divides by, and the cost's unit scale (score per GB divides by MB / 1024).
+RATIOS = [
+    ("score_per_param_m", "params_m", 1.0),
+    ("score_per_gb", "memory_mb", 1024.0),
+    ("score_per_s", "inference_s", 1.0),
+]
+
+
 def combined_table(scores: pd.DataFrame, costs: pd.DataFrame) -> pd.DataFrame:
     """The seed's combined table: GLUE score next to costs, and score per M params, per GB, per second.
 
     Columns are ``COMBINED`` (the download contract) followed by the score's coverage.
     """
     merged = scores.merge(costs, on=["model", "strategy"], how="left")
-    merged["score_per_param_m"] = merged["glue_score"] / merged["params_m"]
-    merged["score_per_gb"] = merged["glue_score"] / (merged["memory_mb"] / 1024)
-    merged["score_per_s"] = merged["glue_score"] / merged["inference_s"]
+    notes = pd.Series("", index=merged.index, dtype=object)
+    for ratio, cost, scale in RATIOS:
+        # A zero, negative or missing cost has no meaningful ratio: blank with the reason, never an infinite "best".
+        usable = merged[cost] > 0
+        merged[ratio] = (merged["glue_score"] / (merged[cost] / scale)).where(usable)
+        why = merged[cost].map(lambda v, c=cost: f"{c} missing" if pd.isna(v) else f"{c} = {v:g}")
+        notes = notes.where(usable, notes.str.cat(why, sep="; ").str.lstrip("; "))
+    merged["ratio_note"] = notes.map(lambda n: f"no ratio: {n}" if n else "")
     # Coverage travels with the score so every page can mark a partial average.
-    return merged[[*COMBINED, "n_columns", "columns", "complete"]]
+    return merged[[*COMBINED, "n_columns", "columns", "complete", "ratio_note"]]
 
 
 OBSERVED_COSTS = {"param_reduction": "params_m", "memory_reduction": "memory_mb", "inference_speedup": "inference_s"}

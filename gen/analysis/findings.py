@@ -15,10 +15,48 @@ def _means(cells: pd.DataFrame, strategy: str) -> pd.Series:
     return cells[cells["strategy"] == strategy].set_index(["family", "column"])["mean"]
 
 
+COLUMNS = ["finding", "subject", "value", "detail", "unhealthy_runs"]
+
+
 def findings(glue: pd.DataFrame, cells: pd.DataFrame, strategies: list[str]) -> pd.DataFrame:
-    """Rows ``finding, subject, value, detail``: best result; for the first (A), second (B) and last (C) strategy —
-    the tasks most and least robust from B to C, cells where B trails A by more than 2 points, cells where C beats B
-    or A, and C's retained share of B's score (mean over families of C/B over the task columns both have)."""
+    """Rows ``finding, subject, value, detail, unhealthy_runs``: best result; for the first (A), second (B) and last
+    (C) strategy — the tasks most and least robust from B to C, cells where B trails A by more than 2 points, cells
+    where C beats B or A, and C's retained share of B's score (mean over families of C/B over the task columns both
+    have). ``unhealthy_runs`` counts the runs that are not healthy in the cells a finding rests on."""
+    table = _findings(glue, cells, strategies)
+    table["unhealthy_runs"] = [
+        _unhealthy(cells, strategies, {str(k): v for k, v in row.items()}) for row in table.to_dict("records")
+    ]
+    return table[COLUMNS]
+
+
+def _unhealthy(cells: pd.DataFrame, strategies: list[str], row: dict[str, object]) -> int:
+    """Runs that are not healthy in the cells one finding rests on."""
+    if "n_unhealthy" not in cells or cells.empty:
+        return 0
+    first, second, last = strategies[0], strategies[min(1, len(strategies) - 1)], strategies[-1]
+    kind, subject, detail = str(row["finding"]), str(row["subject"]), str(row["detail"])
+    family, _, column = subject.partition(" ")
+    if kind == "best":
+        mask = (
+            cells["model"].astype(str) + " (" + cells["family"].astype(str) + ", " + cells["strategy"].astype(str) + ")"
+            == subject
+        )
+    elif kind in ("most_robust", "least_robust"):
+        mask = (cells["column"] == subject) & cells["strategy"].isin([second, last])
+    elif kind == "trails":
+        mask = (cells["family"] == family) & (cells["column"] == column) & cells["strategy"].isin([first, second])
+    elif kind == "surprise":
+        other = detail.rpartition(" beats ")[2]
+        mask = (cells["family"] == family) & (cells["column"] == column) & cells["strategy"].isin([other, last])
+    elif kind == "retained_family":
+        mask = (cells["family"] == subject) & cells["strategy"].isin([second, last])
+    else:
+        mask = cells["strategy"].isin([second, last])
+    return int(cells.loc[mask, "n_unhealthy"].fillna(0).sum())
+
+
+def _findings(glue: pd.DataFrame, cells: pd.DataFrame, strategies: list[str]) -> pd.DataFrame:
     rows: list[dict[str, object]] = []
     complete = glue[glue["complete"].astype(bool)]
     if not complete.empty:

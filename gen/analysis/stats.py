@@ -34,9 +34,22 @@ def cell_stats(scores: pd.DataFrame) -> pd.DataFrame:
     return table.sort_values("column_rank", kind="stable").reset_index(drop=True)
 
 
-def seed_variability(cells: pd.DataFrame) -> pd.DataFrame:
-    """Per task column, over cells with at least two runs: mean std and mean coefficient of variation (std/mean)."""
-    spread = cells[cells["n_runs"] >= 2].assign(cv=lambda f: f["std"] / f["mean"].abs())
+def seed_variability(scores: pd.DataFrame) -> pd.DataFrame:
+    """Per task column: mean and largest std, and mean coefficient of variation (std/mean), over the groups of runs
+    that differ only in their seed — one (family, strategy, column, configuration) with at least two runs.
+
+    ``configuration`` (optional column) names a run's settings other than the seed where its cell mixes several;
+    without it a cell is one configuration. Spread across ranks or learning rates is not seed variability.
+    """
+    configuration = scores["configuration"] if "configuration" in scores else pd.Series("", index=scores.index)
+    keys = [*CELL_KEYS, "column", "column_rank"]
+    groups = (
+        scores.assign(configuration=configuration.fillna(""))
+        .groupby([*keys, "configuration"], sort=False)["score"]
+        .agg(n_runs="size", mean="mean", std="std")
+        .reset_index()
+    )
+    spread = groups[groups["n_runs"] >= 2].assign(cv=lambda f: f["std"] / f["mean"].abs())
     table = spread.groupby(["column", "column_rank"], sort=False).agg(
         cells=("std", "size"), mean_std=("std", "mean"), max_std=("std", "max"), mean_cv=("cv", "mean")
     )

@@ -15,10 +15,24 @@ def curve_series(task: str) -> str:
     return "eval_" + ("accuracy" if metric == "matched_accuracy" else metric)
 
 
+# A curve is drawn only where at least this share of its runs still log a value: past that, the mean would be
+# the few runs that trained longest (early-stopped and collapsed runs have dropped out), not the cell.
+MIN_SHARE_DRAWN = 0.5
+
+
 def curve_bands(curves: pd.DataFrame) -> pd.DataFrame:
-    """Per (family, strategy, task, series, step): mean over runs, and the lowest and highest run (the band)."""
-    table = curves.groupby([*GROUP, "step"], sort=True)["value"].agg(mean="mean", low="min", high="max", n_runs="size")
-    return table.reset_index()
+    """Per (family, strategy, task, series, step): mean over runs, the lowest and highest run (the band), how many
+    runs log that step (``n_runs``) out of the curve's runs (``n_curve_runs``)."""
+    table = curves.groupby([*GROUP, "step"], sort=True, observed=True)["value"].agg(
+        mean="mean", low="min", high="max", n_runs="size"
+    )
+    totals = curves.groupby(GROUP, sort=True, observed=True)["run_id"].nunique().rename("n_curve_runs")
+    return table.reset_index().merge(totals.reset_index(), on=GROUP, how="left")
+
+
+def drawable(bands: pd.DataFrame) -> pd.DataFrame:
+    """The steps of each curve where at least half its runs still log a value (the curve stops there)."""
+    return bands[bands["n_runs"] >= MIN_SHARE_DRAWN * bands["n_curve_runs"]].reset_index(drop=True)
 
 
 def downsample(bands: pd.DataFrame, max_points: int) -> pd.DataFrame:
@@ -36,7 +50,8 @@ def downsample(bands: pd.DataFrame, max_points: int) -> pd.DataFrame:
             mean=("mean", "mean"),
             low=("low", "min"),
             high=("high", "max"),
-            n_runs=("n_runs", "max"),
+            n_runs=("n_runs", "min"),
+            n_curve_runs=("n_curve_runs", "first"),
         )
         parts.append(binned)
     if not parts:

@@ -13,20 +13,53 @@ from gen.pages.render import (
     chart_block,
     covered_score,
     download_links,
+    esc,
     html_table,
     missing,
     num,
     raw,
+    rel,
 )
 from gen.report import Report
 
 PATH = "accuracy.md"
 
 
-def cell_text(mean: float, std: float, n_runs: int) -> str:
-    """``mean ± std`` with the run count; no ± for a single run (no spread to show)."""
+def cell_text(mean: float, std: float, n_runs: int, n_unhealthy: object = 0) -> str:
+    """``mean ± std`` with the run count; no ± for a single run (no spread to show); ⚠ when some of its runs are
+    not healthy."""
     spread = "" if missing(std) else f" ± {std:.4f}"
-    return f'{mean:.4f}{spread} <span class="n-runs">(n={n_runs})</span>'
+    flagged = 0 if missing(n_unhealthy) else int(str(n_unhealthy))
+    mark = (
+        f' <span class="unhealthy" title="{flagged} of {n_runs} runs not healthy">⚠ {flagged} not healthy</span>'
+        if flagged
+        else ""
+    )
+    return f'{mean:.4f}{spread} <span class="n-runs">(n={n_runs})</span>{mark}'
+
+
+def health_note(report: Report, cells: pd.DataFrame, page_path: str) -> str:
+    """Under a table of cells: what ⚠ means, and which settings other than the seed vary within its cells."""
+    parts = []
+    if "n_unhealthy" in cells and cells["n_unhealthy"].fillna(0).gt(0).any():
+        parts.append(
+            "⚠ The cell holds runs that are not healthy (collapsed to chance level, outliers or duplicates), "
+            f'counted in its mean; see <a href="{rel(page_path, "data-quality.md").removesuffix(".md")}.html'
+            '#run-health">run health</a>.'
+        )
+    varying = report.health.health.varying
+    families = set(cells["family"])
+    varying = varying[(varying["strategy"] != "") & varying["family"].isin(families)]
+    if not varying.empty:
+        keys = ["family", "strategy", "setting", "values"]
+        by_setting = varying.groupby(keys, sort=False)["task"].agg(lambda t: ", ".join(dict.fromkeys(t)))
+        listed = "; ".join(
+            f"{esc(row['family'])} {esc(row['strategy'])}: {esc(row['setting'])} {esc(row['values'])} "
+            f"({esc(row['task'])})"
+            for row in by_setting.reset_index().to_dict("records")
+        )
+        parts.append(f"Cells whose runs differ in more than the seed (their means mix configurations): {listed}.")
+    return "".join(f'<p class="health-note">{part}</p>' for part in parts)
 
 
 def task_table(report: Report, labels: dict[str, str], page_path: str = PATH, family: str | None = None) -> str:
@@ -36,8 +69,12 @@ def task_table(report: Report, labels: dict[str, str], page_path: str = PATH, fa
     if cells.empty:
         return "<p>No scored runs.</p>"
     columns = list(dict.fromkeys(cells["column"]))
+    unhealthy = cells["n_unhealthy"] if "n_unhealthy" in cells else pd.Series(0, index=cells.index)
     texts = cells.assign(
-        text=[cell_text(m, s, n) for m, s, n in zip(cells["mean"], cells["std"], cells["n_runs"], strict=True)]
+        text=[
+            cell_text(m, s, n, u)
+            for m, s, n, u in zip(cells["mean"], cells["std"], cells["n_runs"], unhealthy, strict=True)
+        ]
     )
     wide = texts.pivot(index=["family", "strategy", "model"], columns="column", values="text")
     frame = glue.merge(wide.reset_index(), on=["family", "strategy", "model"], how="left")
@@ -53,7 +90,7 @@ def task_table(report: Report, labels: dict[str, str], page_path: str = PATH, fa
         ],
         "Mean score per task over matching runs, ± sample standard deviation over runs, n = runs",
     )
-    return table + note
+    return table + note + health_note(report, cells, page_path)
 
 
 def drops_table(report: Report) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from gen.analysis.health import COLLAPSE_TOLERANCE, OUTLIER_MIN_GAP, OUTLIER_MIN_RUNS, OUTLIER_Z
 from gen.benchmarks import score_columns
 from gen.pages.render import Col, Page, download_link, esc, html_table
 from gen.report import Report
@@ -46,6 +47,21 @@ DOWNLOADS = [
         "warnings.csv",
         "source, source_file, run_id, field, reason: what was read but is odd without costing the run "
         "(NaN in a training log, folder and file disagreeing).",
+    ),
+    (
+        "run_health.csv",
+        "run_id, source_file, family, strategy, task, seed, verdict, reason: one row per valid run, verdict one of "
+        "healthy, collapsed, outlier, duplicate (strategy empty for unmatched runs).",
+    ),
+    ("seed_repeats.csv", "family, strategy, task, seed, n_runs, runs: seeds with more than one run in a cell."),
+    (
+        "varying_settings.csv",
+        "family, strategy, task, n_runs, setting, values: settings other than the seed that vary.",
+    ),
+    (
+        "sensitivity.csv",
+        "figure, family, from, to, all_runs, healthy_only, n_runs_all, n_runs_healthy, difference: each headline "
+        "figure with every valid run and with healthy runs only.",
     ),
 ]
 
@@ -122,8 +138,23 @@ the same strategy rules; delta = ours − published in points; "inside" means th
 
 **Training** ([Training](training.md)). From `log_history`: the training loss and the eval metric that tracks
 the task's score, per step; mean over runs with the lowest and highest run as the band; drawn with at most 40
-steps per curve (bins keep the band's extremes), every step in the CSV. Best step = the step where each run's
+steps per curve (bins keep the band's extremes), every step in the CSV. A curve stops where fewer than half of
+its runs still log a value (the CSV gives `n_runs` and `n_curve_runs` per step). Best step = the step where each run's
 tracking metric peaked, averaged; seconds per epoch = train time / epochs.
+
+**Run health** ([Data quality](data-quality.md#run-health)). Every valid run gets a verdict. *Collapsed*: its
+final score is at most {collapse_tolerance} above the task's trivial level, the majority-class rate of the GLUE
+validation split for classification (label counts of the `glue` dataset, listed on Data quality) and 0 for
+correlations. *Duplicate*: same task, family, strategy, seed and settings as another run (a setting given on one
+side only is ignored) with identical result metrics. *Outlier*: not collapsed, with a robust z-score
+0.6745 · (score − median) / MAD below {outlier_z} against the other runs of its cell, at least {outlier_gap} points
+under the median, in a cell of at least {outlier_runs} such runs. The `run_health` policy keeps (default) or excludes
+each kind; the Overview's sensitivity table gives every headline figure with all valid runs and with healthy runs
+only. Cells whose runs differ in more than the seed are listed with the settings that vary; seed variability is
+computed within one configuration.
+
+**Costs that cannot be divided.** A ratio (score per M parameters, per GB, per second) whose cost is zero or
+missing is left blank with the reason, never infinite.
 
 **Findings** (Overview). Generated from the tables above: the best complete GLUE score; from the second to the
 last strategy, the task columns losing least and most on average over families; cells where the second strategy
@@ -181,7 +212,14 @@ def page(report: Report) -> Page:
         f"Scoring convention `{config.score}`; score columns: {esc(labels)}.",
         "",
         rules,
-        METHODOLOGY.format(cost_source=cost_source, baseline=esc(report.strategies[0])),
+        METHODOLOGY.format(
+            cost_source=cost_source,
+            baseline=esc(report.strategies[0]),
+            collapse_tolerance=f"{COLLAPSE_TOLERANCE:g}",
+            outlier_z=f"{OUTLIER_Z:g}",
+            outlier_gap=f"{100 * OUTLIER_MIN_GAP:g}",
+            outlier_runs=OUTLIER_MIN_RUNS,
+        ),
     ]
     return Page(PATH, "\n".join(lines))
 

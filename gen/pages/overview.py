@@ -64,8 +64,23 @@ def _listing(rows: list[dict[str, object]], labels: dict[str, str]) -> str:
     return ", ".join(items)
 
 
+HEALTH_LINK = "data-quality.md#run-health"
+
+
+def caveat(rows: list[dict[str, object]]) -> str:
+    """What a finding must say when the cells it rests on hold runs that are not healthy (empty when none)."""
+    unhealthy = sum(int(str(r.get("unhealthy_runs", 0) or 0)) for r in rows)
+    if not unhealthy:
+        return ""
+    return (
+        f" ⚠ Rests on cells holding {unhealthy} run(s) that are not healthy ([run health]({HEALTH_LINK}); "
+        "[healthy runs only](#sensitivity-to-unhealthy-runs))."
+    )
+
+
 def finding_lines(report: Report) -> list[str]:
-    """The findings as sentences, each linked to the table that shows it."""
+    """The findings as sentences, each linked to the table that shows it and flagged when it rests on runs that
+    are not healthy."""
     labels = {c.column: c.label for c in score_columns(report.config.score)}
     rows: list[dict[str, object]] = [{str(k): v for k, v in r.items()} for r in report.findings.to_dict("records")]
     by_kind: dict[str, list[dict[str, object]]] = {}
@@ -75,7 +90,10 @@ def finding_lines(report: Report) -> list[str]:
     drops = " [evidence](accuracy.md#drops-between-strategies)"
     lines = []
     if best := by_kind.get("best"):
-        lines.append(f"- Best GLUE score: {esc(best[0]['subject'])}, **{float(str(best[0]['value'])):.4f}**.{evidence}")
+        lines.append(
+            f"- Best GLUE score: {esc(best[0]['subject'])}, **{float(str(best[0]['value'])):.4f}**.{evidence}"
+            + caveat(best)
+        )
     strategies = report.strategies
     if len(strategies) >= 3:
         first, second, last = strategies[0], strategies[1], strategies[-1]
@@ -85,18 +103,19 @@ def finding_lines(report: Report) -> list[str]:
                 f"**{esc(labels.get(str(most[0]['subject']), most[0]['subject']))}** "
                 f"({100 * float(str(most[0]['value'])):.2f} points lost on average over families) and the least "
                 f"robust **{esc(labels.get(str(least[0]['subject']), least[0]['subject']))}** "
-                f"({100 * float(str(least[0]['value'])):.2f} points).{drops}"
+                f"({100 * float(str(least[0]['value'])):.2f} points).{drops}" + caveat([*most, *least])
             )
         trails = by_kind.get("trails", [])
         lines.append(
             f"- {esc(second)} trails {esc(first)} by more than 2 points on "
             f"{len(trails)} family–task cells{': ' + esc(_listing(trails, labels)) if trails else ''}.{evidence}"
+            + caveat(trails)
         )
         for name in (second, first):
             wins = [r for r in by_kind.get("surprise", []) if r["detail"] == f"{last} beats {name}"]
             lines.append(
                 f"- {esc(last)} beats {esc(name)} on {len(wins)} family–task cells"
-                f"{': ' + esc(_listing(wins, labels)) if wins else ''}.{evidence}"
+                f"{': ' + esc(_listing(wins, labels)) if wins else ''}.{evidence}" + caveat(wins)
             )
         if retained := by_kind.get("retained"):
             families = ", ".join(
@@ -104,7 +123,7 @@ def finding_lines(report: Report) -> list[str]:
             )
             lines.append(
                 f"- {esc(last)} retains **{float(str(retained[0]['value'])):.1%}** of {esc(second)}'s score on "
-                f"average over families ({esc(families)}).{evidence}"
+                f"average over families ({esc(families)}).{evidence}" + caveat(retained)
             )
     return lines
 
@@ -117,7 +136,19 @@ def cards(report: Report) -> str:
         f"from {int((runs.files['outcome'] == 'ingested').sum()):,} files, "
         f"{len(report.strategies)} strategies, {report.glue['family'].nunique()} model families</li>"
     ]
+    verdicts = report.health.health.runs
+    matched = verdicts[verdicts["strategy"] != ""]
+    unhealthy = matched[matched["verdict"] != "healthy"]
+    if not unhealthy.empty:
+        kinds = ", ".join(f"{n} {verdict}" for verdict, n in unhealthy["verdict"].value_counts().sort_index().items())
+        excluded = len(report.health.excluded)
+        policy = f"{excluded:,} excluded by the policy" if excluded else "all kept and flagged"
+        items.append(
+            f'<li><strong><a href="data-quality.html#run-health">{len(unhealthy):,} runs not healthy</a></strong>'
+            f"<br>{esc(kinds)}; {policy}</li>"
+        )
     baseline = report.strategies[0]
+    healthy_only = healthy_observations(report)
     by_target: dict[str, dict[str, float]] = {}
     for o in report.observations.to_dict("records"):
         if o["from"] == baseline:
@@ -126,13 +157,78 @@ def cards(report: Report) -> str:
         parts = []
         if "glue_drop" in values:
             drop = values["glue_drop"]
-            parts.append(f"GLUE {abs(100 * drop):.1f} points {'lower' if drop >= 0 else 'higher'}")
+            part = f"GLUE {abs(100 * drop):.1f} points {'lower' if drop >= 0 else 'higher'}"
+            healthy_drop = healthy_only.get(("glue_drop", baseline, target))
+            if healthy_drop is not None and abs(healthy_drop - drop) >= 0.0005:
+                part += f" ({100 * healthy_drop:.1f} with healthy runs only)"
+            parts.append(part)
         if "param_reduction" in values:
             parts.append(f"{100 * values['param_reduction']:.1f}% fewer parameters")
         if "inference_speedup" in values:
             parts.append(f"{values['inference_speedup']:.2f}× inference speed")
         items.append(f"<li><strong>{esc(target)} vs {esc(baseline)}</strong><br>{esc(', '.join(parts))}</li>")
     return f'<div class="grid cards headline"><ul>{"".join(items)}</ul></div>'
+
+
+def healthy_observations(report: Report) -> dict[tuple[str, str, str], float]:
+    """(observation, from, to) -> its value over healthy runs only."""
+    rows = report.health.sensitivity
+    rows = rows[rows["family"] == "all families"]
+    return {
+        (str(r["figure"]), str(r["from"]), str(r["to"])): float(r["healthy_only"])
+        for r in rows.to_dict("records")
+        if r["healthy_only"] == r["healthy_only"]
+    }
+
+
+def figure_value(figure: str, value: object) -> str:
+    """A sensitivity row's value in the unit the page shows that figure in."""
+    if not isinstance(value, float | int) or value != value:
+        return "—"
+    return f"{value:.4f}" if figure == "glue_score" else observation_value(figure, float(value))
+
+
+def change_text(figure: str, difference: object) -> str:
+    """How much a figure moves without the unhealthy runs: points for scores and drops, percentage points for
+    reductions, the ratio's difference for speed-ups."""
+    if not isinstance(difference, float | int) or difference != difference:
+        return "—"
+    if abs(difference) < 0.0005:
+        return "same"
+    if figure in ("glue_score", "glue_drop"):
+        return f"{100 * difference:+.1f} points"
+    if figure == "inference_speedup":
+        return f"{difference:+.2f}×"
+    return f"{100 * difference:+.1f} pp"
+
+
+def sensitivity_table(report: Report) -> str:
+    """Every headline figure with all valid runs and with healthy runs only, side by side."""
+    table = report.health.sensitivity
+    if table.empty:
+        return "<p>No headline figure to compare.</p>"
+    labels = {"glue_score": "GLUE score", **{k: v.split(" {")[0] for k, v in OBSERVATION_TEXT.items()}}
+    shown = table.assign(
+        label=table["figure"].map(labels),
+        pair=[f"{a} → {b}" if a else str(b) for a, b in zip(table["from"], table["to"], strict=True)],
+        all_text=[figure_value(f, v) for f, v in zip(table["figure"], table["all_runs"], strict=True)],
+        healthy_text=[figure_value(f, v) for f, v in zip(table["figure"], table["healthy_only"], strict=True)],
+        change=[change_text(f, d) for f, d in zip(table["figure"], table["difference"], strict=True)],
+    )
+    return html_table(
+        shown,
+        [
+            Col("label", "Figure"),
+            Col("family", "Family", family_link(report, PATH)),
+            Col("pair", "Strategy"),
+            Col("all_text", "All valid runs", raw, numeric=True, value="all_runs"),
+            Col("healthy_text", "Healthy runs only", raw, numeric=True, value="healthy_only"),
+            Col("change", "Change", raw, numeric=True, value="difference"),
+            Col("n_runs_all", "Runs (all)", num(0), numeric=True),
+            Col("n_runs_healthy", "Runs (healthy)", num(0), numeric=True),
+        ],
+        "Each headline figure computed with every valid run and with healthy runs only",
+    )
 
 
 def combined_table(report: Report) -> str:
@@ -154,7 +250,17 @@ def combined_table(report: Report) -> str:
         Col("score_per_s", METRIC_LABELS["score_per_s"], num(4), numeric=True, best="max"),
     ]
     caption = f"Accuracy and efficiency per model family and strategy (costs from the {source})"
-    return html_table(combined, columns, caption) + coverage_note
+    notes = [
+        f"{esc(r['model'])} {esc(r['strategy'])}: {esc(r['ratio_note'])}"
+        for r in combined.to_dict("records")
+        if r.get("ratio_note")
+    ]
+    ratio_note = (
+        f'<p class="ratio-note">Blank ratios (—) have no usable cost to divide by: {"; ".join(notes)}.</p>'
+        if notes
+        else ""
+    )
+    return html_table(combined, columns, caption) + coverage_note + ratio_note
 
 
 def page(report: Report) -> Page:
@@ -185,6 +291,15 @@ def page(report: Report) -> Page:
             "## Key observations",
             "",
             *observation_lines(report),
+            "",
+            "## Sensitivity to unhealthy runs",
+            "",
+            "Runs that collapsed to chance level, fell far below their cell or repeat another run's result can "
+            f"move a headline. Each figure above, with every valid run and with healthy runs only ([run health]"
+            f"({HEALTH_LINK}) says which runs are not healthy and why; `run_health` in the config can exclude them):",
+            "",
+            sensitivity_table(report),
+            download_links(PATH, ["sensitivity.csv"]),
             "",
             "How each number is formed is defined under [Methodology](data.md#methodology).",
             "",

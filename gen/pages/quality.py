@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from gen.pages import health
 from gen.pages.links import family_link, task_link
 from gen.pages.render import Col, Page, download_links, html_table, num
 from gen.report import Report
@@ -95,6 +96,7 @@ def page(report: Report) -> Page:
             unmatched_table(runs.unmatched),
             download_links(PATH, ["unmatched.csv"]),
         ]
+    lines += ["", "## Run health", "", *health.section(report)]
     lines += ["", "## Duplicate runs", "", *duplicates_section(report)]
     lines += ["", "## Cells with few runs", "", *thin_cells_section(report)]
     return Page(PATH, "\n".join(lines))

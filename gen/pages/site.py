@@ -15,6 +15,7 @@ from gen import __version__, charts, images
 from gen.analysis.efficiency import COMBINED
 from gen.analysis.scores import glue_table
 from gen.benchmarks import score_columns
+from gen.fingerprint import MIKE_VERSION
 from gen.pages import (
     accuracy,
     changes,
@@ -39,8 +40,6 @@ from gen.report import Report
 from gen.runs import wide_runs
 
 BUNDLE_PATH = "javascripts/vega-bundle.js"
-# Set by mike for the build of each version it deploys.
-MIKE_VERSION = "MIKE_DOCS_VERSION"
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -96,6 +95,10 @@ def downloads(report: Report) -> dict[str, pd.DataFrame]:
         "unmatched.csv": report.runs.unmatched,
         "duplicates.csv": report.runs.duplicates,
         "warnings.csv": report.runs.warnings,
+        "run_health.csv": report.health.health.runs,
+        "seed_repeats.csv": report.health.health.seed_repeats,
+        "varying_settings.csv": report.health.health.varying,
+        "sensitivity.csv": report.health.sensitivity,
         "cell_stats.csv": report.cell_stats.drop(columns="column_rank"),
         "comparisons.csv": report.comparisons,
         "tradeoffs.csv": report.tradeoffs,

@@ -7,8 +7,9 @@ import pandas as pd
 from gen import charts
 from gen.analysis.stats import ALPHA, CONFIDENCE, WILCOXON_MIN_PAIRS
 from gen.benchmarks import score_columns
+from gen.pages.accuracy import health_note
 from gen.pages.links import family_link, task_link
-from gen.pages.render import Col, Page, chart_block, download_links, html_table, num, pct
+from gen.pages.render import Col, Page, chart_block, download_links, html_table, missing, num, pct
 from gen.report import Report
 
 PATH = "statistics.md"
@@ -36,6 +37,12 @@ def _verdict(row: pd.Series) -> str:
     if pd.isna(row["p_holm"]):
         return "no spread to test"
     return "significant" if row["significant"] else "not significant"
+
+
+def unhealthy_text(value: object) -> str:
+    """A cell's count of runs that are not healthy, flagged; blank when all are healthy."""
+    count = 0 if missing(value) else int(str(value))
+    return f"⚠ {count}" if count else ""
 
 
 def page(report: Report) -> Page:
@@ -93,9 +100,11 @@ def page(report: Report) -> Page:
                 Col("std", "Std", num(4), numeric=True),
                 Col("ci_low", f"{CONFIDENCE:.0%} CI low", num(4), numeric=True),
                 Col("ci_high", f"{CONFIDENCE:.0%} CI high", num(4), numeric=True),
+                Col("n_unhealthy", "Not healthy", unhealthy_text, numeric=True),
             ],
-            f"Mean score per cell with its {CONFIDENCE:.0%} t confidence interval",
+            f"Mean score per cell with its {CONFIDENCE:.0%} t confidence interval; ⚠ runs that are not healthy",
         ),
+        health_note(report, cells, PATH),
         download_links(PATH, ["cell_stats.csv"]),
         "",
         "## Seed variability by task",
@@ -104,12 +113,13 @@ def page(report: Report) -> Page:
             variability,
             [
                 Col("task", "Task", task_link(report, PATH)),
-                Col("cells", "Cells with ≥ 2 runs", num(0), numeric=True),
+                Col("cells", "Groups with ≥ 2 runs", num(0), numeric=True),
                 Col("mean_std", "Mean std", num(4), numeric=True),
                 Col("max_std", "Largest std", num(4), numeric=True),
                 Col("mean_cv", "Mean coefficient of variation", pct(2), numeric=True),
             ],
-            "How much a task's score moves between seeds",
+            "How much a task's score moves between seeds, within groups of runs that differ only in their seed "
+            "(one family, strategy and configuration: never across ranks or learning rates)",
         )
         if not variability.empty
         else "No cell has two runs: the seeds' spread cannot be estimated.",

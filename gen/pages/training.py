@@ -20,7 +20,11 @@ def page(report: Report) -> Page:
         "",
         "From each run's Trainer log (`log_history`): the eval metric that tracks the task's score and the training "
         "loss, by step. Curves are the mean over runs with a band from the lowest to the highest run; for drawing, "
-        "long curves are averaged into at most 40 steps — the CSV keeps every logged step.",
+        "long curves are averaged into at most 40 steps — the CSV keeps every logged step. Runs stop at different "
+        "steps (early stopping; collapsed runs stop early), so a curve is drawn only while at least half of its "
+        "runs still log a value: further on, its mean would be the few longest runs, not the cell. The tooltip "
+        "gives the runs behind each point; runs that are not healthy are in the curves unless the `run_health` "
+        "policy excludes them.",
         "",
     ]
     if best.empty:

@@ -35,11 +35,26 @@ def test_confidence_interval_is_students_t(scores: pd.DataFrame) -> None:
 
 
 def test_seed_variability_reports_std_and_cv(scores: pd.DataFrame) -> None:
-    (row,) = seed_variability(cell_stats(scores)).to_dict("records")
+    (row,) = seed_variability(scores).to_dict("records")
     stds = [statistics.stdev(FFT), statistics.stdev(LORA)]
     assert row["mean_std"] == pytest.approx(statistics.mean(stds))
     cvs = [statistics.stdev(v) / statistics.mean(v) for v in (FFT, LORA)]
     assert row["mean_cv"] == pytest.approx(statistics.mean(cvs))
+
+
+def test_seed_variability_stays_within_one_configuration(scores: pd.DataFrame) -> None:
+    """Two ranks in one cell: the spread between ranks is not seed variability."""
+    fft = scores["strategy"] == "FFT"
+    ranks = ["r8" if i % 2 else "r16" for i in range(int(fft.sum()))]
+    shifted = scores.copy()
+    shifted.loc[fft, "configuration"] = ranks
+    shifted.loc[fft, "score"] += [0.2 if r == "r16" else 0.0 for r in ranks]
+    shifted["configuration"] = shifted["configuration"].fillna("")
+    (row,) = seed_variability(shifted).to_dict("records")
+    groups = [[v for v, r in zip(FFT, ranks, strict=True) if r == rank] for rank in ("r8", "r16")]
+    stds = [statistics.stdev(groups[0]), statistics.stdev(groups[1]), statistics.stdev(LORA)]
+    assert row["cells"] == 3
+    assert row["mean_std"] == pytest.approx(statistics.mean(stds))
 
 
 def test_holm_matches_its_definition() -> None:

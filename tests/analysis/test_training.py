@@ -8,7 +8,7 @@ from dataclasses import replace
 import pandas as pd
 import pytest
 
-from gen.analysis.training import best_steps, curve_bands, curve_series, downsample
+from gen.analysis.training import best_steps, curve_bands, curve_series, downsample, drawable
 from gen.sources.base import InputError, curve_points
 from gen.sources.metrics_json import read_run, trainer_curves
 from tests.helpers import run, runs_of
@@ -63,9 +63,29 @@ def test_downsampling_keeps_extremes_and_bounds_points() -> None:
             "low": [float(i) - 1 for i in range(100)],
             "high": [float(i) + 1 for i in range(100)],
             "n_runs": 2,
+            "n_curve_runs": 2,
         }
     )
     small = downsample(bands, 10)
     assert len(small) == 10
     assert small["low"].min() == -1.0 and small["high"].max() == 100.0
     assert list(small.columns) == list(bands.columns)
+
+
+def test_a_curve_stops_where_fewer_than_half_its_runs_still_log() -> None:
+    """Three runs; two stop early (as collapsed runs do). Past their last step the mean would be one run's curve."""
+    long = replace(
+        run("bert", "FFT", "rte", 1, accuracy=0.9), curves=trainer_curves({"log_history": history([0.6] * 6)})
+    )
+    short = [
+        replace(
+            run("bert", "FFT", "rte", seed, accuracy=0.5), curves=trainer_curves({"log_history": history([0.5] * 2)})
+        )
+        for seed in (2, 3)
+    ]
+    bands = curve_bands(runs_of([long, *short]).curves)
+    accuracy = bands[bands["series"] == "eval_accuracy"]
+    assert set(accuracy["n_curve_runs"]) == {3}
+    assert accuracy.set_index("step")["n_runs"].to_dict() == {10.0: 3, 20.0: 3, 30.0: 1, 40.0: 1, 50.0: 1, 60.0: 1}
+    drawn = drawable(bands)
+    assert drawn[drawn["series"] == "eval_accuracy"]["step"].tolist() == [10.0, 20.0]
