@@ -48,8 +48,9 @@ def health_note(report: Report, cells: pd.DataFrame, page_path: str) -> str:
             '#run-health">run health</a>.'
         )
     varying = report.health.health.varying
-    families = set(cells["family"])
-    varying = varying[(varying["strategy"] != "") & varying["family"].isin(families)]
+    tasks = {c.column: c.task for c in score_columns(report.config.score)}
+    shown = (varying["strategy"] != "") & varying["family"].isin(set(cells["family"]))
+    varying = varying[shown & varying["task"].isin(set(cells["column"].map(tasks)))]
     if not varying.empty:
         keys = ["family", "strategy", "setting", "values"]
         by_setting = varying.groupby(keys, sort=False)["task"].agg(lambda t: ", ".join(dict.fromkeys(t)))

@@ -5,8 +5,10 @@ from __future__ import annotations
 from gen import charts
 from gen.benchmarks import GLUE_TASKS, score_columns
 from gen.pages import accuracy
+from gen.pages.accuracy import health_note
 from gen.pages.links import family_link, family_page, task_page
 from gen.pages.render import Col, Page, chart_block, esc, html_table, num, sig
+from gen.pages.statistics import unhealthy_text
 from gen.report import Report
 
 
@@ -98,9 +100,12 @@ def task_pages(report: Report) -> list[Page]:
                     Col("std", "Std", num(4), numeric=True),
                     Col("ci_low", "95% CI low", num(4), numeric=True),
                     Col("ci_high", "95% CI high", num(4), numeric=True),
+                    Col("n_unhealthy", "Not healthy", unhealthy_text, numeric=True),
                 ],
-                f"{GLUE_TASKS[task].label}: mean score per family and strategy with its t interval",
+                f"{GLUE_TASKS[task].label}: mean score per family and strategy with its t interval; ⚠ runs that "
+                "are not healthy",
             ),
+            health_note(report, cells, path),
             "",
         ]
         if report.variants is not None:
