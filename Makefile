@@ -38,10 +38,19 @@ test: lint typecheck  ## lint, type checks and every test (browser tests need /u
 bench: $(STAMP)  ## time ingest, builds, rebuilds and serve at three sizes next to their floors; writes bench/RESULTS.md
 	$(BIN)/python bench/run.py
 
+# PUSH (from the command line or the environment): 1, yes, true or on, in any case, pushes; unset, empty, 0, no, false
+# or off does not; anything else stops before building, rather than quietly not pushing.
 deploy: $(STAMP)  ## publish VERSION (and ALIAS, which becomes the default) to gh-pages with mike; pushes only with PUSH=1
 	@test -n "$(VERSION)" || { echo "usage: make deploy VERSION=v1 [ALIAS=latest] [PUSH=1]"; exit 2; }
-	$(BIN)/mike deploy --update-aliases $(if $(filter 1,$(PUSH)),--push) $(VERSION) $(ALIAS)
-	$(if $(ALIAS),$(BIN)/mike set-default $(if $(filter 1,$(PUSH)),--push) $(ALIAS))
+	@case "$$(printf '%s' "$$PUSH" | tr '[:upper:]' '[:lower:]')" in \
+	  1|yes|true|on) push=--push ;; \
+	  ''|0|no|false|off) push= ;; \
+	  *) echo "PUSH=$$PUSH is not understood: PUSH=1 (or yes, true, on) pushes gh-pages; unset (or 0, no, false, off) does not" >&2; \
+	     exit 2 ;; \
+	esac; \
+	set -x; \
+	$(BIN)/mike deploy --update-aliases $$push $(VERSION) $(ALIAS) && \
+	{ test -z "$(ALIAS)" || $(BIN)/mike set-default $$push $(ALIAS); }
 
 clean:
 	rm -rf site .venv .pytest_cache .mypy_cache .ruff_cache

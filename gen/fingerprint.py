@@ -2,8 +2,9 @@
 
 Inputs: the generator's code and library versions, the config (file bytes and validated values), every file or
 folder the config names (each file's path, size and modification time), the git state the pages show (the
-checkout's commit, and gh-pages when Changes reads a version from it) and the environment variables generation
-reads. Equal fingerprints mean equal output, so an unchanged rebuild can replay the recorded pages.
+checkout's commit and whether it has uncommitted changes, and gh-pages when Changes reads a version from it) and the
+environment variables generation reads. Equal fingerprints mean equal output, so an unchanged rebuild can replay
+the recorded pages.
 """
 
 from __future__ import annotations
@@ -22,7 +23,9 @@ from gen.sources.discovery import discover
 
 _GEN = Path(__file__).resolve().parent
 _PACKAGES = ("pandas", "numpy", "altair", "vl-convert-python", "scipy", "pyarrow", "orjson", "pydantic", "pyyaml")
-_ENVIRONMENT = ("MIKE_DOCS_VERSION", "REPORT_STRICT")
+# Set by mike for the build of each version it deploys.
+MIKE_VERSION = "MIKE_DOCS_VERSION"
+_ENVIRONMENT = (MIKE_VERSION, "REPORT_STRICT")
 # Branches a previous version is read from (gen.sources.previous).
 _BRANCHES = ("refs/heads/gh-pages", "refs/remotes/origin/gh-pages")
 
@@ -63,9 +66,13 @@ def _git(args: list[str], folder: Path) -> str:
 
 
 def _revisions(folders: set[Path]) -> list[str]:
-    """The commits the pages show (HEAD) or read (gh-pages, for Changes), per folder where generation asks git."""
+    """The commits the pages show (HEAD, and whether tracked files differ from it, as gen.report.git_commit asks)
+    or read (gh-pages, for Changes), per folder where generation asks git."""
+    # --no-optional-locks: a build only reads the checkout and must not rewrite its index under a concurrent git.
+    status = ["--no-optional-locks", "status", "--porcelain", "--untracked-files=no"]
     return [
-        f"{folder} {_git(['rev-parse', 'HEAD'], folder)} {_git(['for-each-ref', *_BRANCHES], folder)}"
+        f"{folder} {_git(['rev-parse', 'HEAD'], folder)} clean={_git(status, folder) == '0 '} "
+        f"{_git(['for-each-ref', *_BRANCHES], folder)}"
         for folder in sorted(folders)
     ]
 

@@ -11,8 +11,6 @@ from typing import Any
 
 from mkdocs.plugins import event_priority
 
-# Set by mike for the build of each version it deploys.
-MIKE_VERSION = "MIKE_DOCS_VERSION"
 SITE_URL = "SITE_URL"
 # github.com remotes as git writes them: https://github.com/OWNER/REPO(.git), git@github.com:OWNER/REPO.git,
 # ssh://git@github.com/OWNER/REPO.git (a user or token before the host is allowed and never shown).
@@ -54,6 +52,8 @@ def on_config(config: Any) -> Any:
     """Under mike without SITE_URL, publish at the GitHub Pages address of the remote mike pushes to, or stop:
     the local preview address would otherwise land in every canonical link and in sitemap.xml."""
     from mkdocs.exceptions import PluginError
+
+    from gen.fingerprint import MIKE_VERSION
 
     if not os.environ.get(MIKE_VERSION) or os.environ.get(SITE_URL):
         return config

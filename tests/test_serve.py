@@ -45,15 +45,29 @@ def wait_for(url: str, wanted: str, timeout: float = 120) -> str:
 
 
 @contextmanager
-def serving(config: Path) -> Iterator[str]:
+def serving(config: Path, log: Path | None = None) -> Iterator[str]:
+    """``mkdocs serve`` for a report config (its log written to ``log``, else discarded); yields the base URL."""
     env = {**os.environ, "REPORT_CONFIG": str(config), "NO_MKDOCS_2_WARNING": "1", "SITE_URL": SITE_URL}
     command = [sys.executable, "-m", "mkdocs", "serve", "-a", f"127.0.0.1:{SITE_PORT}", "-f", str(ROOT / "mkdocs.yml")]
-    server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    try:
-        yield f"http://127.0.0.1:{SITE_PORT}"
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+    with open(log or os.devnull, "w") as output:
+        server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)
+        try:
+            yield f"http://127.0.0.1:{SITE_PORT}"
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+
+
+def wait_for_count(log: Path, wanted: str, count: int, timeout: float = 120) -> str:
+    """Poll the log until ``wanted`` occurs ``count`` times; the log, or a test failure."""
+    deadline = time.monotonic() + timeout
+    text = ""
+    while time.monotonic() < deadline:
+        text = log.read_text()
+        if text.count(wanted) >= count:
+            return text
+        time.sleep(0.3)
+    pytest.fail(f"{wanted!r} never appeared {count} times in the serve log:\n{text[-3000:]}")
 
 
 def test_changed_data_file_changes_the_page(tmp_path: Path) -> None:
@@ -67,3 +81,20 @@ def test_changed_data_file_changes_the_page(tmp_path: Path) -> None:
         data.write_text("variant,family,task,seed,metric,value\nfft,bert,rte,1,accuracy,0.875\n")
         wait_for(f"{base}/index.html", "0.8750")
         assert "0.875" in wait_for(f"{base}/downloads/combined.csv", "0.875")
+
+
+def test_a_config_error_is_shown_each_time_it_comes_back(tmp_path: Path) -> None:
+    (tmp_path / "runs.csv").write_text("variant,family,task,seed,metric,value\nfft,bert,rte,1,accuracy,0.625\n")
+    config = tmp_path / "report.yml"
+    config.write_text(CONFIG)
+    log = tmp_path / "serve.log"
+    # MkDocs logs this after every failed rebuild, after the build's own error message.
+    failed = "An error happened during the rebuild"
+    with serving(config, log) as base:
+        wait_for(f"{base}/index.html", "0.6250")
+        for attempt in (1, 2):
+            config.write_text(CONFIG + "bogus_key: 1\n")
+            text = wait_for_count(log, failed, attempt)
+            assert text.count("key 'bogus_key'") == attempt, f"attempt {attempt}:\n{text[-3000:]}"
+            config.write_text(CONFIG)
+            wait_for_count(log, "Reloading browsers", attempt)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
+
 from gen.analysis.changes import ALPHA
 from gen.benchmarks import score_columns
+from gen.fingerprint import MIKE_VERSION
 from gen.pages.links import family_link, task_link
 from gen.pages.render import Col, Page, esc, html_table, num
 from gen.report import Report
@@ -22,10 +25,14 @@ def page(report: Report) -> Page:
     changes = report.changes
     lines = ["# Changes", ""]
     if changes is None:
-        version = report.config.changes.version
+        # While mike builds a version, Changes looks only at versions before it (gen.sources.previous).
+        if building := os.environ.get(MIKE_VERSION):
+            wanted = f"a version before `{esc(building)}` (in mike's version order)"
+        else:
+            wanted = f"version `{esc(report.config.changes.version)}`"
         lines.append(
-            f"No previous version to compare with: neither `changes.previous` in the config nor version "
-            f"`{esc(version)}` on the `gh-pages` branch (published with `make deploy`) was found."
+            f"No previous version to compare with: neither `changes.previous` in the config nor {wanted} on the "
+            "`gh-pages` branch (published with `make deploy`) was found."
         )
         return Page(PATH, "\n".join(lines))
     labels = {c.column: c.label for c in score_columns(report.config.score)}

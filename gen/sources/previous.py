@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import io
-import json
+import os
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+from mike.versions import Versions
 
 from gen.config import ChangesConfig
+from gen.fingerprint import MIKE_VERSION
 
 BRANCHES = ("gh-pages", "origin/gh-pages")
 
@@ -31,23 +33,38 @@ def _git_show(spec: str, cwd: Path) -> bytes | None:
     return done.stdout if done.returncode == 0 else None
 
 
-def from_gh_pages(version: str, cwd: Path) -> Previous | None:
-    """``downloads/runs.csv`` of ``version`` (a version or alias in mike's versions.json) on the gh-pages branch."""
+def _older(versions: Versions, building: str) -> list[str]:
+    """The versions mike lists after ``building`` (older ones), with ``building`` placed where mike will put it."""
+    # As `mike deploy --update-aliases` adds it (mike has already checked the name by the time it builds).
+    versions.add(building, update_aliases=True)
+    order = [str(info.version) for info in versions]
+    return order[order.index(building) + 1 :]
+
+
+def from_gh_pages(version: str, cwd: Path, building: str | None = None) -> Previous | None:
+    """``downloads/runs.csv`` of ``version`` (a version or alias in mike's versions.json) on the gh-pages branch.
+
+    While mike builds version ``building``, only versions mike orders before it count (never ``building`` itself,
+    as when a version is deployed again, nor a newer ``latest`` when an old version is): ``version`` when it is one
+    of those, else the newest of them.
+    """
     for branch in BRANCHES:
         listing = _git_show(f"{branch}:versions.json", cwd)
         if listing is None:
             continue
         try:
-            versions = json.loads(listing)
-        except ValueError:
+            versions = Versions.loads(listing)
+        except (ValueError, KeyError, TypeError):
             return None
-        for entry in versions:
-            if version == entry.get("version") or version in entry.get("aliases", []):
-                data = _git_show(f"{branch}:{entry['version']}/downloads/runs.csv", cwd)
-                if data is None:
-                    return None
-                return Previous(f"version {entry['version']} on {branch}", _read(data))
-        return None
+        found = versions.find(version)
+        chosen = found[0] if found else None
+        if building is not None:
+            older = _older(versions, building)
+            chosen = chosen if chosen in older else next(iter(older), None)
+        if chosen is None:
+            return None
+        data = _git_show(f"{branch}:{chosen}/downloads/runs.csv", cwd)
+        return Previous(f"version {chosen} on {branch}", _read(data)) if data is not None else None
     return None
 
 
@@ -60,4 +77,4 @@ def load_previous(changes: ChangesConfig, cwd: Path) -> Previous | None:
     if changes.previous is not None:
         path = Path(changes.previous)
         return Previous(f"file {path.name}", _read(path.read_bytes())) if path.is_file() else None
-    return from_gh_pages(changes.version, cwd)
+    return from_gh_pages(changes.version, cwd, os.environ.get(MIKE_VERSION) or None)
