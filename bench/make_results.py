@@ -33,7 +33,7 @@ from typing import Any
 
 import orjson
 
-DEFAULT_SOURCE = Path(__file__).resolve().parents[2] / "shared/data/kd-lora-results/results"
+DEFAULT_SOURCE = Path(__file__).resolve().parents[1] / "data/kd-lora-results/results"
 RESULT_NAME = "metrics.json"
 
 # Final quality metrics and their valid ranges.
@@ -301,7 +301,9 @@ def prepare_out(out: Path, source: Path, force: bool) -> None:
 def generate(n: int, out: Path, seed: int = 0, source: Path = DEFAULT_SOURCE, workers: int = 1) -> tuple[int, int]:
     """Write ``n`` synthetic runs under the existing folder ``out``; returns (files, bytes)."""
     if not source.is_dir():
-        raise UsageError(f"source folder {source} not found (the real results, see ../shared/README.md)")
+        raise UsageError(
+            f"source folder {source} not found (the real results are bundled in data/kd-lora-results/results)"
+        )
     templates = load_templates(source)
     stats = cell_stats(templates)
     order = list(range(len(templates)))
@@ -335,7 +337,9 @@ def main(argv: list[str] | None = None) -> int:
     start = time.perf_counter()
     try:
         if not args.source.is_dir():
-            raise UsageError(f"source folder {args.source} not found (the real results, see ../shared/README.md)")
+            raise UsageError(
+                f"source folder {args.source} not found (the real results are bundled in data/kd-lora-results/results)"
+            )
         prepare_out(args.out, args.source, args.force)
         files, size = generate(args.n, args.out, args.seed, args.source, args.workers)
     except UsageError as error:

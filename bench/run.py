@@ -1,7 +1,7 @@
 """Time ingest, builds, rebuilds and serve at three sizes, each next to its floor measured in the same run.
 
-Sizes: the real 2,941 result files in ../shared (copied to a scratch folder first: nothing is written into
-../shared) and synthetic trees from bench/make_results.py (30,000 and 300,000 runs by default). Per size, each
+Sizes: the real 2,941 result files in data/ (copied to a scratch folder first: nothing is written into
+data/) and synthetic trees from bench/make_results.py (30,000 and 300,000 runs by default). Per size, each
 figure is the median of --runs runs with min–max, in a fresh process:
 
 - ingest: ``load_sources`` with the build cache off, against the floor of walking the same tree, reading every
@@ -43,8 +43,8 @@ import yaml
 from mkdocs.utils.yaml import get_yaml_loader, yaml_load
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED_RESULTS = ROOT.parent / "shared" / "data" / "kd-lora-results" / "results"
-REAL_CONFIG = ROOT / "tests" / "configs" / "kd-lora-results.yml"
+REAL_RESULTS = ROOT / "data" / "kd-lora-results" / "results"
+REAL_CONFIG = ROOT / "data" / "report.yml"
 MKDOCS_YML = ROOT / "mkdocs.yml"
 RESULTS_MD = ROOT / "bench" / "RESULTS.md"
 
@@ -140,6 +140,7 @@ def write_config(results: Path, target: Path) -> None:
     config = yaml.safe_load(REAL_CONFIG.read_text(encoding="utf-8"))
     config["sources"][0]["path"] = str(results)
     config["published"]["path"] = str((REAL_CONFIG.parent / config["published"]["path"]).resolve())
+    config["efficiency"]["table"] = str((REAL_CONFIG.parent / config["efficiency"]["table"]).resolve())
     target.write_text(yaml.safe_dump(config, sort_keys=False, allow_unicode=True), encoding="utf-8")
 
 
@@ -227,7 +228,7 @@ def prepare(size: str, work: Path) -> Path:
         target = work / "real"
         if target.exists():
             shutil.rmtree(target)
-        shutil.copytree(SHARED_RESULTS, target)
+        shutil.copytree(REAL_RESULTS, target)
         return target
     target = work / f"synthetic-{size}"
     done = target / ".complete"
@@ -367,8 +368,8 @@ def main() -> None:
     sizes = args.sizes.split(",")
     if args.runs < 1 or any(s != "real" and not s.isdigit() for s in sizes):
         parser.error("--runs must be at least 1 and --sizes 'real' or whole numbers")
-    if "real" in sizes and not SHARED_RESULTS.is_dir():
-        sys.exit(f"bench: {SHARED_RESULTS} not found (the real result files live there)")
+    if "real" in sizes and not REAL_RESULTS.is_dir():
+        sys.exit(f"bench: {REAL_RESULTS} not found (the real result files live there)")
 
     started = time.perf_counter()
     results = []

@@ -177,6 +177,8 @@ class ReportConfig(_Strict):
 
     title: str = "Benchmark report"
     description: str = ""
+    # Where the results come from and under which licence: shown on the Data page.
+    credit: str = ""
     score: Literal["primary", "glue"] = "primary"
     sources: list[Source] = Field(min_length=1)
     strategies: list[StrategyRule] = Field(min_length=1)
@@ -292,12 +294,13 @@ def _resolve_paths(config: ReportConfig) -> ReportConfig:
     if changes.previous is not None:
         changes = changes.model_copy(update={"previous": resolve(changes.previous)})
     efficiency = config.efficiency
-    if efficiency.source == "reference":
-        if efficiency.table is None:
-            raise ConfigError(
-                f"{config.config_path}: key 'efficiency.table': required when efficiency.source is "
-                "'reference' — add the path of the reference CSV"
-            )
+    if efficiency.source == "reference" and efficiency.table is None:
+        raise ConfigError(
+            f"{config.config_path}: key 'efficiency.table': required when efficiency.source is "
+            "'reference' — add the path of the reference CSV"
+        )
+    if efficiency.table is not None:
+        # A reference table is shown beside the measurements; with source: reference the Overview uses it too.
         missing = {"params_m", "memory_mb", "inference_s"} - set(efficiency.columns)
         if missing:
             raise ConfigError(

@@ -229,8 +229,10 @@ def analyse(config: ReportConfig) -> Report:
     every = build_runs(loaded.runs, loaded.files, config)
     del loaded  # the per-run records: everything below reads the runs table
     families, strategies = config.family_order, config.strategy_names
-    reference = load_reference(config.efficiency) if config.efficiency.source == "reference" else None
-    runs, health, figures = judge_runs(every, config, reference)
+    reference = load_reference(config.efficiency) if config.efficiency.table is not None else None
+    # The Overview's costs: the reference table's when the config says so, else the measured ones.
+    overview_reference = reference if config.efficiency.source == "reference" else None
+    runs, health, figures = judge_runs(every, config, overview_reference)
     verdicts = health.health.runs[["run_id", "verdict", "reason"]].rename(columns={"reason": "health_reason"})
     scores = figures.scores.merge(verdicts, on="run_id", how="left").merge(
         configurations(runs.table, health.health.varying), on="run_id", how="left"

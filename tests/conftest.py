@@ -20,7 +20,11 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
-REAL_CONFIG = ROOT / "tests" / "configs" / "kd-lora-results.yml"
+# The bundled report: the 2,941 real KD-LoRA result files copied into data/, and the paper's figures.
+REAL_CONFIG = ROOT / "data" / "report.yml"
+RESULTS = ROOT / "data" / "kd-lora-results" / "results"
+# The paper's published figures alone, as an example report.
+PUBLISHED_CONFIG = ROOT / "examples" / "published-figures.yml"
 IN_CI = os.environ.get("CI") == "true"
 # One build cache for the session (builds and tests share it, as a user's builds do), never the user's own.
 os.environ["REPORT_CACHE"] = tempfile.mkdtemp(prefix="report-cache-")
@@ -75,15 +79,14 @@ def built(out: Path, config: Path | None = None) -> Path:
 
 @pytest.fixture(scope="session")
 def bundled_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The site built from the bundled data/report.yml."""
+    """The site built from the bundled data/report.yml: the 2,941 real result files."""
     return built(tmp_path_factory.mktemp("bundled") / "site")
 
 
 @pytest.fixture(scope="session")
-def real_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The site built from the 2,941 real result files in ../shared."""
-    shared_path("data/kd-lora-results/results")
-    return built(tmp_path_factory.mktemp("real") / "site", REAL_CONFIG)
+def published_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The site built from the paper's published figures alone (examples/published-figures.yml)."""
+    return built(tmp_path_factory.mktemp("published") / "site", PUBLISHED_CONFIG)
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):

@@ -41,7 +41,7 @@ class Watch:
     blocked: list[str] = field(default_factory=list)
 
 
-@pytest.fixture(scope="module", params=["bundled_site", "real_site"])
+@pytest.fixture(scope="module", params=["bundled_site", "published_site"])
 def site(request: pytest.FixtureRequest) -> Iterator[Served]:
     """Each built site, served on 127.0.0.1."""
     root: Path = request.getfixturevalue(request.param)

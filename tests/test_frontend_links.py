@@ -80,7 +80,7 @@ def broken_links(root: Path, site_url: str) -> tuple[list[str], list[str]]:
     return problems, external
 
 
-@pytest.mark.parametrize("fixture", ["bundled_site", "real_site"])
+@pytest.mark.parametrize("fixture", ["bundled_site", "published_site"])
 def test_no_broken_internal_link_anchor_or_download(fixture: str, request: pytest.FixtureRequest) -> None:
     root: Path = request.getfixturevalue(fixture)
     problems, external = broken_links(root, SITE_URL)

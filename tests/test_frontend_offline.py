@@ -17,7 +17,7 @@ from tests.test_browser import Served, assert_clean
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture(scope="module", params=["bundled_site", "real_site"])
+@pytest.fixture(scope="module", params=["bundled_site", "published_site"])
 def site(request: pytest.FixtureRequest) -> Iterator[Served]:
     """Each built site, served on 127.0.0.1."""
     root: Path = request.getfixturevalue(request.param)

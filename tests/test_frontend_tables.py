@@ -33,7 +33,7 @@ TABLES = """() => [...document.querySelectorAll('article table')].map(t => ({
 NUMBER = re.compile(r"-?[\d,]*\.?\d+(?:e[+-]?\d+)?")
 
 
-@pytest.fixture(scope="module", params=["bundled_site", "real_site"])
+@pytest.fixture(scope="module", params=["bundled_site", "published_site"])
 def site(request: pytest.FixtureRequest) -> Iterator[Served]:
     """Each built site, served on 127.0.0.1."""
     root: Path = request.getfixturevalue(request.param)

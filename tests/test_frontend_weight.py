@@ -23,7 +23,7 @@ VISIT_FILES = {"sitemap.xml", "versions.json"}
 SEEDS = 30  # × 81 task columns per seed: more run scores than INLINE_ROWS
 
 
-@pytest.fixture(scope="module", params=["bundled_site", "real_site"])
+@pytest.fixture(scope="module", params=["bundled_site", "published_site"])
 def site(request: pytest.FixtureRequest) -> Iterator[Served]:
     """Each built site, served on 127.0.0.1."""
     root: Path = request.getfixturevalue(request.param)

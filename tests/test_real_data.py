@@ -1,4 +1,5 @@
-"""The site built from the 2,941 real result files, checked against an independent computation in plain Python."""
+"""The bundled site, built from the 2,941 real result files in data/, checked against an independent computation
+in plain Python."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from pathlib import Path
 import pytest
 from scipy import stats
 
-from tests.conftest import shared_path
+from tests.conftest import RESULTS
 
 STRATEGY = {("fft", None): "FFT", ("lora", "lora"): "LoRA", ("kd-lora", "lora"): "KD-LoRA"}
 
@@ -31,7 +32,7 @@ def primary(task: str, data: dict[str, float]) -> dict[str, float]:
 @pytest.fixture(scope="module")
 def expected() -> dict[tuple[str, str], dict[str, list[float]]]:
     """(family, strategy) -> column -> every matching run's score, read with the json module."""
-    root = shared_path("data/kd-lora-results/results")
+    root = RESULTS
     scores: dict[tuple[str, str], dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
     for folder, _, names in os.walk(root):
         if "metrics.json" not in names:
@@ -51,8 +52,8 @@ def read_csv(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(handle))
 
 
-def test_every_glue_cell_matches(real_site: Path, expected: dict[tuple[str, str], dict[str, list[float]]]) -> None:
-    rows = read_csv(real_site / "downloads" / "glue_table.csv")
+def test_every_glue_cell_matches(bundled_site: Path, expected: dict[tuple[str, str], dict[str, list[float]]]) -> None:
+    rows = read_csv(bundled_site / "downloads" / "glue_table.csv")
     assert {(r["family"], r["strategy"]) for r in rows} == set(expected)
     for row in rows:
         columns = expected[(row["family"], row["strategy"])]
@@ -64,27 +65,29 @@ def test_every_glue_cell_matches(real_site: Path, expected: dict[tuple[str, str]
         assert row["complete"] == "True"
 
 
-def test_cell_counts_and_spread_match(real_site: Path, expected: dict[tuple[str, str], dict[str, list[float]]]) -> None:
-    for row in read_csv(real_site / "downloads" / "score_cells.csv"):
+def test_cell_counts_and_spread_match(
+    bundled_site: Path, expected: dict[tuple[str, str], dict[str, list[float]]]
+) -> None:
+    for row in read_csv(bundled_site / "downloads" / "score_cells.csv"):
         values = expected[(row["family"], row["strategy"])][row["column"]]
         assert int(row["n_runs"]) == len(values)
         if len(values) > 1:
             assert float(row["std"]) == pytest.approx(statistics.stdev(values), rel=1e-9)
 
 
-def test_every_file_is_ingested_and_every_run_is_listed(real_site: Path) -> None:
-    files = read_csv(real_site / "downloads" / "files.csv")
+def test_every_file_is_ingested_and_every_run_is_listed(bundled_site: Path) -> None:
+    files = read_csv(bundled_site / "downloads" / "files.csv")
     assert len(files) == 2941
     assert {f["outcome"] for f in files} == {"ingested"}
-    runs = read_csv(real_site / "downloads" / "runs.csv")
-    unmatched = read_csv(real_site / "downloads" / "unmatched.csv")
+    runs = read_csv(bundled_site / "downloads" / "runs.csv")
+    unmatched = read_csv(bundled_site / "downloads" / "unmatched.csv")
     assert len(runs) + len(unmatched) == 2941
     assert {r["strategy"] for r in runs} == {"FFT", "LoRA", "KD-LoRA"}
     assert all(r["source_file"].endswith("metrics.json") for r in runs)
 
 
-def test_measured_parameters_are_task_balanced_means(real_site: Path) -> None:
-    root = shared_path("data/kd-lora-results/results/fft")
+def test_measured_parameters_are_task_balanced_means(bundled_site: Path) -> None:
+    root = RESULTS / "fft"
     per_task: dict[str, list[float]] = defaultdict(list)
     for path in root.glob("task_*_bert_*/*/*/metrics.json"):
         data = json.loads(path.read_text())
@@ -92,15 +95,15 @@ def test_measured_parameters_are_task_balanced_means(real_site: Path) -> None:
     expected = statistics.fmean(statistics.fmean(v) for v in per_task.values())
     (row,) = [
         r
-        for r in read_csv(real_site / "downloads" / "efficiency.csv")
+        for r in read_csv(bundled_site / "downloads" / "efficiency.csv")
         if r["family"] == "bert" and r["strategy"] == "FFT"
     ]
     assert float(row["memory_allocated_mb"]) == pytest.approx(expected, rel=1e-12)
 
 
-def test_wilcoxon_fft_vs_lora_recomputed(real_site: Path) -> None:
+def test_wilcoxon_fft_vs_lora_recomputed(bundled_site: Path) -> None:
     """Spot check: pair FFT and LoRA runs of BERT on (task column, seed), averaging repeats, as the site says."""
-    root = shared_path("data/kd-lora-results/results")
+    root = RESULTS
     by_key: dict[tuple[str, str, str], list[float]] = defaultdict(list)
     for folder, _, names in os.walk(root):
         if "metrics.json" not in names:
@@ -116,7 +119,7 @@ def test_wilcoxon_fft_vs_lora_recomputed(real_site: Path) -> None:
     differences = [statistics.fmean(by_key[("LoRA", *k)]) - statistics.fmean(by_key[("FFT", *k)]) for k in shared]
     (row,) = [
         r
-        for r in read_csv(real_site / "downloads" / "comparisons.csv")
+        for r in read_csv(bundled_site / "downloads" / "comparisons.csv")
         if (r["family"], r["from"], r["to"]) == ("bert", "FFT", "LoRA")
     ]
     assert int(row["n_pairs"]) == len(shared)
@@ -125,8 +128,8 @@ def test_wilcoxon_fft_vs_lora_recomputed(real_site: Path) -> None:
 
 
 @pytest.mark.parametrize("cost", ["params_m", "memory_allocated_mb", "train_time_s", "eval_runtime_s"])
-def test_pareto_fronts_by_brute_force(real_site: Path, cost: str) -> None:
-    points = [r for r in read_csv(real_site / "downloads" / "tradeoffs.csv") if r["complete"] == "True" and r[cost]]
+def test_pareto_fronts_by_brute_force(bundled_site: Path, cost: str) -> None:
+    points = [r for r in read_csv(bundled_site / "downloads" / "tradeoffs.csv") if r["complete"] == "True" and r[cost]]
     assert len(points) >= 10
     for point in points:
         score, price = float(point["score"]), float(point[cost])

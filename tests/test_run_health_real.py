@@ -11,10 +11,11 @@ from collections import defaultdict
 from pathlib import Path
 
 import pytest
+import yaml
 
 from gen.config import load_config
 from gen.report import analyse
-from tests.conftest import REAL_CONFIG, shared_path
+from tests.conftest import REAL_CONFIG, RESULTS
 from tests.test_real_data import STRATEGY, primary
 
 # Majority-class rates of the GLUE validation splits, typed from the label counts (not from gen/benchmarks.py):
@@ -48,8 +49,8 @@ def read_csv(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(handle))
 
 
-def test_hand_picked_runs_at_chance_are_collapsed_and_the_others_not(real_site: Path) -> None:
-    rows = {r["run_id"]: r for r in read_csv(real_site / "downloads" / "run_health.csv")}
+def test_hand_picked_runs_at_chance_are_collapsed_and_the_others_not(bundled_site: Path) -> None:
+    rows = {r["run_id"]: r for r in read_csv(bundled_site / "downloads" / "run_health.csv")}
     assert list(next(iter(rows.values()))) == [
         "run_id", "source_file", "family", "strategy", "task", "seed", "verdict", "reason"
     ]  # fmt: skip
@@ -61,24 +62,27 @@ def test_hand_picked_runs_at_chance_are_collapsed_and_the_others_not(real_site: 
     # The 15 FFT files in `peft_lora_16_{}_8` folders repeat their seed-42 twin's result.
     twins = [r for r in rows.values() if "{}" in r["run_id"]]
     assert len(twins) == 15 and {r["verdict"] for r in twins} == {"duplicate"}
-    overview = (real_site / "index.html").read_text()
+    overview = (bundled_site / "index.html").read_text()
     assert "runs not healthy</a>" in overview and "Sensitivity to unhealthy runs" in overview
 
 
 @pytest.fixture(scope="module")
 def excluding_config(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = shared_path("data/kd-lora-results/results")
-    text = REAL_CONFIG.read_text().replace("../../../shared/data/kd-lora-results/results", str(root))
-    text = text.replace("../../data/published", str(REAL_CONFIG.parents[2] / "data" / "published"))
+    config = yaml.safe_load(REAL_CONFIG.read_text(encoding="utf-8"))
+    # The same report elsewhere: its relative paths made absolute, and collapsed runs excluded.
+    config["sources"][0]["path"] = str(RESULTS)
+    config["published"]["path"] = str(REAL_CONFIG.parent / config["published"]["path"])
+    config["efficiency"]["table"] = str(REAL_CONFIG.parent / config["efficiency"]["table"])
+    config["run_health"] = {"collapsed": "exclude"}
     path = tmp_path_factory.mktemp("exclude") / "report.yml"
-    path.write_text(text + "\nrun_health: {collapsed: exclude}\n")
+    path.write_text(yaml.safe_dump(config, sort_keys=False, allow_unicode=True), encoding="utf-8")
     return path
 
 
 def test_excluding_collapsed_runs_gives_the_scores_of_the_other_runs(excluding_config: Path) -> None:
     kept: dict[tuple[str, str], dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
     dropped = 0
-    for folder, _, names in os.walk(shared_path("data/kd-lora-results/results")):
+    for folder, _, names in os.walk(RESULTS):
         if "metrics.json" not in names:
             continue
         data = json.loads((Path(folder) / "metrics.json").read_text())

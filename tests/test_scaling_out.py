@@ -12,7 +12,7 @@ import pytest
 
 from gen.config import load_config
 from gen.report import analyse
-from tests.conftest import REAL_CONFIG, shared_path
+from tests.conftest import REAL_CONFIG, RESULTS
 
 # Only the keys the table needs; read_json skips the rest of each file (log_history, memory samples).
 COLUMNS = {
@@ -67,7 +67,7 @@ def engine() -> duckdb.DuckDBPyConnection:
 
 
 def test_a_table_written_by_duckdb_builds_the_same_scores_as_the_files(tmp_path: Path) -> None:
-    results = shared_path("data/kd-lora-results/results")
+    results = RESULTS
     table = tmp_path / "runs.parquet"
     columns = "{" + ", ".join(f"{name}: '{kind}'" for name, kind in COLUMNS.items()) + "}"
     engine().execute(INGEST.format(glob=f"{results}/**/metrics.json", columns=columns, out=table))
@@ -86,8 +86,8 @@ def test_a_table_written_by_duckdb_builds_the_same_scores_as_the_files(tmp_path:
     assert joined["mean_table"].to_numpy() == pytest.approx(joined["mean_files"].to_numpy(), rel=1e-12)
 
 
-def test_duckdb_reads_the_sites_runs_table_and_recomputes_its_score_cells(real_site: Path) -> None:
-    runs = real_site / "downloads" / "runs.parquet"
+def test_duckdb_reads_the_sites_runs_table_and_recomputes_its_score_cells(bundled_site: Path) -> None:
+    runs = bundled_site / "downloads" / "runs.parquet"
     recomputed = (
         engine()
         .execute(
@@ -115,7 +115,7 @@ def test_duckdb_reads_the_sites_runs_table_and_recomputes_its_score_cells(real_s
             lambda row: column_of[row["metric"]] if row["task"] == "mnli" else row["task"], axis=1
         )
     )
-    site = pd.read_csv(real_site / "downloads" / "score_cells.csv")
+    site = pd.read_csv(bundled_site / "downloads" / "score_cells.csv")
     joined = site.merge(recomputed, on=KEYS, suffixes=("_site", "_duckdb"), validate="1:1")
     assert len(joined) == len(site) > 50
     assert (joined["n_runs_site"] == joined["n_runs_duckdb"]).all()

@@ -196,9 +196,11 @@ def page(report: Report) -> Page:
         "Strategy rules from the config, first match wins",
     )
     labels = ", ".join(f"{c.label} ({' + '.join(c.metrics)})" for c in score_columns(config.score))
+    credit = ["## Where the data comes from", "", esc(config.credit), ""] if config.credit else []
     lines = [
         "# Data and methodology",
         "",
+        *credit,
         "## Downloads",
         "",
         "Machine-readable tables, a stable contract: column names do not change between versions. Every table of "

@@ -105,16 +105,21 @@ def reference_section(report: Report) -> tuple[list[str], list[charts.Chart]]:
         f"Reference table {report.config.efficiency.table.name if report.config.efficiency.table else ''} "
         "beside the measurements (— where the runs measured nothing)",
     )
+    families = report.glue[["family", "model", "strategy"]].drop_duplicates()
+    named = report.reference.merge(families, on=["model", "strategy"], how="inner")
     chart_list = [
-        charts.cost_bars(report.combined, report.strategies, metric, label, origin="reference")
+        charts.cost_bars(named, report.strategies, metric, label, origin="reference")
         for metric, label in REFERENCE_LABELS.items()
     ]
+    used = (
+        "The Overview takes parameters, memory and inference time from this table (`efficiency.source: reference`)."
+        if report.config.efficiency.source == "reference"
+        else "The Overview uses the measured costs (`efficiency.source: measured`); this table is for comparison."
+    )
     return [
         "## Reference table",
         "",
-        "The Overview takes parameters, memory and inference time from this table (`efficiency.source: "
-        "reference`). Reference and measured figures need not agree: the paper measured on its own hardware "
-        "and settings.",
+        f"{used} Reference and measured figures need not agree: the paper measured on its own hardware and settings.",
         "",
         table,
         download_links(PATH, ["reference_efficiency.csv"]),

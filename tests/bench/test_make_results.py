@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from gen.sources.metrics_json import read_run
-from tests.conftest import ROOT, shared_path
+from tests.conftest import RESULTS, ROOT
 
 SCRIPT = ROOT / "bench" / "make_results.py"
 N = 600
@@ -89,7 +89,7 @@ def table(root: Path) -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def source() -> Path:
-    return shared_path("data/kd-lora-results/results")
+    return RESULTS
 
 
 @pytest.fixture(scope="module")
