@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 Scheme = Literal["primary", "glue"]
+# The benchmark suite's name, as tables and comparisons label its aggregate score.
+SUITE_NAME = "GLUE"
 
 
 @dataclass(frozen=True)
@@ -97,6 +99,14 @@ GLUE_TASKS: dict[str, Task] = {
 def score_columns(scheme: Scheme) -> list[ScoreColumn]:
     """Every score column of the registry, in benchmark order."""
     return [column for task in GLUE_TASKS.values() for column in task.columns(scheme)]
+
+
+def column_task(column: str) -> str:
+    """The task a score column belongs to under either convention (``mnli_m`` → ``mnli``); itself if unknown."""
+    for task in GLUE_TASKS.values():
+        if any(c.column == column for c in (*task.primary, *task.glue)):
+            return task.name
+    return column
 
 
 def column_score(metrics: dict[str, float], column: ScoreColumn) -> float | None:

@@ -24,6 +24,7 @@ from gen.analysis.stats import cell_stats, holm_corrected, paired_comparisons, s
 from gen.analysis.tradeoffs import labelled, tradeoff_points, with_fronts
 from gen.analysis.training import best_steps, curve_bands, downsample, drawable
 from gen.analysis.variants import best_per_task, by_task, method_cells, method_ranking, method_scores, rank_sweep
+from gen.benchmarks import SUITE_NAME
 from gen.config import ConfigError, ReportConfig, TableSource
 from gen.runs import Runs, build_runs
 from gen.sources.load import load_sources
@@ -63,13 +64,21 @@ class Variants:
     sweep: pd.DataFrame
 
 
-def all_comparisons(scores: pd.DataFrame, strategies: list[str], variants: Variants | None) -> pd.DataFrame:
-    """Paired tests between strategies, and between the methods of each variants group, Holm-corrected together."""
-    parts = [paired_comparisons(scores, strategies).assign(compared="strategies")]
+def all_comparisons(
+    scores: pd.DataFrame, cells: pd.DataFrame, config: ReportConfig, variants: Variants | None
+) -> pd.DataFrame:
+    """Paired tests between strategies (per task, suite, over families), and between the methods of each variants
+    group (suite per family), Holm-corrected together: they are the rows of one page."""
+    suite = SUITE_NAME
+    parts = [paired_comparisons(scores, cells, config.strategy_names, suite, config.family_order)]
     if variants is not None:
         for group, runs in variants.scores[variants.scores["group"] != "baseline"].groupby("group", sort=False):
             methods = sorted(runs["method"].unique())
-            parts.append(paired_comparisons(runs.assign(strategy=runs["method"]), methods).assign(compared=group))
+            group_cells = variants.cells[variants.cells["group"] == group].assign(strategy=lambda f: f["method"])
+            tested = paired_comparisons(
+                runs.assign(strategy=runs["method"]), group_cells, methods, suite, config.family_order
+            )
+            parts.append(tested[tested["task"] == suite].assign(compared=group))
     return holm_corrected(pd.concat(parts, ignore_index=True))
 
 
@@ -197,7 +206,7 @@ class Report:
     scores: pd.DataFrame
     cells: pd.DataFrame
     glue: pd.DataFrame
-    drops: pd.DataFrame
+    differences: pd.DataFrame
     measured: pd.DataFrame
     versus: pd.DataFrame
     reference: pd.DataFrame | None
@@ -241,7 +250,7 @@ def analyse(config: ReportConfig) -> Report:
     intervals = ordered(cell_stats(scores), families, strategies)
     intervals = intervals.merge(unhealthy_counts(scores), on=[*CELL_KEYS, "column"], how="left")
     variants = compare_variants(config, runs)
-    glue, drops, measured, combined = figures.glue, figures.drops, figures.measured, figures.combined
+    glue, differences, measured, combined = figures.glue, figures.differences, figures.measured, figures.combined
     return Report(
         config=config,
         runs=runs,
@@ -249,7 +258,7 @@ def analyse(config: ReportConfig) -> Report:
         scores=scores,
         cells=cells,
         glue=glue,
-        drops=drops,
+        differences=differences,
         measured=measured,
         versus=versus_baseline(measured, strategies[0]),
         reference=reference,
@@ -261,7 +270,7 @@ def analyse(config: ReportConfig) -> Report:
         commit=git_commit(config.config_path.parent),
         cell_stats=intervals,
         variability=seed_variability(scores),
-        comparisons=all_comparisons(scores, strategies, variants),
+        comparisons=all_comparisons(scores, cells, config, variants),
         variants=variants,
         tradeoffs=trade_offs(scores, runs, variants),
         coverage=grid_coverage(scores, variants),

@@ -101,11 +101,11 @@ def test_measured_parameters_are_task_balanced_means(bundled_site: Path) -> None
     assert float(row["memory_allocated_mb"]) == pytest.approx(expected, rel=1e-12)
 
 
-def test_wilcoxon_fft_vs_lora_recomputed(bundled_site: Path) -> None:
-    """Spot check: pair FFT and LoRA runs of BERT on (task column, seed), averaging repeats, as the site says."""
-    root = RESULTS
+def test_suite_test_fft_vs_lora_recomputed(bundled_site: Path) -> None:
+    """BERT, FFT → LoRA over GLUE: each seed's suite score (mean over the nine columns, the runs of one seed averaged
+    first), paired by seed; a paired t-test on five seeds, recomputed with plain Python and scipy."""
     by_key: dict[tuple[str, str, str], list[float]] = defaultdict(list)
-    for folder, _, names in os.walk(root):
+    for folder, _, names in os.walk(RESULTS):
         if "metrics.json" not in names:
             continue
         data = json.loads((Path(folder) / "metrics.json").read_text())
@@ -114,17 +114,21 @@ def test_wilcoxon_fft_vs_lora_recomputed(bundled_site: Path) -> None:
         if args["model_family"] != "bert" or strategy not in ("FFT", "LoRA"):
             continue
         for column, value in primary(args["task"], data).items():
-            by_key[(strategy, column, str(args["seed"]))].append(value)
-    shared = sorted({k[1:] for k in by_key if k[0] == "FFT"} & {k[1:] for k in by_key if k[0] == "LoRA"})
-    differences = [statistics.fmean(by_key[("LoRA", *k)]) - statistics.fmean(by_key[("FFT", *k)]) for k in shared]
+            by_key[(strategy, str(args["seed"]), column)].append(value)
+    columns = {k[2] for k in by_key}
+    seeds = sorted({k[1] for k in by_key})
+
+    def suite(strategy: str, seed: str) -> float:
+        return statistics.fmean(statistics.fmean(by_key[(strategy, seed, c)]) for c in columns)
+
+    differences = [suite("LoRA", seed) - suite("FFT", seed) for seed in seeds]
     (row,) = [
         r
         for r in read_csv(bundled_site / "downloads" / "comparisons.csv")
-        if (r["family"], r["from"], r["to"]) == ("bert", "FFT", "LoRA")
+        if (r["compared"], r["family"], r["from"], r["to"], r["task"]) == ("strategies", "bert", "FFT", "LoRA", "GLUE")
     ]
-    assert int(row["n_pairs"]) == len(shared)
-    assert row["test"] == "Wilcoxon signed-rank"
-    assert float(row["p_value"]) == pytest.approx(stats.wilcoxon(differences).pvalue, rel=1e-9)
+    assert (row["unit"], int(row["n"]), row["test"]) == ("seed", 5, "paired t") and len(seeds) == 5
+    assert float(row["p"]) == pytest.approx(stats.ttest_1samp(differences, 0.0).pvalue, rel=1e-9)
 
 
 @pytest.mark.parametrize("cost", ["params_m", "memory_allocated_mb", "train_time_s", "eval_runtime_s"])

@@ -9,7 +9,7 @@ import pandas as pd
 
 from gen.analysis.efficiency import combined_table, measured_efficiency, observations, overview_costs
 from gen.analysis.order import ordered
-from gen.analysis.scores import glue_scores, score_cells, score_drops, task_scores
+from gen.analysis.scores import glue_scores, score_cells, score_differences, task_scores
 from gen.config import ReportConfig
 
 
@@ -20,7 +20,7 @@ class Headline:
     scores: pd.DataFrame
     cells: pd.DataFrame
     glue: pd.DataFrame
-    drops: pd.DataFrame
+    differences: pd.DataFrame
     measured: pd.DataFrame
     combined: pd.DataFrame
     observations: pd.DataFrame
@@ -32,10 +32,12 @@ def headline(table: pd.DataFrame, config: ReportConfig, reference: pd.DataFrame 
     scores = task_scores(table, config.score)
     cells = ordered(score_cells(scores), families, strategies)
     glue = ordered(glue_scores(cells), families, strategies)
-    drops = score_drops(cells, strategies)
+    differences = score_differences(cells, strategies)
     measured = ordered(measured_efficiency(table), families, strategies)
     combined = ordered(combined_table(glue, overview_costs(measured, reference)), families, strategies)
-    return Headline(scores, cells, glue, drops, measured, combined, observations(combined, drops, strategies))
+    return Headline(
+        scores, cells, glue, differences, measured, combined, observations(combined, differences, strategies)
+    )
 
 
 def sensitivity(everything: Headline, healthy: Headline) -> pd.DataFrame:

@@ -1,4 +1,5 @@
-"""Benchmark scores: per-run task scores, per-cell means, GLUE scores with coverage, and score drops."""
+"""Benchmark scores: per-run task scores, per-cell means, GLUE scores with coverage, and differences between
+strategies (``to − from``, in points)."""
 
 from __future__ import annotations
 
@@ -64,11 +65,12 @@ def strategy_pairs(strategies: list[str]) -> list[tuple[str, str]]:
     return list(combinations(strategies, 2))
 
 
-def score_drops(cells: pd.DataFrame, strategies: list[str]) -> pd.DataFrame:
-    """Per family and strategy pair: score(from) − score(to) over the columns both have.
+DIFFERENCE_COLUMNS = ["family", "from", "to", "difference_points", "std_points", "n_columns", "columns"]
 
-    Also the mean and sample std over those columns of the per-column drop (the drops table).
-    """
+
+def score_differences(cells: pd.DataFrame, strategies: list[str]) -> pd.DataFrame:
+    """Per family and strategy pair: the suite-score difference ``to − from`` in points (100 × the mean over the
+    columns both have of the per-column difference), and its sample std over those columns."""
     rows = []
     by_cell = {key: group.set_index("column")["mean"] for key, group in cells.groupby(["family", "strategy"])}
     families = list(dict.fromkeys(cells["family"]))
@@ -80,19 +82,19 @@ def score_drops(cells: pd.DataFrame, strategies: list[str]) -> pd.DataFrame:
             common = [c for c in a.index if c in b.index]
             if not common:
                 continue
-            per_column = a[common] - b[common]
+            per_column = 100 * (b[common] - a[common])
             rows.append(
                 {
                     "family": family,
                     "from": source,
                     "to": target,
-                    "drop": per_column.mean(),
-                    "std_over_tasks": per_column.std(),
+                    "difference_points": per_column.mean(),
+                    "std_points": per_column.std(),
                     "n_columns": len(common),
                     "columns": " ".join(common),
                 }
             )
-    return pd.DataFrame(rows, columns=["family", "from", "to", "drop", "std_over_tasks", "n_columns", "columns"])
+    return pd.DataFrame(rows, columns=DIFFERENCE_COLUMNS)
 
 
 def glue_table(cells: pd.DataFrame, glue: pd.DataFrame) -> pd.DataFrame:

@@ -11,7 +11,22 @@ from scipy import stats
 
 from gen.analysis.scores import CELL_KEYS
 
-COMPARISON_COLUMNS = ["family", "from", "to", "n_pairs", "mean_difference", "effect_size_dz", "test", "p_value"]
+# The comparisons contract (downloads/comparisons.csv): difference = to − from, in points of the suite's scale.
+COMPARISON_COLUMNS = [
+    "compared",
+    "family",
+    "from",
+    "to",
+    "task",
+    "unit",
+    "n",
+    "difference_points",
+    "test",
+    "effect_size_dz",
+    "p",
+    "p_holm",
+    "significant",
+]
 CONFIDENCE = 0.95
 ALPHA = 0.05
 # Below this many pairs the Wilcoxon test cannot reach p < 0.05 (two-sided): fall back to the paired t-test.
@@ -76,42 +91,107 @@ def paired_test(differences: np.ndarray) -> tuple[str, float]:
     return "paired t", float(stats.ttest_1samp(differences, 0.0).pvalue)
 
 
-def paired_comparisons(scores: pd.DataFrame, strategies: list[str]) -> pd.DataFrame:
-    """Every pair of strategies, per family and over all families, paired on shared (family, task column, seed).
+def _seeded(scores: pd.DataFrame) -> pd.DataFrame:
+    """Per (family, strategy, task, column, seed): the mean over that seed's runs (several runs of one seed count
+    once). Runs without a seed are left out: they cannot be paired."""
+    seeded = scores[scores["seed"].astype(str) != ""]
+    keys = ["family", "strategy", "task", "column", "seed"]
+    return seeded.groupby(keys, sort=False, observed=True)["score"].mean().reset_index()
 
-    Effect size is Cohen's d_z (mean difference / std of differences). Fewer than two pairs: not tested ("too few
-    runs"). p-values are raw here: ``holm_corrected`` corrects them across every comparison of a page.
+
+def _test_row(differences: np.ndarray, unit: str) -> dict[str, object]:
+    """n, test, p and effect size for paired differences (``to − from``) over ``unit``s."""
+    row: dict[str, object] = {"unit": unit, "n": len(differences), "test": TOO_FEW, "p": math.nan}
+    row["effect_size_dz"] = math.nan
+    if len(differences) >= 2:
+        row["test"], row["p"] = paired_test(differences)
+        sd = differences.std(ddof=1)
+        row["effect_size_dz"] = differences.mean() / sd if sd > 0 else math.nan
+    return row
+
+
+TOO_FEW = "too few pairs"
+NO_SEEDS = "no seeds"
+
+
+def paired_comparisons(
+    scores: pd.DataFrame, cells: pd.DataFrame, strategies: list[str], suite: str, families: list[str] | None = None
+) -> pd.DataFrame:
+    """Every pair of strategies (config order), per family: per task and for the suite; then over families.
+
+    - ``difference_points`` = 100 × (to − from) of the means the tables show: a task's cell means (a task scored in
+      two columns, MNLI-m and MNLI-mm, counts once: their mean), the suite score over the columns both have, and
+      the mean of the families' suite differences.
+    - The test pairs independent units. Per task: seeds (n = seeds both strategies ran; several runs of one seed
+      are averaged first). Suite: each seed's suite score over those columns, for seeds that have every one of them
+      (n = such seeds). Over families: the families' suite differences (n = families). Runs without seeds (one
+      published figure per cell) are not tested: "no seeds".
+    p-values are raw here; ``holm_corrected`` corrects them across the rows of a page.
     """
-    per_seed = scores.groupby(["family", "strategy", "column", "seed"], sort=False)["score"].mean().reset_index()
-    rows = []
-    families = list(dict.fromkeys(per_seed["family"]))
+    seeded = _seeded(scores)
+    means = {key: group.set_index("column")["mean"] for key, group in cells.groupby(["family", "strategy"])}
+    column_task = dict(zip(scores["column"], scores["task"], strict=False))
+    order = families or list(dict.fromkeys(cells["family"]))
+    rows: list[dict[str, object]] = []
     for a, b in combinations(strategies, 2):
-        for family in [*families, None]:
-            subset = per_seed if family is None else per_seed[per_seed["family"] == family]
-            left = subset[subset["strategy"] == a].set_index(["family", "column", "seed"])["score"]
-            right = subset[subset["strategy"] == b].set_index(["family", "column", "seed"])["score"]
-            shared = left.index.intersection(right.index)
-            differences = (right[shared] - left[shared]).to_numpy(dtype=float)
-            row: dict[str, object] = {
-                "family": family if family is not None else "all families",
+        suite_differences = []
+        for family in order:
+            if (family, a) not in means or (family, b) not in means:
+                continue
+            left, right = means[(family, a)], means[(family, b)]
+            columns = [c for c in left.index if c in right.index]
+            if not columns:
+                continue
+            by_task: dict[str, list[str]] = {}
+            for column in columns:
+                by_task.setdefault(column_task.get(column, column), []).append(column)
+            for task, task_columns in by_task.items():
+                difference = float((right[task_columns] - left[task_columns]).mean())
+                rows.append(_row(a, b, family, task, difference, _seed_differences(seeded, family, a, b, task_columns)))
+            difference = float((right[columns] - left[columns]).mean())
+            suite_differences.append(difference)
+            rows.append(_row(a, b, family, suite, difference, _seed_differences(seeded, family, a, b, columns)))
+        if len(suite_differences) > 1:
+            differences = np.asarray(suite_differences)
+            row = {
+                "family": "all families",
                 "from": a,
                 "to": b,
-                "n_pairs": len(shared),
-                "mean_difference": differences.mean() if len(shared) else math.nan,
-                "effect_size_dz": math.nan,
-                "test": "too few runs",
-                "p_value": math.nan,
+                "task": suite,
+                "difference_points": 100 * differences.mean(),
+                **_test_row(differences, "family"),
             }
-            if len(shared) >= 2:
-                row["test"], row["p_value"] = paired_test(differences)
-                sd = differences.std(ddof=1)
-                row["effect_size_dz"] = differences.mean() / sd if sd > 0 else math.nan
             rows.append(row)
-    return pd.DataFrame(rows, columns=COMPARISON_COLUMNS)
+    return pd.DataFrame(rows, columns=COMPARISON_COLUMNS[1:-2]).assign(compared="strategies")[COMPARISON_COLUMNS[:-2]]
+
+
+def _row(a: str, b: str, family: str, task: str, difference: float, pairs: np.ndarray | None) -> dict[str, object]:
+    unit = "seed"
+    tested = {"unit": unit, "n": 0, "test": NO_SEEDS, "p": math.nan, "effect_size_dz": math.nan}
+    if pairs is not None:
+        tested = _test_row(pairs, unit)
+    return {"family": family, "from": a, "to": b, "task": task, "difference_points": 100 * difference, **tested}
+
+
+def _seed_differences(seeded: pd.DataFrame, family: str, a: str, b: str, columns: list[str]) -> np.ndarray | None:
+    """Per seed both strategies ran on every one of ``columns``: to − from of its mean over them; None when no
+    run of the family has a seed."""
+    subset = seeded[(seeded["family"] == family) & seeded["column"].isin(columns)]
+    if subset.empty:
+        return None
+    wide = subset.pivot_table(index="seed", columns=["strategy", "column"], values="score", observed=True)
+    sides = []
+    for strategy in (a, b):
+        wanted = [(strategy, c) for c in columns]
+        if not all(key in wide.columns for key in wanted):
+            return np.asarray([], dtype=float)
+        sides.append(wide[wanted].dropna().mean(axis=1).rename(strategy))
+    paired = pd.concat(sides, axis=1, join="inner")
+    return (paired[b] - paired[a]).to_numpy(dtype=float)
 
 
 def holm_corrected(table: pd.DataFrame) -> pd.DataFrame:
     """The comparisons with Holm-adjusted p-values across all their rows; significant only when p_holm < 0.05."""
-    corrected = table.assign(p_holm=holm(table["p_value"].tolist()))
+    corrected = table.assign(p_holm=holm(table["p"].astype(float).tolist()))
     corrected["significant"] = corrected["p_holm"] < ALPHA
-    return corrected
+    return corrected[COMPARISON_COLUMNS]

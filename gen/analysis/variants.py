@@ -48,13 +48,14 @@ def method_scores(all_table: pd.DataFrame, variants: VariantsConfig, scheme: Sch
 def method_cells(scores: pd.DataFrame) -> pd.DataFrame:
     """Mean score per (group, method, family, column) over all ranks and seeds, with the FFT baseline beside it.
 
-    ``pct_of_baseline`` = mean / baseline mean; ``drop_vs_baseline`` = baseline mean − mean.
+    ``pct_of_baseline`` = mean / baseline mean; ``difference_points`` = 100 × (mean − baseline mean): the site's one
+    convention, to − from in points.
     """
     cells = scores.groupby(KEYS, sort=False)["score"].agg(n_runs="size", mean="mean").reset_index()
     base = cells[cells["group"] == "baseline"].set_index(["family", "column"])["mean"].rename("baseline")
     methods = cells[cells["group"] != "baseline"].join(base, on=["family", "column"])
     methods["pct_of_baseline"] = methods["mean"] / methods["baseline"]
-    methods["drop_vs_baseline"] = methods["baseline"] - methods["mean"]
+    methods["difference_points"] = 100 * (methods["mean"] - methods["baseline"])
     return methods.sort_values(["group", "column_rank"], kind="stable").reset_index(drop=True)
 
 
@@ -70,7 +71,7 @@ def method_ranking(cells: pd.DataFrame) -> pd.DataFrame:
         pct = frame.pivot_table(index=["family", "column"], columns="method", values="pct_of_baseline").loc[
             shared.index
         ]
-        drop = frame.pivot_table(index=["family", "column"], columns="method", values="drop_vs_baseline").loc[
+        difference = frame.pivot_table(index=["family", "column"], columns="method", values="difference_points").loc[
             shared.index
         ]
         for method in wide.columns:
@@ -80,11 +81,11 @@ def method_ranking(cells: pd.DataFrame) -> pd.DataFrame:
                     "method": method,
                     "average": shared[method].mean() if len(shared) else float("nan"),
                     "average_pct_of_baseline": pct[method].mean() if len(shared) else float("nan"),
-                    "average_drop_vs_baseline": drop[method].mean() if len(shared) else float("nan"),
+                    "average_difference_points": difference[method].mean() if len(shared) else float("nan"),
                     "cells": len(shared),
                 }
             )
-    columns = ["group", "method", "average", "average_pct_of_baseline", "average_drop_vs_baseline", "cells"]
+    columns = ["group", "method", "average", "average_pct_of_baseline", "average_difference_points", "cells"]
     ranking = pd.DataFrame(rows, columns=columns)
     ranking["rank"] = ranking.groupby("group")["average"].rank(ascending=False, method="min")
     return ranking.sort_values(["group", "rank"], kind="stable").reset_index(drop=True)

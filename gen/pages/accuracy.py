@@ -1,11 +1,11 @@
-"""Accuracy: per-task scores with their spread, a heatmap per family, and the drops between strategies."""
+"""Accuracy: per-task scores with their spread, a heatmap per family, and the differences between strategies."""
 
 from __future__ import annotations
 
 import pandas as pd
 
 from gen import charts
-from gen.benchmarks import score_columns
+from gen.benchmarks import SUITE_NAME, score_columns
 from gen.pages.links import family_link, index_line
 from gen.pages.render import (
     Col,
@@ -20,6 +20,7 @@ from gen.pages.render import (
     raw,
     rel,
 )
+from gen.pages.verdicts import tests_by_key, verdict
 from gen.report import Report
 
 PATH = "accuracy.md"
@@ -94,31 +95,39 @@ def task_table(report: Report, labels: dict[str, str], page_path: str = PATH, fa
     return table + note + health_note(report, cells, page_path)
 
 
-def drops_table(report: Report) -> str:
-    """Drops between strategies per family, in points, with their spread over tasks."""
-    drops = report.drops.assign(drop_points=lambda d: 100 * d["drop"], std_points=lambda d: 100 * d["std_over_tasks"])
-    average = report.observations[report.observations["observation"] == "glue_drop"]
+def differences_table(report: Report) -> str:
+    """Suite-score differences between strategies per family and over families (to − from, in points), with the
+    paired test of the same difference from Statistics."""
+    tests = tests_by_key(report)
+    average = report.observations[report.observations["observation"] == "glue_difference"]
     averaged = pd.DataFrame(
         {
-            "family": "mean over families",
+            "family": "all families",
             "from": average["from"],
             "to": average["to"],
-            "drop_points": 100 * average["value"],
+            "difference_points": average["value"],
             "std_points": float("nan"),
             "n_columns": float("nan"),
         }
     )
+    table = pd.concat([report.differences, averaged], ignore_index=True)
+    table["verdict"] = [
+        verdict(tests.get((str(r["family"]), str(r["from"]), str(r["to"]), SUITE_NAME)))
+        for r in table.to_dict("records")
+    ]
     return html_table(
-        pd.concat([drops, averaged], ignore_index=True),
+        table,
         [
             Col("family", "Family", family_link(report, PATH)),
             Col("from", "From"),
             Col("to", "To"),
-            Col("drop_points", "Drop (points)", num(2), numeric=True),
+            Col("difference_points", "Difference to − from (points)", num(2), numeric=True),
+            Col("verdict", "Paired test (Holm)"),
             Col("std_points", "Std over tasks (points)", num(2), numeric=True),
             Col("n_columns", "Tasks compared", num(0), numeric=True),
         ],
-        "Score drop from one strategy to another: mean over the tasks both have of score(from) − score(to)",
+        f"{SUITE_NAME} score difference between strategies: score(to) − score(from) over the tasks both have, in "
+        "points; negative means the second strategy scores lower",
     )
 
 
@@ -149,10 +158,10 @@ def page(report: Report) -> Page:
             "## Every run",
             "",
             *(chart_block(c, PATH) + "\n" for c in chart_list if c.name == "run-scores"),
-            "## Drops between strategies",
+            "## Differences between strategies",
             "",
-            drops_table(report),
-            download_links(PATH, ["drops.csv"]),
+            differences_table(report),
+            download_links(PATH, ["differences.csv", "comparisons.csv"]),
         ]
     )
     return Page(PATH, markdown, chart_list)

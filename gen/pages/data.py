@@ -34,11 +34,19 @@ DOWNLOADS = [
     ),
     (
         "observations.csv",
-        "observation, from, to, value with observation one of glue_drop, param_reduction, "
-        "memory_reduction, inference_speedup (fractions and ratios).",
+        "observation, from, to, value, unit with observation one of glue_difference (to − from, points), "
+        "param_reduction, memory_reduction (fractions), inference_speedup (ratio).",
     ),
     ("score_cells.csv", "One row per (family, strategy, task column): n_runs, mean, std."),
-    ("drops.csv", "One row per (family, from, to): drop, std_over_tasks, n_columns, columns."),
+    (
+        "differences.csv",
+        "One row per (family, from, to): difference_points (to − from), std_points over tasks, n_columns, columns.",
+    ),
+    (
+        "comparisons.csv",
+        "compared, family, from, to, task (the suite name for the aggregate), unit, n, difference_points (to − from), "
+        "test, effect_size_dz, p, p_holm, significant: every paired test of the Statistics page.",
+    ),
     ("efficiency.csv", "Measured costs per (family, strategy): task-balanced means."),
     ("files.csv", "Every input file with its outcome (ingested, rejected, ignored), runs and reason."),
     ("unmatched.csv", "Runs no strategy rule matched, with all their fields."),
@@ -93,9 +101,11 @@ of runs *n*.
 **GLUE score.** The mean over task columns of the cell means. When a row covers fewer columns than another row of
 the same table, it is marked † and the columns it covers are listed: such averages are not comparable.
 
-**Score drop A → B.** Per family: the mean, over the task columns both strategies have, of score(A) − score(B).
-The average drop is the mean of that over the families that have both strategies. Drops are in score units
-(0.019) or points (1.9 = 100 × 0.019).
+**Differences A → B.** One convention on every page and in every download: difference = score(B) − score(A), in
+points (100 × the score difference; −1.9 points = B scores 0.019 lower). Per family: the mean, over the task columns
+both strategies have, of the per-column difference; over families: the mean of the families' differences. Each is
+shown with its paired test from [Statistics](statistics.md), which says its unit and n. Shares and reductions
+are percentages.
 
 **Measured costs.** Trainable parameters (millions, `train.trainable_params_count`), peak GPU memory allocated and
 reserved (MB, the maximum over the per-epoch samples), train time (s), eval runtime (s) and eval throughput
@@ -115,10 +125,13 @@ inference speed-up of B = mean time(baseline) / mean time(B) over those families
 0.5 when all rows are equal.
 
 **Intervals and tests** ([Statistics](statistics.md)). 95% confidence intervals of a cell mean use Student's t with
-n − 1 degrees of freedom. Strategies (and, with `variants:`, the methods of each group) are compared on runs paired
-by family, task column and seed: Wilcoxon's signed-rank test from six pairs, the paired t-test from two to five,
-none below two ("too few runs"); effect size Cohen's d_z; Holm's correction across every comparison of the page;
-significant means corrected p < 0.05.
+n − 1 degrees of freedom. Strategies (and, with `variants:`, the methods of each group) are compared per family:
+per task with seeds as the unit (the runs of one seed averaged first; MNLI's two columns count as one task), over
+the suite with each seed's suite score (seeds that ran every task both strategies have), and over families with
+the families' differences as the unit. Rows are never pooled across tasks or families. Wilcoxon's signed-rank test
+from six pairs, the paired t-test from two to five, none below two ("too few pairs") or without seeds ("no
+seeds"); effect size Cohen's d_z; Holm's correction across every test of the page; significant means corrected
+p < 0.05. Every row states its unit and n.
 
 **PEFT variants** ([PEFT variants](variants.md)). Each method's mean per family and task over all its ranks and
 seeds, as a share of the FFT baseline's mean on the same family and task; methods are ranked by their average over

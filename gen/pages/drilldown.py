@@ -7,8 +7,8 @@ from gen.benchmarks import GLUE_TASKS, score_columns
 from gen.pages import accuracy
 from gen.pages.accuracy import health_note
 from gen.pages.links import family_link, family_page, task_page
-from gen.pages.render import Col, Page, chart_block, esc, html_table, num, sig
-from gen.pages.statistics import unhealthy_text
+from gen.pages.render import Col, Page, chart_block, esc, html_table, num, pct, sig
+from gen.pages.statistics import comparison_table, unhealthy_text
 from gen.report import Report
 
 
@@ -59,17 +59,11 @@ def family_pages(report: Report) -> list[Page]:
             lines += [
                 "## Paired comparisons",
                 "",
-                html_table(
-                    comparisons.assign(points=100 * comparisons["mean_difference"]),
-                    [
-                        Col("from", "From"),
-                        Col("to", "To"),
-                        Col("n_pairs", "Pairs", num(0), numeric=True),
-                        Col("points", "Mean difference (points)", num(2), numeric=True),
-                        Col("test", "Test"),
-                        Col("p_holm", "p (Holm, over the Statistics page)", num(4), numeric=True),
-                    ],
-                    f"Strategies compared on {family}'s shared tasks and seeds",
+                comparison_table(
+                    report,
+                    comparisons,
+                    path,
+                    f"Strategies compared on {family}, Holm-corrected over the Statistics page",
                 ),
             ]
         built.append(Page(path, "\n".join(lines), [heatmap]))
@@ -122,7 +116,7 @@ def task_pages(report: Report) -> list[Page]:
                         Col("task_column", "Column"),
                         Col("n_runs", "Runs", num(0), numeric=True),
                         Col("mean", "Mean", num(4), numeric=True),
-                        Col("pct_of_baseline", "Share of FFT", num(3), numeric=True),
+                        Col("pct_of_baseline", "Share of FFT", pct(1), numeric=True),
                     ],
                     f"{GLUE_TASKS[task].label}: each method against full fine-tuning",
                 ),

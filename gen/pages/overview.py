@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
 from gen import charts
-from gen.benchmarks import score_columns
+from gen.benchmarks import SUITE_NAME, score_columns
 from gen.pages.links import family_link
 from gen.pages.render import (
     Col,
@@ -17,6 +19,7 @@ from gen.pages.render import (
     raw,
     sig,
 )
+from gen.pages.verdicts import tests_by_key, verdict
 from gen.report import Report
 
 PATH = "index.md"
@@ -30,7 +33,7 @@ METRIC_LABELS = {
     "score_per_s": "Score per second",
 }
 OBSERVATION_TEXT = {
-    "glue_drop": "Average GLUE score drop {source} → {to}",
+    "glue_difference": "GLUE score difference {source} → {to}, mean over families",
     "param_reduction": "Parameter reduction {to} vs {source}",
     "memory_reduction": "Memory reduction {to} vs {source}",
     "inference_speedup": "Inference speedup {to} vs {source}",
@@ -38,30 +41,41 @@ OBSERVATION_TEXT = {
 
 
 def observation_value(observation: str, value: float) -> str:
-    """An observation's value as the seed printed it (drops in score units, reductions in %, speed-ups ×)."""
-    if observation == "glue_drop":
-        return f"{value:.3f} ({100 * value:.1f} points)"
+    """An observation's value in the site's one convention: differences in points (to − from, signed),
+    reductions in %, speed-ups ×."""
+    if observation == "glue_difference":
+        return f"{value:+.1f} points"
     if observation == "inference_speedup":
         return f"{value:.2f}×"
     return f"{100 * value:.1f}%"
 
 
 def observation_lines(report: Report) -> list[str]:
-    """The key observations as list items."""
-    return [
-        f"- {esc(OBSERVATION_TEXT[str(o['observation'])].format(source=o['from'], to=o['to']))}: "
-        f"**{observation_value(str(o['observation']), float(o['value']))}**"
-        for o in report.observations.to_dict("records")
-    ]
+    """The key observations as list items; a score difference says what its test over families found."""
+    tests = tests_by_key(report)
+    lines = []
+    for o in report.observations.to_dict("records"):
+        line = (
+            f"- {esc(OBSERVATION_TEXT[str(o['observation'])].format(source=o['from'], to=o['to']))}: "
+            f"**{observation_value(str(o['observation']), float(o['value']))}**"
+        )
+        if o["observation"] == "glue_difference":
+            line += f" ({verdict(tests.get(('all families', str(o['from']), str(o['to']), SUITE_NAME)))})"
+        lines.append(line)
+    return lines
 
 
-def _listing(rows: list[dict[str, object]], labels: dict[str, str]) -> str:
-    """'bert CoLA (3.1)' items from (family column, value) findings, largest first."""
+def _listing(rows: list[dict[str, object]], labels: dict[str, str], report: Report) -> str:
+    """'bert CoLA (−3.1 points, significant, n = 5 seeds)' items from (family column, value) findings."""
+    tests = tests_by_key(report)
     items = []
     for row in rows:
         family, _, column = str(row["subject"]).partition(" ")
-        items.append(f"{family} {labels.get(column, column)} ({100 * float(str(row['value'])):.1f})")
-    return ", ".join(items)
+        key = (str(row["test_family"]), str(row["test_from"]), str(row["test_to"]), str(row["test_task"]))
+        items.append(
+            f"{family} {labels.get(column, column)} ({float(str(row['value'])):+.1f} points, {verdict(tests.get(key))})"
+        )
+    return "; ".join(items)
 
 
 HEALTH_LINK = "data-quality.md#run-health"
@@ -87,7 +101,8 @@ def finding_lines(report: Report) -> list[str]:
     for row in rows:
         by_kind.setdefault(str(row["finding"]), []).append(row)
     evidence = " [evidence](accuracy.md#per-task-scores)"
-    drops = " [evidence](accuracy.md#drops-between-strategies)"
+    differences = " [evidence](accuracy.md#differences-between-strategies)"
+    tested = " [tests](statistics.md#comparisons-between-strategies-and-between-methods)"
     lines = []
     if best := by_kind.get("best"):
         lines.append(
@@ -99,23 +114,23 @@ def finding_lines(report: Report) -> list[str]:
         first, second, last = strategies[0], strategies[1], strategies[-1]
         if (most := by_kind.get("most_robust")) and (least := by_kind.get("least_robust")):
             lines.append(
-                f"- From {esc(second)} to {esc(last)}, the most robust task is "
+                f"- From {esc(second)} to {esc(last)}, the task that changes least is "
                 f"**{esc(labels.get(str(most[0]['subject']), most[0]['subject']))}** "
-                f"({100 * float(str(most[0]['value'])):.2f} points lost on average over families) and the least "
-                f"robust **{esc(labels.get(str(least[0]['subject']), least[0]['subject']))}** "
-                f"({100 * float(str(least[0]['value'])):.2f} points).{drops}" + caveat([*most, *least])
+                f"({float(str(most[0]['value'])):+.2f} points, mean over families) and the one that changes most "
+                f"**{esc(labels.get(str(least[0]['subject']), least[0]['subject']))}** "
+                f"({float(str(least[0]['value'])):+.2f} points); means over families are described, not tested."
+                f"{differences}" + caveat([*most, *least])
             )
         trails = by_kind.get("trails", [])
         lines.append(
-            f"- {esc(second)} trails {esc(first)} by more than 2 points on "
-            f"{len(trails)} family–task cells{': ' + esc(_listing(trails, labels)) if trails else ''}.{evidence}"
-            + caveat(trails)
+            f"- {esc(second)} trails {esc(first)} by more than 2 points on {len(trails)} family–task cells"
+            f"{': ' + esc(_listing(trails, labels, report)) if trails else ''}.{evidence}{tested}" + caveat(trails)
         )
         for name in (second, first):
-            wins = [r for r in by_kind.get("surprise", []) if r["detail"] == f"{last} beats {name}"]
+            wins = [r for r in by_kind.get("surprise", []) if r["detail"] == f"{name} → {last}"]
             lines.append(
-                f"- {esc(last)} beats {esc(name)} on {len(wins)} family–task cells"
-                f"{': ' + esc(_listing(wins, labels)) if wins else ''}.{evidence}" + caveat(wins)
+                f"- {esc(last)} scores higher than {esc(name)} on {len(wins)} family–task cells"
+                f"{': ' + esc(_listing(wins, labels, report)) if wins else ''}.{evidence}{tested}" + caveat(wins)
             )
         if retained := by_kind.get("retained"):
             families = ", ".join(
@@ -155,12 +170,13 @@ def cards(report: Report) -> str:
             by_target.setdefault(o["to"], {})[o["observation"]] = o["value"]
     for target, values in by_target.items():
         parts = []
-        if "glue_drop" in values:
-            drop = values["glue_drop"]
-            part = f"GLUE {abs(100 * drop):.1f} points {'lower' if drop >= 0 else 'higher'}"
-            healthy_drop = healthy_only.get(("glue_drop", baseline, target))
-            if healthy_drop is not None and abs(healthy_drop - drop) >= 0.0005:
-                part += f" ({100 * healthy_drop:.1f} with healthy runs only)"
+        if "glue_difference" in values:
+            difference = values["glue_difference"]
+            test = verdict(tests_by_key(report).get(("all families", baseline, target, SUITE_NAME)))
+            part = f"GLUE {difference:+.1f} points ({test})"
+            healthy_difference = healthy_only.get(("glue_difference", baseline, target))
+            if healthy_difference is not None and abs(healthy_difference - difference) >= 0.05:
+                part += f"; {healthy_difference:+.1f} with healthy runs only"
             parts.append(part)
         if "param_reduction" in values:
             parts.append(f"{100 * values['param_reduction']:.1f}% fewer parameters")
@@ -189,17 +205,20 @@ def figure_value(figure: str, value: object) -> str:
 
 
 def change_text(figure: str, difference: object) -> str:
-    """How much a figure moves without the unhealthy runs: points for scores and drops, percentage points for
+    """How much a figure moves without the unhealthy runs: points for scores and differences, percentage points for
     reductions, the ratio's difference for speed-ups."""
     if not isinstance(difference, float | int) or difference != difference:
         return "—"
-    if abs(difference) < 0.0005:
-        return "same"
-    if figure in ("glue_score", "glue_drop"):
-        return f"{100 * difference:+.1f} points"
-    if figure == "inference_speedup":
-        return f"{difference:+.2f}×"
-    return f"{100 * difference:+.1f} pp"
+    if figure == "glue_score":
+        text = f"{100 * difference:+.1f} points"
+    elif figure == "glue_difference":
+        text = f"{difference:+.1f} points"
+    elif figure == "inference_speedup":
+        text = f"{difference:+.2f}×"
+    else:
+        text = f"{100 * difference:+.1f} pp"
+    # A change that rounds to zero at the shown precision is no change.
+    return "same" if re.fullmatch(r"[+-]?0\.0+(?: points| pp|×)", text) else text
 
 
 def sensitivity_table(report: Report) -> str:

@@ -89,7 +89,7 @@ def downloads(report: Report) -> dict[str, pd.DataFrame]:
         "combined.csv": report.combined[COMBINED],
         "observations.csv": report.observations,
         "score_cells.csv": report.cells.drop(columns="column_rank"),
-        "drops.csv": report.drops,
+        "differences.csv": report.differences,
         "efficiency.csv": report.measured,
         "files.csv": report.runs.files,
         "unmatched.csv": report.runs.unmatched,
@@ -158,7 +158,7 @@ def embeds(report: Report, built: list[Page]) -> Embeds:
         tables={
             "combined": overview.combined_table(report),
             "task-scores": accuracy.task_table(report, labels),
-            "drops": accuracy.drops_table(report),
+            "differences": accuracy.differences_table(report),
         },
         charts={
             chart.name: FigureRef(chart.name, chart.title, chart.description) for page in built for chart in page.charts

@@ -6,21 +6,28 @@ import pandas as pd
 
 from gen import charts
 from gen.analysis.stats import ALPHA, CONFIDENCE, WILCOXON_MIN_PAIRS
-from gen.benchmarks import score_columns
+from gen.benchmarks import GLUE_TASKS, SUITE_NAME, score_columns
 from gen.pages.accuracy import health_note
 from gen.pages.links import family_link, task_link
 from gen.pages.render import Col, Page, chart_block, download_links, html_table, missing, num, pct
+from gen.pages.verdicts import verdict
 from gen.report import Report
 
 PATH = "statistics.md"
 METHOD = (
     f"Intervals are {CONFIDENCE:.0%} confidence intervals of the mean from Student's t with n − 1 degrees of "
-    "freedom (suited to a handful of seeds); a cell with one run has none. Comparisons pair runs of two strategies "
-    "on the same family, task and seed (several runs of one seed are averaged first). With at least "
-    f"{WILCOXON_MIN_PAIRS} pairs the test is Wilcoxon's signed-rank test, with fewer (but at least two) the paired "
-    "t-test; both two-sided. Effect size is Cohen's d_z, the mean difference over the standard deviation of the "
-    "differences. p-values are Holm-corrected across every comparison on this page, and a difference is called "
-    f'significant only when the corrected p < {ALPHA}. Fewer than two pairs: no test, shown as "too few runs".'
+    "freedom (suited to a handful of seeds); a cell with one run has none. A difference is always to − from, in "
+    "points (100 × the score difference), between the means the tables show. Each test pairs independent units "
+    "and says which: **per task**, seeds (the runs of one seed are averaged first; a task scored in two columns, "
+    "MNLI-m and MNLI-mm, counts once), so n is at most the number of seeds; **per family over the suite**, each "
+    "seed's suite score over the tasks both strategies have, for seeds that ran every one of them; **over "
+    "families**, the families' suite differences (n = families). Rows of different tasks or families are never "
+    f"pooled as pairs. With at least {WILCOXON_MIN_PAIRS} pairs the test is Wilcoxon's signed-rank test, with fewer "
+    "(but at least two) the paired t-test; both two-sided. Effect size is Cohen's d_z, the mean paired difference "
+    "over the standard deviation of the differences (the mean paired difference can differ slightly from the "
+    "difference of the means when cells have unequal runs). p-values are Holm-corrected across every test on this "
+    f"page, and a difference is called significant only when the corrected p < {ALPHA}. Runs without seeds (one "
+    'published figure per cell) are not tested ("no seeds"); fewer than two pairs: "too few pairs".'
 )
 
 
@@ -31,12 +38,31 @@ def p_text(value: object) -> str:
     return f"{value:.4f}" if value >= 0.0001 else "< 0.0001"
 
 
-def _verdict(row: pd.Series) -> str:
-    if row["test"] == "too few runs":
-        return "too few runs"
-    if pd.isna(row["p_holm"]):
-        return "no spread to test"
-    return "significant" if row["significant"] else "not significant"
+def comparison_table(report: Report, comparisons: pd.DataFrame, page_path: str, caption: str) -> str:
+    """Paired comparisons with the columns a reader comes for first: difference, Holm p and verdict."""
+    labels = {c.task: GLUE_TASKS[c.task].label for c in score_columns(report.config.score)}
+    shown = comparisons.assign(
+        pair=comparisons["from"].astype(str) + " → " + comparisons["to"].astype(str),
+        task_label=comparisons["task"].map(lambda t: labels.get(t, t)),
+        verdict=[verdict(row) for _, row in comparisons.iterrows()],
+    )
+    return html_table(
+        shown,
+        [
+            Col("family", "Family", family_link(report, page_path)),
+            Col("pair", "From → to"),
+            Col("task_label", "Task", task_link(report, page_path)),
+            Col("difference_points", "Difference (points)", num(2), numeric=True),
+            Col("p_holm", "p (Holm)", p_text, numeric=True),
+            Col("verdict", "Verdict"),
+            Col("n", "n", num(0), numeric=True),
+            Col("unit", "Unit"),
+            Col("test", "Test"),
+            Col("effect_size_dz", "d_z", num(2), numeric=True),
+            Col("p", "p", p_text, numeric=True),
+        ],
+        caption,
+    )
 
 
 def unhealthy_text(value: object) -> str:
@@ -51,11 +77,8 @@ def page(report: Report) -> Page:
     cells = report.cell_stats.assign(task=lambda f: f["column"].map(lambda c: labels.get(c, c)))
     variability = report.variability.assign(task=lambda f: f["column"].map(lambda c: labels.get(c, c)))
     comparisons = report.comparisons
-    if not comparisons.empty:
-        comparisons = comparisons.assign(
-            difference_points=100 * comparisons["mean_difference"],
-            verdict=comparisons.apply(_verdict, axis=1),
-        )
+    suite = comparisons[comparisons["task"] == SUITE_NAME]
+    per_task = comparisons[comparisons["task"] != SUITE_NAME]
     seeds = charts.seed_intervals(report.scores, report.cell_stats, report.strategies, labels)
     lines = [
         "# Statistics",
@@ -64,25 +87,26 @@ def page(report: Report) -> Page:
         "",
         "## Comparisons between strategies and between methods",
         "",
-        html_table(
-            comparisons,
-            [
-                Col("compared", "Compared"),
-                Col("family", "Family", family_link(report, PATH)),
-                Col("from", "From"),
-                Col("to", "To"),
-                Col("n_pairs", "Pairs", num(0), numeric=True),
-                Col("difference_points", "Mean difference to − from (points)", num(2), numeric=True),
-                Col("effect_size_dz", "Effect size d_z", num(2), numeric=True),
-                Col("test", "Test"),
-                Col("p_value", "p", p_text, numeric=True),
-                Col("p_holm", "p (Holm)", p_text, numeric=True),
-                Col("verdict", "Verdict"),
-            ],
-            "Paired comparisons, Holm-corrected across all rows",
+        comparison_table(
+            report,
+            suite.assign(
+                family=suite["family"].where(
+                    suite["compared"] == "strategies", suite["compared"] + " · " + suite["family"]
+                )
+            ),
+            PATH,
+            f"{SUITE_NAME} score differences per family and over families, Holm-corrected with every test here",
         )
-        if not comparisons.empty
-        else "No two strategies share a family, task and seed.",
+        if not suite.empty
+        else "No two strategies share a family and task.",
+        "",
+        "### Per task",
+        "",
+        comparison_table(
+            report, per_task, PATH, "Per-task differences, paired by seed, Holm-corrected with every test on this page"
+        )
+        if not per_task.empty
+        else "No two strategies share a task.",
         download_links(PATH, ["comparisons.csv"]),
         "",
         "## Every cell with its interval",

@@ -82,7 +82,7 @@ def page(report: Report) -> Page:
                     Col("method", "Method"),
                     Col("average", "Average score", num(4), numeric=True),
                     Col("average_pct_of_baseline", "Share of FFT", pct(1), numeric=True),
-                    Col("average_drop_vs_baseline", "Drop vs FFT", num(4), numeric=True),
+                    Col("average_difference_points", "Difference vs FFT (points)", num(2), numeric=True),
                     Col("cells", "Cells compared", num(0), numeric=True),
                 ],
                 f"{group}: methods ranked over the (family, task) cells they all have",

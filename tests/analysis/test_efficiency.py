@@ -78,14 +78,15 @@ def test_combined_ratios_follow_the_seed_definitions() -> None:
 
 def test_observations_follow_the_seed_definitions() -> None:
     combined = combined_table(COMBINED_SCORES, COSTS)
-    drops = pd.DataFrame({"family": ["bert", "roberta"], "from": "FFT", "to": "LoRA", "drop": [0.1, 0.05]})
-    found = {
-        (o["observation"], o["from"], o["to"]): o["value"]
-        for o in observations(combined, drops, ["FFT", "LoRA"]).to_dict("records")
-    }
+    differences = pd.DataFrame(
+        {"family": ["bert", "roberta"], "from": "FFT", "to": "LoRA", "difference_points": [-10.0, -5.0]}
+    )
+    rows = observations(combined, differences, ["FFT", "LoRA"]).to_dict("records")
+    found = {(o["observation"], o["from"], o["to"]): o["value"] for o in rows}
+    assert {o["observation"]: o["unit"] for o in rows}["glue_difference"] == "points"
     assert found == pytest.approx(
         {
-            ("glue_drop", "FFT", "LoRA"): 0.075,
+            ("glue_difference", "FFT", "LoRA"): -7.5,
             ("param_reduction", "FFT", "LoRA"): 1 - 5 / 220,
             ("memory_reduction", "FFT", "LoRA"): 1 - 1012 / 3048,
             ("inference_speedup", "FFT", "LoRA"): 5.0 / 3.5,

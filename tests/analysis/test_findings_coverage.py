@@ -69,9 +69,13 @@ def test_findings_from_cells() -> None:
     found = findings(glue, cells, ["FFT", "LoRA", "KD-LoRA"])
     by = {(r["finding"], r["subject"]): r for r in found.to_dict("records")}
     assert by[("best", "B (bert, FFT)")]["value"] == 0.70
-    assert by[("most_robust", "cola")]["value"] == pytest.approx(-0.02)
-    assert by[("least_robust", "rte")]["value"] == pytest.approx(0.01)
-    assert by[("trails", "bert rte")]["value"] == pytest.approx(0.05) and ("trails", "bert cola") not in by
+    # Differences are to − from in points: KD-LoRA − LoRA is +2 on CoLA (changes least), −1 on RTE.
+    assert by[("most_robust", "cola")]["value"] == pytest.approx(2.0)
+    assert by[("least_robust", "rte")]["value"] == pytest.approx(-1.0)
+    assert by[("trails", "bert rte")]["value"] == pytest.approx(-5.0) and ("trails", "bert cola") not in by
+    assert [by[("trails", "bert rte")][k] for k in ("test_family", "test_from", "test_to", "test_task")] == [
+        "bert", "FFT", "LoRA", "rte"
+    ]  # fmt: skip
     surprises = {(r["subject"], r["detail"]) for r in found.to_dict("records") if r["finding"] == "surprise"}
-    assert surprises == {("bert cola", "KD-LoRA beats LoRA"), ("bert cola", "KD-LoRA beats FFT")}
+    assert surprises == {("bert cola", "LoRA → KD-LoRA"), ("bert cola", "FFT → KD-LoRA")}
     assert by[("retained", "KD-LoRA of LoRA")]["value"] == pytest.approx((0.74 + 0.61) / (0.75 + 0.59))

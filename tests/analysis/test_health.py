@@ -125,8 +125,8 @@ def test_healthy_only_headline_equals_a_computation_without_the_collapsed_runs()
     scores = healthy.glue.set_index("strategy")["glue_score"]
     assert scores["FFT"] == pytest.approx(0.71)
     assert scores["LoRA"] == pytest.approx(0.69)
-    drop = healthy.observations.set_index(["observation", "from", "to"]).loc[("glue_drop", "FFT", "LoRA"), "value"]
-    assert drop == pytest.approx(0.02)
+    frame = healthy.observations.set_index(["observation", "from", "to"])
+    assert frame.loc[("glue_difference", "FFT", "LoRA"), "value"] == pytest.approx(-2.0)
 
 
 def test_a_zero_cost_gives_a_blank_ratio_with_its_reason() -> None:

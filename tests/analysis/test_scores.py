@@ -7,7 +7,7 @@ import statistics
 import pandas as pd
 import pytest
 
-from gen.analysis.scores import glue_scores, glue_table, score_cells, score_drops, task_scores
+from gen.analysis.scores import glue_scores, glue_table, score_cells, score_differences, task_scores
 from tests.helpers import run, table_of
 
 RUNS = [
@@ -49,13 +49,14 @@ def test_glue_score_is_mean_of_column_means_and_partial_rows_are_flagged(cells: 
     assert glue["complete"].to_dict() == {("bert", "FFT"): True, ("bert", "LoRA"): False, ("roberta", "FFT"): True}
 
 
-def test_drops_compare_only_the_tasks_both_strategies_have(cells: pd.DataFrame) -> None:
-    (drop,) = score_drops(cells, ["FFT", "LoRA"]).to_dict("records")
-    per_column = [statistics.mean([0.70, 0.74, 0.66]) - 0.62, 0.84 - 0.80, 0.85 - 0.82]
-    assert (drop["family"], drop["from"], drop["to"]) == ("bert", "FFT", "LoRA")
-    assert drop["columns"] == "mnli_m mnli_mm rte"
-    assert drop["drop"] == pytest.approx(statistics.mean(per_column))
-    assert drop["std_over_tasks"] == pytest.approx(statistics.stdev(per_column))
+def test_differences_are_to_minus_from_in_points_over_the_tasks_both_have(cells: pd.DataFrame) -> None:
+    (row,) = score_differences(cells, ["FFT", "LoRA"]).to_dict("records")
+    per_column = [100 * (0.62 - statistics.mean([0.70, 0.74, 0.66])), 100 * (0.80 - 0.84), 100 * (0.82 - 0.85)]
+    assert (row["family"], row["from"], row["to"]) == ("bert", "FFT", "LoRA")
+    assert row["columns"] == "mnli_m mnli_mm rte"
+    assert row["difference_points"] == pytest.approx(statistics.mean(per_column))
+    assert row["difference_points"] < 0  # LoRA scores lower here
+    assert row["std_points"] == pytest.approx(statistics.stdev(per_column))
 
 
 def test_glue_table_is_wide_in_benchmark_order(cells: pd.DataFrame) -> None:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import math
 import statistics
+from dataclasses import replace
 
 import pandas as pd
 import pytest
 from scipy import stats
 
-from gen.analysis.scores import task_scores
+from gen.analysis.scores import score_cells, task_scores
 from gen.analysis.stats import cell_stats, holm, holm_corrected, paired_comparisons, seed_variability
 from tests.helpers import run, table_of
 
@@ -64,24 +65,33 @@ def test_holm_matches_its_definition() -> None:
     assert math.isnan(holm(p)[3]) and holm(p)[4] == pytest.approx(0.5)
 
 
+def compare(scores: pd.DataFrame, strategies: list[str]) -> pd.DataFrame:
+    return holm_corrected(paired_comparisons(scores, score_cells(scores), strategies, "GLUE"))
+
+
 def test_paired_comparison_is_wilcoxon_on_seed_pairs(scores: pd.DataFrame) -> None:
-    table = holm_corrected(paired_comparisons(scores, ["FFT", "LoRA"]))
-    row = table[table["family"] == "bert"].iloc[0]
+    table = compare(scores, ["FFT", "LoRA"])
+    row = table[(table["family"] == "bert") & (table["task"] == "rte")].iloc[0]
     differences = [b - a for a, b in zip(FFT, LORA, strict=True)]
-    assert row["n_pairs"] == 7 and row["test"] == "Wilcoxon signed-rank"
-    assert row["p_value"] == pytest.approx(stats.wilcoxon(differences).pvalue)
+    assert (row["unit"], row["n"], row["test"]) == ("seed", 7, "Wilcoxon signed-rank")
+    assert row["p"] == pytest.approx(stats.wilcoxon(differences).pvalue)
+    assert row["difference_points"] == pytest.approx(100 * (statistics.mean(LORA) - statistics.mean(FFT)))
     assert row["effect_size_dz"] == pytest.approx(statistics.mean(differences) / statistics.stdev(differences))
-    # Two rows (bert, all families) are corrected together.
-    assert row["p_holm"] == pytest.approx(min(1.0, 2 * row["p_value"]))
+    # One family, one task: the task row and the suite row (the same seeds) are corrected together.
+    assert list(table["task"]) == ["rte", "GLUE"]
+    assert row["p_holm"] == pytest.approx(min(1.0, 2 * row["p"]))
     assert bool(row["significant"]) == (row["p_holm"] < 0.05)
 
 
-def test_no_test_on_fewer_than_two_pairs() -> None:
+def test_no_test_on_fewer_than_two_pairs_or_without_seeds() -> None:
     few = task_scores(
         table_of([run("bert", "FFT", "rte", 1, accuracy=0.7), run("bert", "LoRA", "rte", 1, accuracy=0.6)]), "primary"
     )
-    row = holm_corrected(paired_comparisons(few, ["FFT", "LoRA"])).iloc[0]
-    assert row["test"] == "too few runs" and math.isnan(row["p_value"]) and not row["significant"]
+    row = compare(few, ["FFT", "LoRA"]).iloc[0]
+    assert row["test"] == "too few pairs" and row["n"] == 1 and math.isnan(row["p"]) and not row["significant"]
+    published = few.assign(seed="")
+    row = compare(published, ["FFT", "LoRA"]).iloc[0]
+    assert (row["test"], row["n"]) == ("no seeds", 0) and row["difference_points"] == pytest.approx(-10.0)
 
 
 def test_small_samples_use_the_paired_t_test() -> None:
@@ -90,6 +100,32 @@ def test_small_samples_use_the_paired_t_test() -> None:
         for s, values in (("FFT", [0.7, 0.72, 0.75]), ("LoRA", [0.6, 0.63, 0.64]))
         for seed, v in enumerate(values)
     ]
-    row = paired_comparisons(task_scores(table_of(rows), "primary"), ["FFT", "LoRA"]).iloc[0]
+    row = compare(task_scores(table_of(rows), "primary"), ["FFT", "LoRA"]).iloc[0]
     assert row["test"] == "paired t"
-    assert row["p_value"] == pytest.approx(stats.ttest_rel([0.6, 0.63, 0.64], [0.7, 0.72, 0.75]).pvalue)
+    assert row["p"] == pytest.approx(stats.ttest_rel([0.6, 0.63, 0.64], [0.7, 0.72, 0.75]).pvalue)
+
+
+def test_tasks_families_and_seeds_are_never_pooled_as_pairs() -> None:
+    """Two families, two tasks (MNLI in two columns), five seeds: no row has more pairs than seeds (or families)."""
+    rows = []
+    for family, shift in (("bert", 0.0), ("roberta", 0.02)):
+        for seed in range(5):
+            for strategy, gap in (("FFT", 0.0), ("LoRA", -0.03 - 0.002 * seed)):
+                base = 0.8 + shift + gap + 0.001 * seed
+                rows.append(run(family, strategy, "rte", seed, accuracy=base - 0.1))
+                rows.append(run(family, strategy, "mnli", seed, matched_accuracy=base, mismatched_accuracy=base + 0.01))
+    # A second run of seed 0 for bert FFT RTE: averaged with the first, not a sixth pair.
+    rows.append(replace(run("bert", "FFT", "rte", 0, accuracy=0.72), source_file="rerun.json"))
+    scores = task_scores(table_of(rows), "primary")
+    table = compare(scores, ["FFT", "LoRA"])
+    assert set(table["task"]) == {"rte", "mnli", "GLUE"}  # MNLI once, not as mnli_m and mnli_mm
+    seeds = table[table["unit"] == "seed"]
+    assert len(seeds) == 6 and set(seeds["n"]) == {5}
+    (over_families,) = table[table["family"] == "all families"].to_dict("records")
+    assert (over_families["unit"], over_families["n"]) == ("family", 2)
+    # The suite test pairs each seed's suite score (mean over the columns rte, mnli_m, mnli_mm).
+    bert = scores[scores["family"] == "bert"]
+    per_seed = bert.groupby(["strategy", "seed", "column"])["score"].mean().groupby(["strategy", "seed"]).mean()
+    expected = [per_seed[("LoRA", str(seed))] - per_seed[("FFT", str(seed))] for seed in range(5)]
+    (suite,) = table[(table["family"] == "bert") & (table["task"] == "GLUE")].to_dict("records")
+    assert suite["p"] == pytest.approx(stats.ttest_1samp(expected, 0.0).pvalue)

@@ -52,7 +52,7 @@ def test_cells_compare_with_fft(scores: pd.DataFrame) -> None:
     lora_rte = statistics.mean([0.76, 0.74, 0.78])
     assert cells.loc[("teacher", "lora", "rte"), "mean"] == pytest.approx(lora_rte)
     assert cells.loc[("teacher", "lora", "rte"), "pct_of_baseline"] == pytest.approx(lora_rte / 0.80)
-    assert cells.loc[("teacher", "dora", "cola"), "drop_vs_baseline"] == pytest.approx(0.60 - 0.52)
+    assert cells.loc[("teacher", "dora", "cola"), "difference_points"] == pytest.approx(100 * (0.52 - 0.60))
     assert cells.loc[("student", "lora", "rte"), "n_runs"] == 1
     assert "baseline" not in cells.index.get_level_values("group")
 

@@ -1,0 +1,35 @@
+"""How pages word a paired test: one phrase for every page that shows a difference between strategies."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from gen.analysis.stats import NO_SEEDS, TOO_FEW
+from gen.report import Report
+
+Key = tuple[str, str, str, str]
+
+
+def verdict(row: dict[str, Any] | pd.Series | None) -> str:
+    """ "significant" or "not significant" with n and its unit; why there is no test otherwise."""
+    if row is None:
+        return "not tested"
+    test = str(row["test"])
+    if test in (NO_SEEDS, TOO_FEW):
+        return test
+    n = f"n = {int(row['n'])} {row['unit']}{'s' if int(row['n']) != 1 else ''}"
+    p_holm = row["p_holm"]
+    if pd.isna(p_holm):
+        return f"no spread to test, {n}"
+    return f"{'significant' if bool(row['significant']) else 'not significant'}, {n}"
+
+
+def tests_by_key(report: Report, compared: str = "strategies") -> dict[Key, dict[str, Any]]:
+    """The comparisons of one kind by (family, from, to, task)."""
+    rows = report.comparisons[report.comparisons["compared"] == compared]
+    return {
+        (str(r["family"]), str(r["from"]), str(r["to"]), str(r["task"])): {str(k): v for k, v in r.items()}
+        for r in rows.to_dict("records")
+    }
