@@ -147,11 +147,30 @@ class RunHealthConfig(_Strict):
         return {verdict for verdict, policy in policies.items() if policy == "exclude"}
 
 
+# How PEFT methods are usually written, for the values of the method field (a config's method_names win).
+METHOD_NAMES = {
+    "lora": "LoRA",
+    "dora": "DoRA",
+    "olora": "OLoRA",
+    "rslora": "rsLoRA",
+    "adalora": "AdaLoRA",
+    "mrlora": "MR-LoRA",
+    "mrlora-rs": "MR-LoRA (rsLoRA scaling)",
+    "qlora": "QLoRA",
+    "ia3": "(IA)³",
+    "vera": "VeRA",
+    "loha": "LoHa",
+    "lokr": "LoKr",
+}
+
+
 class VariantsConfig(_Strict):
     """PEFT methods compared with each other and a full fine-tuning baseline, per group (e.g. teacher, student)."""
 
     method: str = "peft"
     rank: str = "rank"
+    # Display name per value of the method field, where the usual spelling (METHOD_NAMES) is not wanted.
+    method_names: dict[str, str] = {}
     baseline: dict[str, MatchValue] = Field(min_length=1)
     # Group name -> fields its runs match; methods are never averaged across groups.
     groups: dict[str, dict[str, MatchValue]] = Field(min_length=1)
@@ -224,6 +243,32 @@ class ReportConfig(_Strict):
         """Display name of the model a (family, strategy) runs; the family itself when not configured."""
         names = self.models.get(family, {})
         return names.get(strategy, names.get("name", family))
+
+    def family_label(self, family: str) -> str:
+        """Display name of a model family: its ``models:`` name (the base model), else the family itself."""
+        return self.models.get(family, {}).get("name", family)
+
+    def method_label(self, method: str) -> str:
+        """A PEFT method as people write it (``variants.method_names``, then the usual spelling)."""
+        names = self.variants.method_names if self.variants is not None else {}
+        return names.get(method) or METHOD_NAMES.get(method.lower(), method)
+
+    def group_label(self, group: str) -> str:
+        """A variants group named like the strategy that holds the same runs (``teacher`` = LoRA's runs of every
+        PEFT method); the group's own name when no strategy matches it."""
+        if self.variants is None:
+            return group
+        wanted = self.variants.baseline if group == "baseline" else self.variants.groups.get(group)
+        if wanted is None:
+            return group
+        target = StrategyRule(name=group, match=wanted).allowed()
+        for rule in self.strategies:
+            allowed = rule.allowed()
+            if group != "baseline":
+                allowed.pop(self.variants.method, None)
+            if allowed == target:
+                return rule.name
+        return group
 
 
 def _as_str(value: object) -> str:

@@ -3,6 +3,7 @@ watching the report config wherever it lives, and embeds in hand-written pages."
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import subprocess
@@ -49,12 +50,17 @@ def remote_url(folder: Path, remote: str) -> str | None:
 # Before mike's plugin, which appends the version to site_url.
 @event_priority(100)
 def on_config(config: Any) -> Any:
-    """Under mike without SITE_URL, publish at the GitHub Pages address of the remote mike pushes to, or stop:
-    the local preview address would otherwise land in every canonical link and in sitemap.xml."""
+    """The header and tab name the report (its config's title). Under mike without SITE_URL, publish at the GitHub
+    Pages address of the remote mike pushes to, or stop: the local preview address would otherwise land in every
+    canonical link and in sitemap.xml."""
     from mkdocs.exceptions import PluginError
 
+    from gen.config import ReportError, load_config
     from gen.fingerprint import MIKE_VERSION
 
+    # A config error is left to the build's own run of the config, which names file, key and fix.
+    with contextlib.suppress(ReportError):
+        config.site_name = load_config().title
     if not os.environ.get(MIKE_VERSION) or os.environ.get(SITE_URL):
         return config
     folder = Path(config.config_file_path or ".").resolve().parent

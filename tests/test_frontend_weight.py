@@ -14,7 +14,7 @@ from playwright.sync_api import Browser
 
 from bench.page_weight import BUDGET, own_files, page_weights, table
 from gen.charts import INLINE_ROWS
-from tests.conftest import ROOT, built, serve
+from tests.conftest import PUBLISHED_CONFIG, ROOT, built, serve
 from tests.frontend import SHARED_PREFIXES, artifact, pages, site_path, tab, wait_drawn
 from tests.test_browser import Served, assert_clean
 
@@ -45,10 +45,10 @@ def many_runs(tmp_path_factory: pytest.TempPathFactory) -> Path:
                 # A deterministic spread of ±0.01 around the published score.
                 value = min(1.0, float(row["value"]) + ((seed * 7919) % 41 - 20) / 2000)
                 writer.writerow({**row, "value": f"{value:.4f}", "seed": seed})
-    # The bundled config, reading the repeated scores instead of the published ones.
-    config = (ROOT / "data" / "report.yml").read_text()
-    config = config.replace("path: published/kd-lora-table-i.csv", "path: runs.csv")
-    config = config.replace("table: reference/", f"table: {ROOT / 'data' / 'reference'}/")
+    # The published-figures example, reading the repeated scores instead of the published ones.
+    config = PUBLISHED_CONFIG.read_text()
+    config = config.replace("path: ../data/published/kd-lora-table-i.csv", "path: runs.csv")
+    config = config.replace("table: ../data/reference/", f"table: {ROOT / 'data' / 'reference'}/")
     assert "path: runs.csv" in config and str(ROOT / "data" / "reference") in config
     (folder / "report.yml").write_text(config)
     return built(folder / "site", folder / "report.yml")

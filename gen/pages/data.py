@@ -80,7 +80,8 @@ METHODOLOGY = """
 `args`, and the fields its folder names encode (`task_<task>_<family>_<seed>/base_<batch>_<lr>_<weight_decay>/
 peft_<peft>_<alpha>_<dropout>_<rank>`). The first rule under `strategies:` whose fields all match (values
 compared as text; a list means any of its values) names the run's strategy. Runs no rule matches are listed on
-[Data quality](data-quality.md) and used nowhere else.
+[Data quality](data-quality.md); with a `variants:` section, PEFT variants compares them by method, and no other
+page uses them.
 
 **Task score.** Under the `primary` convention (the KD-LoRA seed's): CoLA scores Matthews correlation, STS-B
 Pearson correlation, MNLI contributes two columns, matched (`mnli_m`) and mismatched (`mnli_mm`) accuracy, and

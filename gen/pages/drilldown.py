@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from gen import charts
-from gen.benchmarks import GLUE_TASKS, score_columns
+from gen.benchmarks import GLUE_TASKS, Scheme, score_columns
 from gen.pages import accuracy
 from gen.pages.accuracy import health_note
 from gen.pages.links import family_link, family_page, task_page
-from gen.pages.render import Col, Page, chart_block, esc, html_table, num, pct, sig
+from gen.pages.render import Col, Page, chart_block, esc, html_table, num, pct, rel, sig
 from gen.pages.statistics import comparison_table, unhealthy_text
 from gen.report import Report
 
@@ -25,9 +25,9 @@ def family_pages(report: Report) -> list[Page]:
             (report.comparisons["family"] == family) & (report.comparisons["compared"] == "strategies")
         ]
         lines = [
-            f"# {esc(family)}",
+            f"# {esc(report.config.family_label(family))}",
             "",
-            f"Models: {esc(models)}.",
+            f"Model family `{esc(family)}`; models: {esc(models)}.",
             "",
             "## Task scores",
             "",
@@ -51,7 +51,7 @@ def family_pages(report: Report) -> list[Page]:
                         Col("train_time_s", "Train time (s)", num(1), numeric=True),
                         Col("eval_runtime_s", "Eval runtime (s)", num(2), numeric=True),
                     ],
-                    f"Measured costs of {family}",
+                    f"Measured costs of {report.config.family_label(family)}",
                 ),
                 "",
             ]
@@ -70,6 +70,29 @@ def family_pages(report: Report) -> list[Page]:
     return built
 
 
+METRIC_NAMES = {
+    "accuracy": "accuracy",
+    "f1": "F1",
+    "matthews_correlation": "Matthews correlation",
+    "pearson": "Pearson correlation",
+    "spearman": "Spearman correlation",
+    "matched_accuracy": "matched accuracy",
+    "mismatched_accuracy": "mismatched accuracy",
+}
+
+
+def metric_text(task: str, scheme: Scheme) -> str:
+    """The metric(s) that score a task under a convention, in words ("MNLI-m: matched accuracy; ...")."""
+    columns = GLUE_TASKS[task].columns(scheme)
+    parts = [
+        " and ".join(METRIC_NAMES.get(m, m) for m in c.metrics) + (" (their mean)" if len(c.metrics) > 1 else "")
+        for c in columns
+    ]
+    if len(columns) == 1:
+        return parts[0]
+    return "; ".join(f"{c.label}: {part}" for c, part in zip(columns, parts, strict=True))
+
+
 def task_pages(report: Report) -> list[Page]:
     """A page per scored task: every (family, strategy) cell with its interval, and the methods when configured."""
     columns = {c.column: c for c in score_columns(report.config.score)}
@@ -80,6 +103,9 @@ def task_pages(report: Report) -> list[Page]:
         cells = cells.assign(task_column=cells["column"].map(lambda c: columns[c].label))
         lines = [
             f"# {esc(GLUE_TASKS[task].label)}",
+            "",
+            f"Scored by {esc(metric_text(task, report.config.score))} on the validation split (see "
+            f'<a href="{rel(path, "data.md").removesuffix(".md")}.html#methodology">Methodology</a>).',
             "",
             "## Every family and strategy",
             "",
@@ -110,13 +136,15 @@ def task_pages(report: Report) -> list[Page]:
                 html_table(
                     methods.assign(task_column=methods["column"].map(lambda c: columns[c].label)),
                     [
-                        Col("group", "Group"),
-                        Col("method", "Method"),
+                        Col("group", "Group", lambda g: esc(report.config.group_label(str(g)))),
+                        Col("method", "Method", lambda m: esc(report.config.method_label(str(m)))),
                         Col("family", "Family", family_link(report, path)),
                         Col("task_column", "Column"),
                         Col("n_runs", "Runs", num(0), numeric=True),
                         Col("mean", "Mean", num(4), numeric=True),
-                        Col("pct_of_baseline", "Share of FFT", pct(1), numeric=True),
+                        Col(
+                            "pct_of_baseline", f"Share of {report.config.group_label('baseline')}", pct(1), numeric=True
+                        ),
                     ],
                     f"{GLUE_TASKS[task].label}: each method against full fine-tuning",
                 ),

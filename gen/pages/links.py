@@ -28,13 +28,17 @@ def _link(page_path: str, target: str, text: str) -> str:
 
 
 def family_link(report: Report, page_path: str) -> Callable[[Any], str]:
-    """Cell formatter: a family with a drill-down page becomes a link to it; anything else stays text."""
+    """Cell formatter: a family with a drill-down page becomes a link to it, shown by its display name (``models:``
+    in the config); anything else stays text."""
     families = set(report.glue["family"])
+    label = report.config.family_label
 
     def fmt(value: Any) -> str:
         if missing(value):
             return "—"
-        return _link(page_path, family_page(str(value)), str(value)) if value in families else esc(value)
+        if value in families:
+            return _link(page_path, family_page(str(value)), label(str(value)))
+        return esc(label(str(value)))
 
     return fmt
 

@@ -53,14 +53,19 @@ def observation_value(observation: str, value: float) -> str:
 def observation_lines(report: Report) -> list[str]:
     """The key observations as list items; a score difference says what its test over families found."""
     tests = tests_by_key(report)
+    healthy = healthy_observations(report)
     lines = []
     for o in report.observations.to_dict("records"):
+        kind, source, target = str(o["observation"]), str(o["from"]), str(o["to"])
         line = (
-            f"- {esc(OBSERVATION_TEXT[str(o['observation'])].format(source=o['from'], to=o['to']))}: "
-            f"**{observation_value(str(o['observation']), float(o['value']))}**"
+            f"- {esc(OBSERVATION_TEXT[kind].format(source=source, to=target))}: "
+            f"**{observation_value(kind, float(o['value']))}**"
         )
-        if o["observation"] == "glue_difference":
-            line += f" ({verdict(tests.get(('all families', str(o['from']), str(o['to']), SUITE_NAME)))})"
+        if kind == "glue_difference":
+            line += f" ({verdict(tests.get(('all families', source, target, SUITE_NAME)))})"
+        other = healthy.get((kind, source, target))
+        if other is not None and change_text(kind, other - float(o["value"])) != "same":
+            line += f"; healthy runs only: {observation_value(kind, other)}"
         lines.append(line)
     return lines
 
@@ -197,13 +202,6 @@ def healthy_observations(report: Report) -> dict[tuple[str, str, str], float]:
     }
 
 
-def figure_value(figure: str, value: object) -> str:
-    """A sensitivity row's value in the unit the page shows that figure in."""
-    if not isinstance(value, float | int) or value != value:
-        return "—"
-    return f"{value:.4f}" if figure == "glue_score" else observation_value(figure, float(value))
-
-
 def change_text(figure: str, difference: object) -> str:
     """How much a figure moves without the unhealthy runs: points for scores and differences, percentage points for
     reductions, the ratio's difference for speed-ups."""
@@ -222,31 +220,25 @@ def change_text(figure: str, difference: object) -> str:
 
 
 def sensitivity_table(report: Report) -> str:
-    """Every headline figure with all valid runs and with healthy runs only, side by side."""
+    """The suite score of every (family, strategy) with all valid runs and with healthy runs only, side by side
+    (the key observations above carry their own healthy-only values)."""
     table = report.health.sensitivity
+    table = table[table["figure"] == "glue_score"]
     if table.empty:
         return "<p>No headline figure to compare.</p>"
-    labels = {"glue_score": "GLUE score", **{k: v.split(" {")[0] for k, v in OBSERVATION_TEXT.items()}}
-    shown = table.assign(
-        label=table["figure"].map(labels),
-        pair=[f"{a} → {b}" if a else str(b) for a, b in zip(table["from"], table["to"], strict=True)],
-        all_text=[figure_value(f, v) for f, v in zip(table["figure"], table["all_runs"], strict=True)],
-        healthy_text=[figure_value(f, v) for f, v in zip(table["figure"], table["healthy_only"], strict=True)],
-        change=[change_text(f, d) for f, d in zip(table["figure"], table["difference"], strict=True)],
-    )
+    shown = table.assign(change=[change_text("glue_score", d) for d in table["difference"]])
     return html_table(
         shown,
         [
-            Col("label", "Figure"),
             Col("family", "Family", family_link(report, PATH)),
-            Col("pair", "Strategy"),
-            Col("all_text", "All valid runs", raw, numeric=True, value="all_runs"),
-            Col("healthy_text", "Healthy runs only", raw, numeric=True, value="healthy_only"),
+            Col("to", "Strategy"),
+            Col("all_runs", "All valid runs", num(4), numeric=True),
+            Col("healthy_only", "Healthy runs only", num(4), numeric=True),
             Col("change", "Change", raw, numeric=True, value="difference"),
             Col("n_runs_all", "Runs (all)", num(0), numeric=True),
             Col("n_runs_healthy", "Runs (healthy)", num(0), numeric=True),
         ],
-        "Each headline figure computed with every valid run and with healthy runs only",
+        f"{SUITE_NAME} score per family and strategy with every valid run and with healthy runs only",
     )
 
 
@@ -286,9 +278,19 @@ def page(report: Report) -> Page:
     """The Overview page."""
     strategies = report.strategies
     chart_list = [
-        charts.score_vs_cost(report.combined, strategies, "params_m", "trainable parameters (M)", log=True),
-        charts.score_vs_cost(report.combined, strategies, "inference_s", "inference time (s)", log=False),
-        charts.score_per_param(report.combined, strategies),
+        charts.score_vs_cost(
+            report.combined, strategies, "params_m", "trainable parameters (M)", True, report.config.family_order
+        ),
+        charts.score_vs_cost(
+            report.combined,
+            strategies,
+            "inference_s",
+            "inference time (s)",
+            False,
+            report.config.family_order,
+            charts.INFERENCE_DEFINITION if report.config.efficiency.source == "measured" else None,
+        ),
+        charts.score_per_param(report.combined, strategies, report.config.family_order),
         charts.normalised_heatmap(report.normalised, METRIC_LABELS),
     ]
     description = f"\n{esc(report.config.description)}\n" if report.config.description else ""
@@ -314,8 +316,9 @@ def page(report: Report) -> Page:
             "## Sensitivity to unhealthy runs",
             "",
             "Runs that collapsed to chance level, fell far below their cell or repeat another run's result can "
-            f"move a headline. Each figure above, with every valid run and with healthy runs only ([run health]"
-            f"({HEALTH_LINK}) says which runs are not healthy and why; `run_health` in the config can exclude them):",
+            "move a headline. The key observations above give their value with healthy runs only where it differs; "
+            f"here is each suite score both ways ([run health]({HEALTH_LINK}) says which runs are not healthy and "
+            "why; `run_health` in the config can exclude them):",
             "",
             sensitivity_table(report),
             download_links(PATH, ["sensitivity.csv"]),

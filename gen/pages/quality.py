@@ -89,9 +89,15 @@ def page(report: Report) -> Page:
     if runs.unmatched.empty:
         lines.append("Every run matched a strategy rule.")
     else:
+        used = (
+            "They are in no strategy's scores, costs or tests; PEFT variants compares them by method against the "
+            "baseline (the `variants:` section of the config), and Coverage counts them there."
+            if report.config.variants is not None
+            else "No page uses them."
+        )
         lines += [
-            "These runs were read but no rule under `strategies:` in the config matched them, so no page uses "
-            "them. Add a rule if they belong in the report.",
+            "These runs were read but no rule under `strategies:` in the config matched them. "
+            f"{used} Add a strategy rule if they belong with the strategies.",
             "",
             unmatched_table(runs.unmatched),
             download_links(PATH, ["unmatched.csv"]),

@@ -65,6 +65,20 @@ def comparison_table(report: Report, comparisons: pd.DataFrame, page_path: str, 
     )
 
 
+def method_rows_named(report: Report, comparisons: pd.DataFrame) -> pd.DataFrame:
+    """Comparisons with the PEFT-method rows named for reading: "LoRA methods · BERT-base", "AdaLoRA → DoRA"."""
+    config = report.config
+    methods = comparisons["compared"] != "strategies"
+    named = comparisons.copy()
+    named.loc[methods, "family"] = [
+        f"{config.group_label(str(g))} methods · {config.family_label(str(f))}"
+        for g, f in zip(named.loc[methods, "compared"], named.loc[methods, "family"], strict=True)
+    ]
+    for side in ("from", "to"):
+        named.loc[methods, side] = named.loc[methods, side].map(lambda m: config.method_label(str(m)))
+    return named
+
+
 def unhealthy_text(value: object) -> str:
     """A cell's count of runs that are not healthy, flagged; blank when all are healthy."""
     count = 0 if missing(value) else int(str(value))
@@ -79,7 +93,9 @@ def page(report: Report) -> Page:
     comparisons = report.comparisons
     suite = comparisons[comparisons["task"] == SUITE_NAME]
     per_task = comparisons[comparisons["task"] != SUITE_NAME]
-    seeds = charts.seed_intervals(report.scores, report.cell_stats, report.strategies, labels)
+    seeds = charts.seed_intervals(
+        report.scores, report.cell_stats, report.strategies, labels, report.config.family_order
+    )
     lines = [
         "# Statistics",
         "",

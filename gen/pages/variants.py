@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pandas as pd
 
 from gen import charts
@@ -13,8 +15,11 @@ from gen.report import Report
 PATH = "variants.md"
 
 
-def task_method_table(by_task: pd.DataFrame, labels: dict[str, str], group: str) -> str:
-    """Task rows, a column per method, FFT first; each cell the mean and its share of FFT."""
+def task_method_table(
+    by_task: pd.DataFrame, labels: dict[str, str], group: str, method_label: Callable[[str], str], baseline: str
+) -> str:
+    """Task rows, a column per method (named as people write it), the baseline first; each cell the mean and its
+    share of the baseline's."""
     frame = by_task[by_task["group"] == group]
     methods = sorted(frame["method"].unique())
     cells = frame.assign(
@@ -28,17 +33,17 @@ def task_method_table(by_task: pd.DataFrame, labels: dict[str, str], group: str)
         ]
     )
     wide = cells.pivot_table(index=["column_rank", "column"], columns="method", values="text", aggfunc="first")
-    baseline = frame.groupby(["column_rank", "column"])["baseline"].first()
-    wide = wide.assign(FFT=baseline).reset_index().sort_values("column_rank")
+    baseline_means = frame.groupby(["column_rank", "column"])["baseline"].first()
+    wide = wide.assign(_baseline=baseline_means).reset_index().sort_values("column_rank")
     wide["task"] = wide["column"].map(lambda c: labels.get(c, c))
     return html_table(
         wide,
         [
             Col("task", "Task"),
-            Col("FFT", "FFT (baseline)", num(4), numeric=True),
-            *(Col(m, m, lambda v: "—" if missing(v) else raw(v), numeric=True) for m in methods),
+            Col("_baseline", f"{baseline} (baseline)", num(4), numeric=True),
+            *(Col(m, method_label(m), lambda v: "—" if missing(v) else raw(v), numeric=True) for m in methods),
         ],
-        f"{group}: mean score per task over families, with its share of FFT in brackets",
+        f"Mean score per task over families, with its share of {baseline}'s in brackets",
     )
 
 
@@ -51,16 +56,22 @@ def page(report: Report) -> Page:
         return Page(PATH, "\n".join(lines))
     labels = {c.column: c.label for c in score_columns(report.config.score)}
     groups = list(report.config.variants.groups)
+    names = ", ".join(report.config.group_label(g) for g in groups)
+    baseline = report.config.group_label("baseline")
     lines += [
-        "Each PEFT method against full fine-tuning (FFT) on the same family and task. Groups are kept apart "
-        f"({esc(', '.join(groups))}): a teacher's and a student's scores are never averaged together. Means are over "
-        "every rank and seed of a method unless the rank sweep says otherwise.",
+        f"Each PEFT method against the {esc(baseline)} baseline on the same family and task. Groups are kept apart "
+        f"({esc(names)}): scores of different groups are never averaged together. Means are over every rank and "
+        "seed of a method unless the rank sweep says otherwise.",
         "",
     ]
     chart_list: list[charts.Chart] = []
+
+    def method(value: object) -> str:
+        return esc(report.config.method_label(str(value)))
+
     for group in groups:
         shares = charts.method_shares(variants.ranking, group)
-        sweep_chart = charts.rank_sweep_chart(variants.sweep, group)
+        sweep_chart = charts.rank_sweep_chart(variants.sweep, group, report.config.family_order)
         chart_list += [shares, sweep_chart]
         ranking = variants.ranking[variants.ranking["group"] == group]
         best = variants.best[variants.best["group"] == group].assign(task=lambda f: f["column"].map(labels))
@@ -70,22 +81,24 @@ def page(report: Report) -> Page:
                 for s, c, n in zip(f["score"], f["complete"], f["n_columns"], strict=True)
             ]
         )
+        name = report.config.group_label(group)
+        heading = name if name == group else f"{name} (group `{group}`)"
         lines += [
-            f"## {esc(group)}",
+            f"## {esc(heading)}",
             "",
-            task_method_table(variants.by_task, labels, group),
+            task_method_table(variants.by_task, labels, group, report.config.method_label, baseline),
             "",
             html_table(
                 ranking,
                 [
                     Col("rank", "Rank", num(0), numeric=True),
-                    Col("method", "Method"),
+                    Col("method", "Method", method),
                     Col("average", "Average score", num(4), numeric=True),
-                    Col("average_pct_of_baseline", "Share of FFT", pct(1), numeric=True),
-                    Col("average_difference_points", "Difference vs FFT (points)", num(2), numeric=True),
+                    Col("average_pct_of_baseline", f"Share of {baseline}", pct(1), numeric=True),
+                    Col("average_difference_points", f"Difference vs {baseline} (points)", num(2), numeric=True),
                     Col("cells", "Cells compared", num(0), numeric=True),
                 ],
-                f"{group}: methods ranked over the (family, task) cells they all have",
+                f"{name}: methods ranked over the (family, task) cells they all have",
             ),
             "",
             chart_block(shares, PATH),
@@ -94,21 +107,21 @@ def page(report: Report) -> Page:
                 best,
                 [
                     Col("task", "Task", task_link(report, PATH)),
-                    Col("best", "Best method"),
+                    Col("best", "Best method", method),
                     Col("mean", "Its mean", num(4), numeric=True),
                     Col("lead", "Lead over the next", num(4), numeric=True),
                 ],
-                f"{group}: best method per task (mean over families)",
+                f"{name}: best method per task (mean over families)",
             ),
             "",
-            f"### Rank sweep — {esc(group)}",
+            f"### Rank sweep — {esc(name)}",
             "",
             chart_block(sweep_chart, PATH),
             "",
             html_table(
                 sweep,
                 [
-                    Col("method", "Method"),
+                    Col("method", "Method", method),
                     Col("family", "Family", family_link(report, PATH)),
                     Col("rank", "LoRA rank", num(0), numeric=True),
                     Col("score_display", "Score", raw, numeric=True),
@@ -116,7 +129,7 @@ def page(report: Report) -> Page:
                     Col("marginal_score_per_m", "Score gained per extra M params", num(4), numeric=True),
                     Col("n_runs", "Runs", num(0), numeric=True),
                 ],
-                f"{group}: score (mean over task columns) and parameters by rank; † covers fewer tasks",
+                f"{name}: score (mean over task columns) and parameters by rank; † covers fewer tasks",
             ),
             "",
         ]
