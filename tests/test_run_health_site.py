@@ -88,7 +88,7 @@ def test_a_strict_build_shows_health_everywhere_and_warnings_do_not_fail_it(
     overview = html.unescape((site / "index.html").read_text())
     assert "3 runs not healthy" in overview
     accuracy = html.unescape((site / "accuracy.html").read_text())
-    assert "⚠ 2 not healthy" in accuracy and "⚠ 1 not healthy" in accuracy
+    assert "⚠ 2 of 6" in accuracy and "⚠ 1 of 4" in accuracy
     spec = json.loads((site / "charts" / "run-scores.vl.json").read_text())
     assert json.dumps(spec).count('"collapsed"') >= 2  # the shape legend's domain and the run's own row
     assert spec["spec"]["encoding"]["shape"]["field"] == "verdict"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from gen import charts
-from gen.benchmarks import SUITE_NAME, score_columns
+from gen.benchmarks import GLUE_TASKS, SUITE_NAME, score_columns
 from gen.pages.links import family_link, index_line
 from gen.pages.render import (
     Col,
@@ -29,10 +29,10 @@ PATH = "accuracy.md"
 def cell_text(mean: float, std: float, n_runs: int, n_unhealthy: object = 0) -> str:
     """``mean ± std`` with the run count; no ± for a single run (no spread to show); ⚠ when some of its runs are
     not healthy."""
-    spread = "" if missing(std) else f" ± {std:.4f}"
+    spread = "" if missing(std) else f' <span class="spread">± {std:.4f}</span>'
     flagged = 0 if missing(n_unhealthy) else int(str(n_unhealthy))
     mark = (
-        f' <span class="unhealthy" title="{flagged} of {n_runs} runs not healthy">⚠ {flagged} not healthy</span>'
+        f' <span class="unhealthy" title="{flagged} of {n_runs} runs not healthy">⚠ {flagged} of {n_runs}</span>'
         if flagged
         else ""
     )
@@ -53,15 +53,31 @@ def health_note(report: Report, cells: pd.DataFrame, page_path: str) -> str:
     shown = (varying["strategy"] != "") & varying["family"].isin(set(cells["family"]))
     varying = varying[shown & varying["task"].isin(set(cells["column"].map(tasks)))]
     if not varying.empty:
-        keys = ["family", "strategy", "setting", "values"]
-        by_setting = varying.groupby(keys, sort=False)["task"].agg(lambda t: ", ".join(dict.fromkeys(t)))
-        listed = "; ".join(
-            f"{esc(row['family'])} {esc(row['strategy'])}: {esc(row['setting'])} {esc(row['values'])} "
-            f"({esc(row['task'])})"
-            for row in by_setting.reset_index().to_dict("records")
+        shown_tasks = set(cells["column"].map(tasks))
+        items = []
+        for (family, strategy), group in varying.groupby(["family", "strategy"], sort=False):
+            settings = []
+            # Settings with the same values in the same cells (a folder's `alpha`, the file's `lora_alpha`) once.
+            for (values, cell_tasks), same in group.groupby(["values", "task"], sort=False)["setting"]:
+                names = sorted(same)
+                settings.append(
+                    (", ".join(names) + (" (together)" if len(names) > 1 else ""), str(values), str(cell_tasks))
+                )
+            merged: dict[tuple[str, str], list[str]] = {}
+            for names, values, task in settings:
+                merged.setdefault((names, values), []).append(task)
+            described = "; ".join(
+                f"{esc(names)}: {esc(values)}"
+                + ("" if set(where) >= shown_tasks else f" ({esc(', '.join(GLUE_TASKS[t].label for t in where))})")
+                for (names, values), where in merged.items()
+            )
+            label = f"{report.config.family_label(str(family))} {strategy}"
+            items.append(f"<li>{esc(label)}: {described}</li>")
+        parts.append(
+            "Cells whose runs differ in more than the seed, so their means mix configurations (every task unless "
+            f"named):<ul>{''.join(items)}</ul>"
         )
-        parts.append(f"Cells whose runs differ in more than the seed (their means mix configurations): {listed}.")
-    return "".join(f'<p class="health-note">{part}</p>' for part in parts)
+    return "".join(f'<div class="health-note">{part}</div>' for part in parts)
 
 
 def task_table(report: Report, labels: dict[str, str], page_path: str = PATH, family: str | None = None) -> str:
@@ -87,8 +103,9 @@ def task_table(report: Report, labels: dict[str, str], page_path: str = PATH, fa
             Col("family", "Family", family_link(report, page_path)),
             Col("strategy", "Strategy"),
             Col("model", "Model"),
+            # The suite score first: the column a reader comes for stays in view on any screen.
+            Col("glue_display", f"{SUITE_NAME} score", raw, numeric=True, best="max", value="glue_score"),
             *(Col(c, labels.get(c, c), lambda v: "—" if missing(v) else str(v), numeric=True) for c in columns),
-            Col("glue_display", "GLUE score", raw, numeric=True, best="max", value="glue_score"),
         ],
         "Mean score per task over matching runs, ± sample standard deviation over runs, n = runs",
     )
@@ -137,7 +154,7 @@ def page(report: Report) -> Page:
     families = list(dict.fromkeys(report.cells["family"]))
     chart_list = [charts.accuracy_heatmap(report.cells, f, report.strategies, labels) for f in families]
     if not report.scores.empty:
-        chart_list.append(charts.run_scores(report.scores, report.strategies, labels))
+        chart_list.append(charts.run_scores(report.scores, report.strategies, labels, report.config.family_order))
     scheme = report.config.score
     markdown = "\n".join(
         [

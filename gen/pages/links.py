@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from gen.benchmarks import score_columns
+from gen.benchmarks import GLUE_TASKS, score_columns
 from gen.charts import slug
 from gen.pages.render import esc, missing, rel
 from gen.report import Report
@@ -46,7 +46,10 @@ def family_link(report: Report, page_path: str) -> Callable[[Any], str]:
 def task_link(report: Report, page_path: str) -> Callable[[Any], str]:
     """Cell formatter for a task (by name or label, e.g. "mnli" or "MNLI-m"): a link to the task's page."""
     tasks = set(report.cells["column"].map({c.column: c.task for c in score_columns(report.config.score)}))
-    by_text = {c.label: c.task for c in score_columns(report.config.score)} | {t: t for t in tasks}
+    by_text = {t.label: t.name for t in GLUE_TASKS.values()} | {
+        c.label: c.task for c in score_columns(report.config.score)
+    }
+    by_text |= {t: t for t in tasks}
 
     def fmt(value: Any) -> str:
         if missing(value):
@@ -63,5 +66,7 @@ def index_line(report: Report, page_path: str) -> str:
     tasks = task_link(report, page_path)
     family_links = " · ".join(families(f) for f in dict.fromkeys(report.glue["family"]))
     columns = {c.column: c.task for c in score_columns(report.config.score)}
-    task_links = " · ".join(tasks(t) for t in dict.fromkeys(report.cells["column"].map(columns)))
+    task_links = " · ".join(
+        tasks(GLUE_TASKS[t].label if t in GLUE_TASKS else t) for t in dict.fromkeys(report.cells["column"].map(columns))
+    )
     return f'<p class="drilldown">Drill down by family: {family_links}<br>By task: {task_links}</p>'

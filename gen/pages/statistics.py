@@ -105,11 +105,7 @@ def page(report: Report) -> Page:
         "",
         comparison_table(
             report,
-            suite.assign(
-                family=suite["family"].where(
-                    suite["compared"] == "strategies", suite["compared"] + " · " + suite["family"]
-                )
-            ),
+            method_rows_named(report, suite),
             PATH,
             f"{SUITE_NAME} score differences per family and over families, Holm-corrected with every test here",
         )

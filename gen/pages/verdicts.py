@@ -10,6 +10,7 @@ from gen.analysis.stats import NO_SEEDS, TOO_FEW
 from gen.report import Report
 
 Key = tuple[str, str, str, str]
+PLURALS = {"family": "families"}
 
 
 def verdict(row: dict[str, Any] | pd.Series | None) -> str:
@@ -19,7 +20,8 @@ def verdict(row: dict[str, Any] | pd.Series | None) -> str:
     test = str(row["test"])
     if test in (NO_SEEDS, TOO_FEW):
         return test
-    n = f"n = {int(row['n'])} {row['unit']}{'s' if int(row['n']) != 1 else ''}"
+    unit = str(row["unit"])
+    n = f"n = {int(row['n'])} {unit if int(row['n']) == 1 else PLURALS.get(unit, unit + 's')}"
     p_holm = row["p_holm"]
     if pd.isna(p_holm):
         return f"no spread to test, {n}"
