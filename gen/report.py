@@ -275,7 +275,7 @@ def analyse(config: ReportConfig) -> Report:
         tradeoffs=trade_offs(scores, runs, variants),
         coverage=grid_coverage(scores, variants),
         reproduction=reproduce(config, intervals),
-        findings=findings(glue, cells, strategies),
+        findings=findings(glue, cells, strategies, SUITE_NAME),
         training=training(runs),
     )
 

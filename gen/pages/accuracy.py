@@ -56,23 +56,19 @@ def health_note(report: Report, cells: pd.DataFrame, page_path: str) -> str:
         shown_tasks = set(cells["column"].map(tasks))
         items = []
         for (family, strategy), group in varying.groupby(["family", "strategy"], sort=False):
-            settings = []
-            # Settings with the same values in the same cells (a folder's `alpha`, the file's `lora_alpha`) once.
-            for (values, cell_tasks), same in group.groupby(["values", "task"], sort=False)["setting"]:
-                names = sorted(same)
-                settings.append(
-                    (", ".join(names) + (" (together)" if len(names) > 1 else ""), str(values), str(cell_tasks))
-                )
             merged: dict[tuple[str, str], list[str]] = {}
-            for names, values, task in settings:
-                merged.setdefault((names, values), []).append(task)
+            # Settings with the same values in the same cells (a folder's `alpha`, the file's `lora_alpha`) once.
+            for (values, cell_task), same in group.groupby(["values", "task"], sort=False)["setting"]:
+                together = sorted(str(name) for name in same)
+                label = ", ".join(together) + (" (together)" if len(together) > 1 else "")
+                merged.setdefault((label, str(values)), []).append(str(cell_task))
             described = "; ".join(
                 f"{esc(names)}: {esc(values)}"
                 + ("" if set(where) >= shown_tasks else f" ({esc(', '.join(GLUE_TASKS[t].label for t in where))})")
                 for (names, values), where in merged.items()
             )
-            label = f"{report.config.family_label(str(family))} {strategy}"
-            items.append(f"<li>{esc(label)}: {described}</li>")
+            cell = f"{report.config.family_label(str(family))} {strategy}"
+            items.append(f"<li>{esc(cell)}: {described}</li>")
         parts.append(
             "Cells whose runs differ in more than the seed, so their means mix configurations (every task unless "
             f"named):<ul>{''.join(items)}</ul>"

@@ -170,10 +170,11 @@ computed within one configuration.
 **Costs that cannot be divided.** A ratio (score per M parameters, per GB, per second) whose cost is zero or
 missing is left blank with the reason, never infinite.
 
-**Findings** (Overview). Generated from the tables above: the best complete GLUE score; from the second to the
-last strategy, the task columns losing least and most on average over families; cells where the second strategy
-trails the first by more than 2 points; cells where the last strategy beats the second or the first; the last
-strategy's score as a share of the second's, mean over families.
+**Findings** (Overview). Generated from the tables above, per pair of strategies — each against the baseline
+(the first in the config) and each against the one before it: the suite-score difference over families with its
+test, the share of the first strategy's score kept, the family–task cells more than 2 points lower and those
+higher (each with its paired test), and the task columns that change least and most on average over families
+(described, not tested). A finding resting on cells with runs that are not healthy says so.
 
 **Scaling out.** Page generation derives everything from one tidy runs table, one row per run and final
 metric; [runs.parquet](downloads/runs.parquet) is that table as this build saw it. Reading result files is the

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from gen import charts
+from gen.analysis.findings import LOWER_POINTS
 from gen.benchmarks import SUITE_NAME, score_columns
 from gen.pages.links import family_link
 from gen.pages.render import (
@@ -70,17 +71,23 @@ def observation_lines(report: Report) -> list[str]:
     return lines
 
 
+# Cells listed per finding before "and N more" (every cell is in the tables the finding links to).
+LISTED = 6
+
+
 def _listing(rows: list[dict[str, object]], labels: dict[str, str], report: Report) -> str:
-    """'bert CoLA (−3.1 points, significant, n = 5 seeds)' items from (family column, value) findings."""
+    """'BERT-base CoLA (−3.1 points, significant, n = 5 seeds)' items from (family column, value) findings."""
     tests = tests_by_key(report)
     items = []
-    for row in rows:
+    for row in rows[:LISTED]:
         family, _, column = str(row["subject"]).partition(" ")
         key = (str(row["test_family"]), str(row["test_from"]), str(row["test_to"]), str(row["test_task"]))
         items.append(
-            f"{family} {labels.get(column, column)} ({float(str(row['value'])):+.1f} points, {verdict(tests.get(key))})"
+            f"{report.config.family_label(family)} {labels.get(column, column)} "
+            f"({float(str(row['value'])):+.1f} points, {verdict(tests.get(key))})"
         )
-    return "; ".join(items)
+    more = f" and {len(rows) - LISTED} more" if len(rows) > LISTED else ""
+    return "; ".join(items) + more
 
 
 HEALTH_LINK = "data-quality.md#run-health"
@@ -98,53 +105,48 @@ def caveat(rows: list[dict[str, object]]) -> str:
 
 
 def finding_lines(report: Report) -> list[str]:
-    """The findings as sentences, each linked to the table that shows it and flagged when it rests on runs that
-    are not healthy."""
+    """The findings as sentences: the best result, then one item per pair of strategies (each against the baseline,
+    each against the one before it), every difference with its test, flagged when it rests on unhealthy runs."""
     labels = {c.column: c.label for c in score_columns(report.config.score)}
     rows: list[dict[str, object]] = [{str(k): v for k, v in r.items()} for r in report.findings.to_dict("records")]
-    by_kind: dict[str, list[dict[str, object]]] = {}
-    for row in rows:
-        by_kind.setdefault(str(row["finding"]), []).append(row)
+    tests = tests_by_key(report)
     evidence = " [evidence](accuracy.md#per-task-scores)"
-    differences = " [evidence](accuracy.md#differences-between-strategies)"
     tested = " [tests](statistics.md#comparisons-between-strategies-and-between-methods)"
     lines = []
-    if best := by_kind.get("best"):
+    if best := [r for r in rows if r["finding"] == "best"]:
         lines.append(
-            f"- Best GLUE score: {esc(best[0]['subject'])}, **{float(str(best[0]['value'])):.4f}**.{evidence}"
-            + caveat(best)
+            f"- Best {SUITE_NAME} score: {esc(best[0]['subject'])}, **{float(str(best[0]['value'])):.4f}**."
+            f"{evidence}" + caveat(best)
         )
-    strategies = report.strategies
-    if len(strategies) >= 3:
-        first, second, last = strategies[0], strategies[1], strategies[-1]
-        if (most := by_kind.get("most_robust")) and (least := by_kind.get("least_robust")):
-            lines.append(
-                f"- From {esc(second)} to {esc(last)}, the task that changes least is "
-                f"**{esc(labels.get(str(most[0]['subject']), most[0]['subject']))}** "
-                f"({float(str(most[0]['value'])):+.2f} points, mean over families) and the one that changes most "
-                f"**{esc(labels.get(str(least[0]['subject']), least[0]['subject']))}** "
-                f"({float(str(least[0]['value'])):+.2f} points); means over families are described, not tested."
-                f"{differences}" + caveat([*most, *least])
+    pairs = list(dict.fromkeys((str(r["from"]), str(r["to"])) for r in rows if r["finding"] != "best"))
+    for source, target in pairs:
+        mine = [r for r in rows if (r["from"], r["to"]) == (source, target)]
+        kind = {str(r["finding"]): r for r in mine}
+        lower = [r for r in mine if r["finding"] == "lower"]
+        higher = [r for r in mine if r["finding"] == "higher"]
+        parts = []
+        if difference := kind.get("difference"):
+            key = tuple(str(difference[k]) for k in ("test_family", "test_from", "test_to", "test_task"))
+            parts.append(
+                f"{SUITE_NAME} **{float(str(difference['value'])):+.1f} points** ({verdict(tests.get(key))})"  # type: ignore[arg-type]
             )
-        trails = by_kind.get("trails", [])
+        if retained := kind.get("retained"):
+            parts.append(f"keeps {float(str(retained['value'])):.1%} of {esc(source)}'s score")
+        parts.append(
+            f"more than {LOWER_POINTS:g} points lower on {len(lower)} family–task cells"
+            + (f" ({esc(_listing(lower, labels, report))})" if lower else "")
+        )
+        parts.append(f"higher on {len(higher)}" + (f" ({esc(_listing(higher, labels, report))})" if higher else ""))
+        if (least := kind.get("least_changed")) and (most := kind.get("most_changed")):
+            parts.append(
+                f"changes least on {esc(labels.get(str(least['subject']), least['subject']))} "
+                f"({float(str(least['value'])):+.1f}) and most on "
+                f"{esc(labels.get(str(most['subject']), most['subject']))} ({float(str(most['value'])):+.1f}), "
+                "means over families, not tested"
+            )
         lines.append(
-            f"- {esc(second)} trails {esc(first)} by more than 2 points on {len(trails)} family–task cells"
-            f"{': ' + esc(_listing(trails, labels, report)) if trails else ''}.{evidence}{tested}" + caveat(trails)
+            f"- **{esc(source)} → {esc(target)}**: " + "; ".join(parts) + f".{evidence}{tested}" + caveat(mine)
         )
-        for name in (second, first):
-            wins = [r for r in by_kind.get("surprise", []) if r["detail"] == f"{name} → {last}"]
-            lines.append(
-                f"- {esc(last)} scores higher than {esc(name)} on {len(wins)} family–task cells"
-                f"{': ' + esc(_listing(wins, labels, report)) if wins else ''}.{evidence}{tested}" + caveat(wins)
-            )
-        if retained := by_kind.get("retained"):
-            families = ", ".join(
-                f"{r['subject']} {float(str(r['value'])):.1%}" for r in by_kind.get("retained_family", [])
-            )
-            lines.append(
-                f"- {esc(last)} retains **{float(str(retained[0]['value'])):.1%}** of {esc(second)}'s score on "
-                f"average over families ({esc(families)}).{evidence}" + caveat(retained)
-            )
     return lines
 
 

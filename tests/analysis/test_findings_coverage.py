@@ -66,16 +66,37 @@ def test_findings_from_cells() -> None:
             "complete": True,
         }
     )
-    found = findings(glue, cells, ["FFT", "LoRA", "KD-LoRA"])
-    by = {(r["finding"], r["subject"]): r for r in found.to_dict("records")}
-    assert by[("best", "B (bert, FFT)")]["value"] == 0.70
-    # Differences are to − from in points: KD-LoRA − LoRA is +2 on CoLA (changes least), −1 on RTE.
-    assert by[("most_robust", "cola")]["value"] == pytest.approx(2.0)
-    assert by[("least_robust", "rte")]["value"] == pytest.approx(-1.0)
-    assert by[("trails", "bert rte")]["value"] == pytest.approx(-5.0) and ("trails", "bert cola") not in by
-    assert [by[("trails", "bert rte")][k] for k in ("test_family", "test_from", "test_to", "test_task")] == [
-        "bert", "FFT", "LoRA", "rte"
+    found = findings(glue, cells, ["FFT", "LoRA", "KD-LoRA"], "GLUE")
+    by = {(r["finding"], r["from"], r["to"], r["subject"]): r for r in found.to_dict("records")}
+    assert by[("best", "", "", "B (bert, FFT)")]["value"] == 0.70
+    # Pairs: each strategy against the baseline, then against the one before it; differences to − from in points.
+    assert list(dict.fromkeys((r["from"], r["to"]) for r in found.to_dict("records") if r["from"])) == [
+        ("FFT", "LoRA"), ("FFT", "KD-LoRA"), ("LoRA", "KD-LoRA")
     ]  # fmt: skip
-    surprises = {(r["subject"], r["detail"]) for r in found.to_dict("records") if r["finding"] == "surprise"}
-    assert surprises == {("bert cola", "LoRA → KD-LoRA"), ("bert cola", "FFT → KD-LoRA")}
-    assert by[("retained", "KD-LoRA of LoRA")]["value"] == pytest.approx((0.74 + 0.61) / (0.75 + 0.59))
+    assert by[("difference", "FFT", "LoRA", "GLUE")]["value"] == pytest.approx(((75 - 80) + (59 - 60)) / 2)
+    assert by[("lower", "FFT", "LoRA", "bert rte")]["value"] == pytest.approx(-5.0)
+    assert ("lower", "FFT", "LoRA", "bert cola") not in by  # −1 point: not more than 2 lower
+    rte = by[("lower", "FFT", "LoRA", "bert rte")]
+    assert [rte[k] for k in ("test_family", "test_from", "test_to", "test_task")] == ["bert", "FFT", "LoRA", "rte"]
+    higher = {(r["from"], r["to"], r["subject"]) for r in found.to_dict("records") if r["finding"] == "higher"}
+    assert higher == {("LoRA", "KD-LoRA", "bert cola"), ("FFT", "KD-LoRA", "bert cola")}
+    # KD-LoRA − LoRA: +2 on CoLA, −1 on RTE: RTE changes least, CoLA most.
+    assert by[("least_changed", "LoRA", "KD-LoRA", "rte")]["value"] == pytest.approx(-1.0)
+    assert by[("most_changed", "LoRA", "KD-LoRA", "cola")]["value"] == pytest.approx(2.0)
+    assert by[("retained", "LoRA", "KD-LoRA", "")]["value"] == pytest.approx((0.74 + 0.61) / (0.75 + 0.59))
+
+
+def test_findings_with_one_or_six_strategies() -> None:
+    names = ["A", "B", "C", "D", "E", "F"]
+    cells = pd.DataFrame(
+        [("bert", s, "rte", 0.8 - 0.01 * i) for i, s in enumerate(names)],
+        columns=["family", "strategy", "column", "mean"],
+    )
+    glue = pd.DataFrame(
+        {"family": "bert", "strategy": names, "model": "M", "glue_score": cells["mean"], "complete": True}
+    )
+    six = findings(glue, cells, names, "GLUE")
+    pairs = list(dict.fromkeys((r["from"], r["to"]) for r in six.to_dict("records") if r["from"]))
+    assert pairs == [("A", x) for x in names[1:]] + [("B", "C"), ("C", "D"), ("D", "E"), ("E", "F")]
+    one = findings(glue.iloc[:1], cells.iloc[:1], ["A"], "GLUE")
+    assert list(one["finding"]) == ["best"]
