@@ -10,7 +10,6 @@ from __future__ import annotations
 import importlib
 import logging
 import os
-import pickle
 import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -19,7 +18,7 @@ from gen import cache
 from gen.config import ReportConfig, ReportError, load_config
 from gen.fingerprint import inputs_fingerprint
 from gen.pages import embeds
-from gen.pages.writers import GenFilesWriter, RecordingWriter
+from gen.pages.writers import GenFilesWriter, RecordingWriter, frame, unframe
 
 if TYPE_CHECKING:
     from gen.runs import Runs
@@ -37,6 +36,26 @@ class Generated:
     # Why a strict build fails (rejections, unmatched runs), or None.
     strict_problem: str | None
 
+    def to_bytes(self) -> bytes:
+        """The generation as data only, for the build cache: no pickle, so reading an entry runs no code."""
+        header = {"embeds": self.embeds.to_data(), "log_lines": self.log_lines, "strict_problem": self.strict_problem}
+        return frame(_GENERATED, header, self.output.to_bytes())
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> Generated:
+        """A generation from ``to_bytes``; ValueError when the bytes are not one."""
+        header, recording = unframe(_GENERATED, data)
+        lines, problem = header.get("log_lines"), header.get("strict_problem")
+        if not (isinstance(lines, list) and all(isinstance(line, str) for line in lines)):
+            raise ValueError("log lines of the wrong type")
+        if not (problem is None or isinstance(problem, str)):
+            raise ValueError("strict problem of the wrong type")
+        return cls(RecordingWriter.from_bytes(recording), embeds.Embeds.from_data(header.get("embeds")), lines, problem)
+
+
+# Start of a cached generation's bytes; a change of layout changes it, and older entries are then regenerated.
+_GENERATED = b"gen-generated/1\n"
+
 
 def generated(config: ReportConfig) -> Generated:
     """Analyse and write every page into a recording (imports the data libraries: the slow path)."""
@@ -51,19 +70,19 @@ def generated(config: ReportConfig) -> Generated:
 
 def cached_or_generated(config: ReportConfig) -> Generated:
     """The recorded output of a build with the same inputs, or a new generation (then recorded)."""
-    entry = cache.entry_path("generated", inputs_fingerprint(config), ".pickle")
+    entry = cache.entry_path("generated", inputs_fingerprint(config), ".generated")
     body = cache.read_entry(entry)
     if body is not None:
         try:
-            recorded = pickle.loads(body)
-        except Exception as exc:  # written by an older generator or damaged: regenerate
-            log.warning("gen: cached output %s is unusable (%s); generating again", entry, exc)
+            recorded = Generated.from_bytes(body)
+        except (ValueError, RecursionError) as exc:  # written by an older generator or damaged: regenerate
+            # Info, not a warning: a strict build fails on warnings, and this only costs the generation.
+            log.info("gen: cached output %s is unusable (%s); generating again", entry, exc)
         else:
-            if isinstance(recorded, Generated):
-                log.info("gen: inputs unchanged since a previous build; reusing its pages")
-                return recorded
+            log.info("gen: inputs unchanged since a previous build; reusing its pages")
+            return recorded
     result = generated(config)
-    cache.write_entry(entry, pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
+    cache.write_entry(entry, result.to_bytes())
     return result
 
 

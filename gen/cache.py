@@ -3,6 +3,8 @@
 Everything cached is keyed by what produced it (file path, size and mtime; a spec's hash; the code and library
 versions), so a stale entry is never read back. Writes are atomic and every entry carries a digest of its bytes:
 an entry that fails the check (a disk error, a killed build, a hand edit) is reported and rebuilt, never trusted.
+A cache that cannot be read or written only costs the work again: it is logged at info level, never as a warning
+(a strict build fails on warnings) and never as an error.
 
 ``REPORT_CACHE`` chooses the folder (default ``$XDG_CACHE_HOME/gpu-bench-report``, i.e. ``~/.cache/…``);
 ``REPORT_CACHE=off`` turns caching off.
@@ -10,9 +12,13 @@ an entry that fails the check (a disk error, a killed build, a hand edit) is rep
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import hashlib
 import logging
 import os
+import signal
+import sys
 from importlib import metadata
 from pathlib import Path
 
@@ -48,7 +54,8 @@ def entry_path(kind: str, key: str, suffix: str) -> Path | None:
 
 
 def read_entry(path: Path | None) -> bytes | None:
-    """The bytes stored at ``path``; None when absent or when they fail their digest (then they are removed)."""
+    """The bytes stored at ``path``; None when absent or when they fail their digest (then they are removed, where
+    the cache is writable)."""
     if path is None:
         return None
     try:
@@ -57,8 +64,10 @@ def read_entry(path: Path | None) -> bytes | None:
         return None
     body, digest = stored[:-_DIGEST_BYTES], stored[-_DIGEST_BYTES:]
     if len(stored) < _DIGEST_BYTES or hashlib.sha256(body).digest() != digest:
-        log.warning("gen: cache entry %s is corrupt; rebuilding it", path)
-        path.unlink(missing_ok=True)
+        log.info("gen: cache entry %s is corrupt; rebuilding it", path)
+        # In a read-only cache it stays; it is checked again (and not trusted) each time.
+        with contextlib.suppress(OSError):
+            path.unlink(missing_ok=True)
         return None
     return body
 
@@ -67,10 +76,30 @@ def write_entry(path: Path | None, body: bytes) -> None:
     """Store ``body`` with its digest, atomically; an unwritable cache only costs the work again next time."""
     if path is None:
         return
+    partial = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_name(f"{path.name}.{os.getpid()}.tmp")
         partial.write_bytes(body + hashlib.sha256(body).digest())
         partial.replace(path)  # a concurrent build never reads half an entry
     except OSError as exc:
-        log.warning("gen: cannot write cache entry %s (%s); continuing without it", path, exc.strerror)
+        log.info("gen: cannot write cache entry %s (%s); continuing without it", path, exc.strerror)
+        with contextlib.suppress(OSError):  # a disk that filled up mid-write keeps no half entry
+            partial.unlink(missing_ok=True)
+
+
+# prctl(2) option: the signal a process gets when the thread that started it ends.
+_PR_SET_PDEATHSIG = 1
+
+
+def exit_with_parent(parent: int) -> None:
+    """Initializer of the build's worker processes (parsing, chart images): they end when the build process does.
+
+    A killed build (SIGTERM, SIGKILL, a closed terminal) cannot shut its pools down; without this its workers
+    would wait on their task queue forever. Linux only (prctl); elsewhere workers rely on the pools' shutdown. The
+    signal comes when the *thread* that started a worker ends: each pool lives within one call of one thread.
+    """
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    # The parent may have died before prctl: then no signal would ever come.
+    if os.getppid() != parent:
+        os._exit(1)

@@ -4,6 +4,7 @@ vl-convert renders one chart at a time per process and holds the interpreter whi
 most of its chart time waiting on it. A build's missing images are rendered by a pool of fresh processes while the
 build goes on writing pages. The workers are spawned, not forked (vl-convert's runtime threads do not survive a
 fork), and this module imports only vl-convert and the cache, so a worker starts in about a tenth of a second.
+Workers end with the build process, a killed one included (gen.cache.exit_with_parent).
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ import vl_convert as vlc
 from gen import cache
 
 _GRADIENT_ID = re.compile(r"gradient_\d+")
+# Characters XML 1.0 does not allow in a document (tab, newline and carriage return it does).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 # Below this many images to render, starting worker processes costs more than it saves.
 PARALLEL_MIN_IMAGES = 4
 # A build has a few dozen charts: more workers than this would mostly be starting up.
@@ -33,7 +36,8 @@ MAX_WORKERS = 4
 
 def _entry(kind: str, source: str) -> Path | None:
     """The cache entry of an image rendered from ``source`` (a spec or an SVG) by this vl-convert."""
-    key = hashlib.sha256(f"{kind} {metadata.version('vl-convert-python')}\n{source}".encode()).hexdigest()
+    # "xml": SVGs are made valid XML (see render_svg); entries from before that are not read.
+    key = hashlib.sha256(f"{kind} xml {metadata.version('vl-convert-python')}\n{source}".encode()).hexdigest()
     return cache.entry_path("charts", key, f".{kind}")
 
 
@@ -52,6 +56,9 @@ def render_svg(spec: dict[str, Any]) -> str:
     # chart would differ between rebuilds: renumber them per SVG, in order of appearance.
     numbers: dict[str, str] = {}
     svg = _GRADIENT_ID.sub(lambda m: numbers.setdefault(m.group(0), f"gradient_{len(numbers)}"), svg)
+    # Text from the data (a run named after a folder holding a terminal escape code) can carry characters XML does
+    # not allow: the SVG would be no valid image (and no PNG could be made of it). Written as escapes, as in the log.
+    svg = _NOT_XML.sub(lambda m: ascii(m.group(0))[1:-1], svg)
     cache.write_entry(entry, svg.encode("utf-8"))
     return svg
 
@@ -118,7 +125,10 @@ class Renderer:
         missing = [index for index, image in enumerate(self._images) if image is None]
         if self._pool is None and len(missing) >= PARALLEL_MIN_IMAGES and (os.cpu_count() or 1) > 1:
             spawn = multiprocessing.get_context("spawn")
-            self._pool = ProcessPoolExecutor(min(os.cpu_count() or 1, MAX_WORKERS), mp_context=spawn)
+            workers = min(os.cpu_count() or 1, MAX_WORKERS)
+            self._pool = ProcessPoolExecutor(
+                workers, spawn, initializer=cache.exit_with_parent, initargs=(os.getpid(),)
+            )
             self._bundle = self._pool.submit(javascript_bundle)
         if self._pool is not None:
             for index in missing:

@@ -1,12 +1,15 @@
 """The build cache: a changed file changes the pages, a deleted file disappears, only changed files are parsed
-again, a corrupted cache is detected and rebuilt (the pages equal a build without any cache), and an unchanged
-rebuild replays the recorded pages."""
+again, a corrupted, truncated or unwritable cache is detected and rebuilt (the pages equal a build without any
+cache) without failing a strict build, an unchanged rebuild replays the recorded pages, and nothing in the cache is
+a pickle."""
 
 from __future__ import annotations
 
 import json
 import logging
 import os
+import pickle
+import pickletools
 import shutil
 from pathlib import Path
 
@@ -15,12 +18,16 @@ import pytest
 
 import gen.sources.files
 from gen import cache
+from gen.build import Generated
 from gen.config import load_config
+from gen.fingerprint import inputs_fingerprint
 from gen.images import render_png, render_svg
+from gen.pages.embeds import Embeds
+from gen.pages.figure import FigureRef
 from gen.pages.site import write_site
-from gen.pages.writers import DirectoryWriter
+from gen.pages.writers import DirectoryWriter, RecordingWriter
 from gen.report import analyse
-from tests.conftest import build_site, shared_path
+from tests.conftest import ROOT, build_site, shared_path
 from tests.test_site import tree_digest
 
 CONFIG = """
@@ -134,9 +141,11 @@ def test_a_corrupted_cache_is_detected_and_rebuilt(
     build(project, "a")
     assert corrupt_every_entry(project / "cache") > 2  # the parse cache and chart images at least
     parsed = count_parses(monkeypatch)
-    with caplog.at_level(logging.WARNING, logger="mkdocs.plugins.gen"):
+    with caplog.at_level(logging.INFO, logger="mkdocs.plugins.gen"):
         rebuilt = build(project, "b")
-    assert any("corrupt" in record.getMessage() for record in caplog.records)
+    corrupt = [record for record in caplog.records if "corrupt" in record.getMessage()]
+    # Info, never a warning: a strict build fails on warnings, and a damaged cache only costs the work again.
+    assert corrupt and {record.levelno for record in corrupt} == {logging.INFO}
     assert len(parsed) == 60  # every file read again
     monkeypatch.setenv("REPORT_CACHE", "off")
     assert rebuilt == build(project, "c")
@@ -195,3 +204,113 @@ def test_an_unchanged_rebuild_replays_the_pages_and_any_change_generates_again(p
     (project / "report.yml").write_text(CONFIG.replace("title: cached", "title: renamed"))
     retitled, log = mkdocs_build(project, "d")
     assert REUSED not in log and retitled != changed
+
+
+def strict_build_log(project: Path, name: str) -> str:
+    """A strict MkDocs build that must succeed; its log."""
+    done = build_site(project / name, project / "report.yml", quiet=False)
+    assert done.returncode == 0, done.stderr
+    assert "WARNING" not in done.stderr and "Traceback" not in done.stderr
+    return done.stderr
+
+
+def test_an_unwritable_cache_costs_a_strict_build_nothing(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 12: a cache that cannot be written was a warning, and a strict build fails on warnings."""
+    blocker = project / "not-a-folder"
+    blocker.write_text("a file where the cache folder's parent should be: nothing can be created under it")
+    monkeypatch.setenv("REPORT_CACHE", str(blocker / "cache"))
+    log = strict_build_log(project, "a")
+    assert "INFO    -  gen: cannot write cache entry" in log
+    monkeypatch.setenv("REPORT_CACHE", "off")
+    assert tree_digest(project / "a") == mkdocs_build(project, "b")[0]
+
+
+def test_a_truncated_cache_is_rebuilt_in_a_strict_build(project: Path) -> None:
+    first, _ = mkdocs_build(project, "a")
+    entries = [path for path in (project / "cache").rglob("*") if path.is_file()]
+    assert {path.parent.name for path in entries} >= {"parsed", "charts", "generated"}
+    for path in entries:
+        path.write_bytes(path.read_bytes()[: len(path.read_bytes()) // 2])
+    log = strict_build_log(project, "b")
+    assert "INFO    -  gen: cache entry" in log and "is corrupt; rebuilding it" in log
+    assert REUSED not in log
+    assert tree_digest(project / "b") == first
+
+
+def test_a_corrupt_entry_in_a_read_only_cache_is_skipped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("REPORT_CACHE", str(tmp_path))
+    entry = cache.entry_path("test", "key", ".bin")
+    assert entry is not None
+    cache.write_entry(entry, b"x" * 100)
+    entry.write_bytes(entry.read_bytes()[:50])
+
+    def refused(self: Path, missing_ok: bool = False) -> None:
+        raise PermissionError(13, "Permission denied", str(self))
+
+    # As root, a read-only folder still lets files go: the refusal is what a user without rights would get.
+    monkeypatch.setattr(Path, "unlink", refused)
+    assert cache.read_entry(entry) is None
+    assert cache.read_entry(entry) is None  # still there, and still not trusted
+
+
+def test_the_build_cache_holds_no_pickle_and_runs_no_planted_one(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 12: the recorded pages were a pickle, and reading a pickle can run any code."""
+    first, _ = mkdocs_build(project, "a")
+    entries = [path for path in (project / "cache").rglob("*") if path.is_file()]
+    assert not [path for path in entries if path.suffix in (".pickle", ".pkl")]
+    assert not [path for path in entries if is_pickle(path.read_bytes()[:-32])]  # each entry without its digest
+    (recorded,) = (project / "cache" / "generated").iterdir()
+    marker = project / "code-ran"
+    # A pickle that creates a folder when loaded, with a valid digest, where the next build looks for its recorded
+    # pages: under the fingerprint of its inputs, computed now (the generator's code may change between two
+    # builds), with the recorded entry's suffix and the old '.pickle' one.
+    monkeypatch.chdir(ROOT)  # where build_site runs MkDocs: the fingerprint includes its git state
+    key = inputs_fingerprint(load_config(project / "report.yml"))
+    for path in {recorded, recorded.with_name(key + recorded.suffix), recorded.with_name(key + ".pickle")}:
+        cache.write_entry(path, pickle.dumps(Planted(str(marker))))
+    log = strict_build_log(project, "b")
+    assert not marker.exists()
+    assert "is unusable" in log and REUSED not in log
+    assert tree_digest(project / "b") == first
+
+
+def is_pickle(data: bytes) -> bool:
+    """Whether ``data`` reads as a pickle, up to its STOP opcode."""
+    try:
+        opcodes = [opcode.name for opcode, _, _ in pickletools.genops(data)]
+    except ValueError:  # an unknown opcode or an argument cut short
+        return False
+    return opcodes[-1:] == ["STOP"]
+
+
+class Planted:
+    """What an attacker with write access to the cache would leave: unpickling it calls os.mkdir."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def __reduce__(self) -> tuple[object, tuple[str]]:
+        return os.mkdir, (self.path,)
+
+
+def test_recorded_pages_round_trip_as_data_and_damage_is_refused() -> None:
+    output = RecordingWriter()
+    output.write("index.md", "# Title\n\nodd text: \x1b[31m \udcff\n")
+    output.write("charts/a.png", b"\x89PNG\x00\xff")
+    output.write("empty.txt", "")
+    output.footer("built from …")
+    output.version_selector()
+    offered = Embeds(
+        tables={"combined": "<table></table>"},
+        charts={"a": FigureRef("a", "A title", "what it shows")},
+        numbers={"runs": "2,941"},
+    )
+    recorded = Generated(output, offered, ["4 files: 4 ingested"], "strict mode: 1 rejected file(s)")
+    data = recorded.to_bytes()
+    assert Generated.from_bytes(data) == recorded
+    assert list(Generated.from_bytes(data).output.files) == ["index.md", "charts/a.png", "empty.txt"]
+    for damaged in (data[:-1], data + b"x", b"", data.replace(b"charts/a.png", b"charts/a.png\x00", 1)):
+        with pytest.raises(ValueError):
+            Generated.from_bytes(damaged)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any, TypeGuard
 
 from gen.pages.figure import FigureRef, chart_block
 
@@ -47,6 +48,34 @@ class Embeds:
         parts = CODE.split(markdown)
         # split() with one group alternates text and code: even indexes are text.
         return "".join(MARKER.sub(replace, part) if index % 2 == 0 else part for index, part in enumerate(parts))
+
+    def to_data(self) -> dict[str, Any]:
+        """Everything offered as plain JSON data (for the build cache: reading it back runs no code)."""
+        return {
+            "tables": self.tables,
+            "charts": {name: [ref.name, ref.title, ref.description] for name, ref in self.charts.items()},
+            "numbers": self.numbers,
+        }
+
+    @classmethod
+    def from_data(cls, data: object) -> Embeds:
+        """Embeds from ``to_data``; ValueError when ``data`` is not such data."""
+        if not isinstance(data, dict):
+            raise ValueError("embeds: not an object")
+        tables, charts, numbers = data.get("tables"), data.get("charts"), data.get("numbers")
+        if not (_text_map(tables) and _text_map(numbers) and isinstance(charts, dict)):
+            raise ValueError("embeds: tables, charts or numbers of the wrong type")
+        refs = {}
+        for name, ref in charts.items():
+            if not (isinstance(ref, list) and len(ref) == 3 and all(isinstance(part, str) for part in ref)):
+                raise ValueError("embeds: a chart is not [name, title, description]")
+            refs[name] = FigureRef(*ref)
+        return cls(tables=tables, charts=refs, numbers=numbers)
+
+
+def _text_map(value: object) -> TypeGuard[dict[str, str]]:
+    """Whether ``value`` maps text to text."""
+    return isinstance(value, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in value.items())
 
 
 # Filled by write_site during the build, read by the page hook (gen/hooks.py) in the same process.

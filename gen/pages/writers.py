@@ -5,9 +5,13 @@ Light on purpose (no data libraries): a rebuild with unchanged inputs replays a 
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
+
+# Start of a recording's bytes; a change of layout changes it, and older recordings are then not read.
+_RECORDING = b"gen-recording/1\n"
 
 
 class Writer(Protocol):
@@ -101,3 +105,69 @@ class RecordingWriter:
             writer.footer(self.footer_text)
         if self.selector:
             writer.version_selector()
+
+    def to_bytes(self) -> bytes:
+        """Everything kept as data only (no pickle: reading it back runs no code): a JSON header naming each file,
+        its kind and length, then the files' bytes (text as UTF-8) one after another."""
+        blobs = [
+            content if isinstance(content, bytes) else content.encode("utf-8", "surrogatepass")
+            for content in self.files.values()
+        ]
+        header = {
+            "files": [
+                [path, "bytes" if isinstance(content, bytes) else "text", len(blob)]
+                for (path, content), blob in zip(self.files.items(), blobs, strict=True)
+            ],
+            "footer": self.footer_text,
+            "selector": self.selector,
+        }
+        return frame(_RECORDING, header, b"".join(blobs))
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> RecordingWriter:
+        """A recording from ``to_bytes``; ValueError when the bytes are not one (damaged, or another layout)."""
+        header, body = unframe(_RECORDING, data)
+        footer, selector, listed = header.get("footer"), header.get("selector"), header.get("files")
+        if not (footer is None or isinstance(footer, str)) or not isinstance(selector, bool):
+            raise ValueError("recording: footer or selector of the wrong type")
+        if not isinstance(listed, list):
+            raise ValueError("recording: no file list")
+        recording = cls(footer_text=footer, selector=selector)
+        start = 0
+        for number, item in enumerate(listed):
+            if not (
+                isinstance(item, list)
+                and len(item) == 3
+                and isinstance(item[0], str)
+                and item[1] in ("bytes", "text")
+                and isinstance(item[2], int)
+                and 0 <= item[2] <= len(body) - start
+            ):
+                raise ValueError(f"recording: file entry {number} is not [path, kind, length]")
+            path, kind, length = item
+            blob = body[start : start + length]
+            recording.files[path] = blob if kind == "bytes" else blob.decode("utf-8", "surrogatepass")
+            start += length
+        if start != len(body):
+            raise ValueError("recording: the files do not fill the body")
+        return recording
+
+
+def frame(magic: bytes, header: dict[str, Any], body: bytes) -> bytes:
+    """``magic``, the length of the JSON ``header``, the header, then ``body``: a data-only container."""
+    encoded = json.dumps(header, ensure_ascii=True, separators=(",", ":")).encode("ascii")
+    return magic + len(encoded).to_bytes(8, "big") + encoded + body
+
+
+def unframe(magic: bytes, data: bytes) -> tuple[dict[str, Any], bytes]:
+    """The header and body of ``frame``'s bytes; ValueError when ``data`` is not such a container."""
+    if not data.startswith(magic) or len(data) < len(magic) + 8:
+        raise ValueError("not a recording of this generator")
+    start = len(magic) + 8
+    end = start + int.from_bytes(data[len(magic) : start], "big")
+    if end > len(data):
+        raise ValueError("header longer than the data")
+    header = json.loads(data[start:end])
+    if not isinstance(header, dict):
+        raise ValueError("header is not a JSON object")
+    return header, data[end:]

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import sys
 from array import array
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -159,10 +161,12 @@ def non_finite_paths(value: Any, path: str = "") -> list[tuple[str, str]]:
 
 @dataclass(frozen=True)
 class ParsedJson:
-    """A JSON object read from a file, and whether it held NaN/Infinity (as ``NonFinite`` floats)."""
+    """A JSON object read from a file, whether it held NaN/Infinity (as ``NonFinite`` floats), and (field path,
+    reason) of every key given twice in one object (the last value is the one read)."""
 
     data: dict[str, Any]
     has_non_finite: bool = False
+    duplicate_keys: tuple[tuple[str, str], ...] = ()
 
 
 def parse_json_object(data: bytes) -> ParsedJson:
@@ -170,26 +174,124 @@ def parse_json_object(data: bytes) -> ParsedJson:
 
     Real Trainer logs write ``NaN`` and ``Infinity`` (a loss or grad norm at one step under fp16): not JSON, but
     not a broken file either. They are read as ``NonFinite`` floats, and the readers decide what each one costs.
+    A key given twice in one object is read as its last value (as every JSON parser here does) and named in
+    ``duplicate_keys``: the file says two things and only one is used.
     """
-    if not data.strip():
-        raise InputError("empty file")
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise InputError(f"not UTF-8 text: byte 0x{data[exc.start]:02x} at offset {exc.start}") from None
-    has_non_finite = False
     try:
         parsed = orjson.loads(data)
     except orjson.JSONDecodeError as exc:
-        # orjson rejects NaN/Infinity like any syntax error; the stdlib parser reads them (and only then is used).
+        # Only a file orjson refuses is looked at closer (it checks UTF-8 itself): the reason, or NaN/Infinity, which
+        # orjson rejects like any syntax error and the stdlib parser reads, noting repeated keys as it goes.
+        if not data.strip():
+            raise InputError("empty file") from None
         try:
-            parsed = json.loads(data, parse_constant=NonFinite)
+            data.decode("utf-8")
+        except UnicodeDecodeError as bad:
+            raise InputError(f"not UTF-8 text: byte 0x{data[bad.start]:02x} at offset {bad.start}") from None
+        duplicates: Repeats = {}
+        try:
+            parsed = json.loads(data, parse_constant=NonFinite, object_pairs_hook=_noting_repeats(duplicates))
         except (ValueError, RecursionError):
             raise InputError(f"invalid JSON: {exc}") from None
-        has_non_finite = True
+        if _SURROGATE_ESCAPE.search(data) and _has_lone_surrogate(parsed):
+            # Half of a UTF-16 pair is no character: no text could hold it (the parse cache, pages, CSV).
+            raise InputError(f"invalid JSON: {exc}") from None
+        _check_object(parsed)
+        return ParsedJson(parsed, True, _repeats_named(parsed, duplicates))
+    _check_object(parsed)
+    # Every key is a string followed by a colon, so a file has at least as many colons as keys; a key given twice
+    # drops a pair (its colon with it) from the parsed object. Counting colons in the file and in the object
+    # written back (orjson, fast) finds repeats without a Python walk of the object. A colon escaped inside a
+    # string (\u003a) is not counted in the file, so a file holding such an escape takes the slow path (looked for
+    # only when the file has a backslash at all, which is found at memchr speed; most files have none).
+    escaped = b"\\" in data and b"\\u003" in data
+    if not escaped and data.count(b":") == orjson.dumps(parsed).count(b":"):
+        return ParsedJson(parsed)
+    duplicates = {}
+    try:
+        repeated = json.loads(data, object_pairs_hook=_noting_repeats(duplicates))
+    except (ValueError, RecursionError):  # nested deeper than the stdlib parser goes: repeats not named
+        return ParsedJson(parsed)
+    return ParsedJson(parsed, False, _repeats_named(repeated, duplicates))
+
+
+def _check_object(parsed: object) -> None:
     if not isinstance(parsed, dict):
         raise InputError(f"top level is a JSON {type(parsed).__name__}, expected an object")
-    return ParsedJson(parsed, has_non_finite)
+
+
+def _nodes(parsed: object) -> Iterator[tuple[str, Any]]:
+    """(field path, value) of every value in a parsed object, in document order; iterative, as a file may nest a
+    thousand levels."""
+    stack: list[tuple[str, Any]] = [("", parsed)]
+    while stack:
+        path, value = stack.pop()
+        yield path, value
+        if isinstance(value, dict):
+            stack.extend(reversed([(f"{path}.{key}" if path else key, child) for key, child in value.items()]))
+        elif isinstance(value, list):
+            stack.extend(reversed([(f"{path}[{index}]", child) for index, child in enumerate(value)]))
+
+
+# A \uD800-\uDFFF escape: one half of a UTF-16 surrogate pair, which the stdlib parser lets through alone.
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
+def _has_lone_surrogate(parsed: object) -> bool:
+    for path, value in _nodes(parsed):
+        for text in (path, value) if isinstance(value, str) else (path,):
+            try:
+                text.encode("utf-8")
+            except UnicodeEncodeError:
+                return True
+    return False
+
+
+# Objects with a repeated key, by id: the object (kept, so its id is not reused by another while parsing goes on)
+# and each repeated key with every value it was given.
+Repeats = dict[int, tuple[dict[str, Any], list[tuple[str, list[Any]]]]]
+
+
+def _noting_repeats(found: Repeats) -> Callable[[list[tuple[str, Any]]], dict[str, Any]]:
+    """An ``object_pairs_hook`` that builds each object as ``dict`` does (the last value of a key wins) and notes
+    in ``found`` every key given more than once, with all its values."""
+
+    def build(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        built = dict(pairs)
+        if len(built) < len(pairs):
+            values: dict[str, list[Any]] = {}
+            for key, value in pairs:
+                values.setdefault(key, []).append(value)
+            found[id(built)] = (built, [(key, given) for key, given in values.items() if len(given) > 1])
+        return built
+
+    return build
+
+
+def _repeats_named(parsed: object, found: Repeats) -> tuple[tuple[str, str], ...]:
+    """(field path, reason) of each repeated key noted by ``_noting_repeats`` while parsing ``parsed``; an object
+    that a repeat dropped (the earlier value of a key) is not in ``parsed`` and not named."""
+    if not found:
+        return ()
+    named = []
+    for path, value in _nodes(parsed):
+        noted = found.get(id(value))
+        for key, given in noted[1] if noted is not None and noted[0] is value else []:
+            shown, last = ", ".join(_shown_value(v) for v in given), _shown_value(given[-1])
+            reason = f"key given {len(given)} times in one object ({shown:.120}): the last, {last}, is used"
+            named.append((f"{path}.{key}" if path else key, reason))
+    return tuple(named)
+
+
+def _shown_value(value: object) -> str:
+    """A value as a warning quotes it: scalars as JSON, objects and lists by kind."""
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, NonFinite):
+        return value.token
+    return json.dumps(value)[:40]
 
 
 def encode_runs(runs: list[RunRecord]) -> bytes:

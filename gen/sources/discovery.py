@@ -1,4 +1,5 @@
-"""Finding the files of a tree once: loops, unreadable entries and excludes accounted for, each file stat'ed once.
+"""Finding the files of a tree once: loops, aliases, odd names, unreadable entries and excludes accounted for,
+each file stat'ed once.
 
 Light on purpose (no data libraries): the inputs fingerprint of an unchanged rebuild walks the same way.
 """
@@ -6,7 +7,10 @@ Light on purpose (no data libraries): the inputs fingerprint of an unchanged reb
 from __future__ import annotations
 
 import fnmatch
+import heapq
 import os
+import stat
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,54 +32,174 @@ class Found:
 def discover(root: Path, pattern: str, exclude: list[str]) -> list[Found]:
     """Files under ``root`` whose name matches ``pattern``, sorted by relative path, each stat'ed once.
 
-    Folder symlinks are followed once; a link to a folder already being read is a loop and reported as rejected
-    instead of read forever. Files matching an ``exclude`` glob (relative path) are reported ignored. One
-    ``scandir`` per folder and one ``stat`` per file: on a large tree this walk is most of an unchanged ingest.
+    Real folders are read first; then each symlinked folder, in name order: a link to a folder that contains it
+    is a loop (rejected, not read forever); a link to a folder already read is an alias, whose files are ignored
+    as the same files as those under the folder's first name; any other link is read like a folder. Files
+    matching an ``exclude`` glob (relative path) are ignored; anything but a regular file (a FIFO, a device) and
+    any file whose path is not valid UTF-8 is rejected unread. One ``scandir`` per folder and one ``stat`` per
+    file: on a large tree this walk is most of an unchanged ingest.
     """
-    found: list[Found] = []
+    walk = _Walk(pattern, exclude)
     real_root = os.path.realpath(root)
-    # Real path of every folder read so far -> its name under the root: what a symlink must not lead back to.
-    seen = {real_root: "."}
+    walk.canonical[real_root] = "."
+    try:
+        walk.folder(str(root), ".", real_root, (real_root,), None, None)
+    except OSError as exc:
+        walk.found.append(Found(".", str(root), "rejected", f"unreadable folder: {exc.strerror}"))
+    walk.links()
+    return sorted(walk.found, key=lambda f: f.relative)
 
-    def walk(folder: str, relative: str, real: str) -> None:
-        with os.scandir(folder) as listing:
-            entries = sorted(listing, key=lambda e: e.name)
-        for entry in entries:
-            name = _join(relative, entry.name)
+
+# A symlinked folder waiting for the real folders to be read: its name under the root, its path, the real paths
+# of the folders it sits in (a link to any of them is a loop) and the first non-UTF-8 name on its path.
+_Link = tuple[str, str, tuple[str, ...], str | None]
+_Entry = tuple[os.DirEntry[str], str, str, str | None]
+
+
+class _Walk:
+    """The state of one discovery: what was found, the first name of every real folder read, links to follow."""
+
+    def __init__(self, pattern: str, exclude: list[str]) -> None:
+        self.pattern = pattern
+        self.exclude = exclude
+        self.found: list[Found] = []
+        # Real path of every folder read -> its name under the root: a second way to it is an alias.
+        self.canonical: dict[str, str] = {}
+        self.pending: list[_Link] = []
+
+    def folder(
+        self, path: str, relative: str, real: str, chain: tuple[str, ...], bad: str | None, via: str | None
+    ) -> None:
+        """Read one folder under its first name (``via``: the symlinked folder it was reached through)."""
+        for entry, _, name, entry_bad in self._entries(path, relative, bad):
             try:
                 is_folder = entry.is_dir()
             except OSError as exc:
-                found.append(Found(name, entry.path, "rejected", f"unreadable: {exc.strerror}"))
+                self.found.append(Found(name, entry.path, "rejected", f"unreadable: {exc.strerror}"))
                 continue
-            if is_folder:
-                child_real = os.path.realpath(entry.path) if entry.is_symlink() else f"{real}/{entry.name}"
-                if (target := seen.get(child_real)) is not None:
-                    reason = f"symlink loop: points back to folder '{target}', which is being read already"
-                    found.append(Found(name, entry.path, "rejected", reason))
-                    continue
-                seen[child_real] = name
-                try:
-                    walk(entry.path, name, child_real)
-                except OSError as exc:
-                    found.append(Found(name, entry.path, "rejected", f"unreadable: {exc.strerror}"))
+            if not is_folder:
+                self._file(entry, name, entry_bad)
                 continue
-            if not fnmatch.fnmatch(entry.name, pattern):
+            if entry.is_symlink():
+                # Followed only once every real folder is known, so a link never claims a folder's first name.
+                heapq.heappush(self.pending, (name, entry.path, chain, entry_bad))
                 continue
-            if any(fnmatch.fnmatch(name, glob) for glob in exclude):
-                found.append(Found(name, entry.path, "ignored", "matches an exclude pattern"))
+            child_real = f"{real}/{entry.name}"
+            if (first := self.canonical.get(child_real)) is not None:
+                # Reached twice: a link led into a tree another link had already been read through.
+                self._guarded(self.alias, entry.path, name, child_real, first, via or name)
                 continue
-            try:
-                info = entry.stat()
-            except OSError as exc:
-                found.append(Found(name, entry.path, "rejected", f"unreadable: {exc.strerror}"))
-                continue
-            found.append(Found(name, entry.path, stamp=(info.st_size, info.st_mtime_ns)))
+            self.canonical[child_real] = name
+            self._guarded(self.folder, entry.path, name, child_real, (*chain, child_real), entry_bad, via)
 
+    def links(self) -> None:
+        """Follow the symlinked folders found, in name order (links found inside them join the queue)."""
+        while self.pending:
+            name, path, chain, bad = heapq.heappop(self.pending)
+            target = os.path.realpath(path)
+            inside = target.rstrip("/") + "/"
+            if any(folder == target or folder.startswith(inside) for folder in chain):
+                where = self.canonical.get(target, target)
+                reason = f"symlink loop: points back to folder '{where}', which contains it"
+                self.found.append(Found(name, path, "rejected", reason))
+            elif (first := self.canonical.get(target)) is not None:
+                self._guarded(self.alias, path, name, target, first, name)
+            else:
+                self.canonical[target] = name
+                self._guarded(self.folder, path, name, target, (*chain, target), bad, name)
+
+    def alias(self, path: str, relative: str, real: str, first: str, link: str) -> None:
+        """Account for the files of a second way (through symlink ``link``) into a folder read already (real path
+        ``real``, first name ``first``): each is ignored as the same file as under its first name; symlinked folders
+        inside are not followed again (their first names were)."""
+        for entry, shown, name, _ in self._entries(path, relative, None):
+            try:
+                is_folder = entry.is_dir()
+            except OSError as exc:
+                self.found.append(Found(name, entry.path, "rejected", f"unreadable: {exc.strerror}"))
+                continue
+            if is_folder and entry.is_symlink():
+                reason = f"same folder as {_join(first, shown)} (via symlink {link})"
+                self.found.append(Found(name, entry.path, "ignored", reason))
+            elif is_folder:
+                child_real = f"{real}/{entry.name}"
+                child_first = self.canonical.get(child_real, _join(first, shown))
+                self._guarded(self.alias, entry.path, name, child_real, child_first, link)
+            elif fnmatch.fnmatch(entry.name, self.pattern):
+                if self._excluded(name):
+                    reason = "matches an exclude pattern"
+                else:
+                    reason = f"same file as {_join(first, shown)} (via symlink {link})"
+                self.found.append(Found(name, entry.path, "ignored", reason))
+
+    def _entries(self, path: str, relative: str, bad: str | None) -> list[_Entry]:
+        """A folder's entries in name order, each with its name as shown (bytes that are not UTF-8 escaped), its
+        name under the root and the first non-UTF-8 name on its path."""
+        with os.scandir(path) as listing:
+            entries = sorted(listing, key=lambda e: e.name)
+        listed = []
+        for entry in entries:
+            shown = _shown(entry.name)
+            listed.append((entry, shown, _join(relative, shown), bad or (shown if shown != entry.name else None)))
+        return listed
+
+    def _file(self, entry: os.DirEntry[str], name: str, bad: str | None) -> None:
+        if not fnmatch.fnmatch(entry.name, self.pattern):
+            return
+        if self._excluded(name):
+            self.found.append(Found(name, entry.path, "ignored", "matches an exclude pattern"))
+            return
+        if bad is not None:
+            # Every place a name goes (the parse cache, pages, CSV) needs text; shown escaped, it is ambiguous.
+            reason = f"name '{bad}' is not valid UTF-8 (shown with its bytes escaped): rename it to read the file"
+            self.found.append(Found(name, entry.path, "rejected", reason))
+            return
+        try:
+            info = entry.stat()  # follows a symlink: a link to /dev/zero is a character device
+        except OSError as exc:
+            self.found.append(Found(name, entry.path, "rejected", f"unreadable: {exc.strerror}"))
+            return
+        if not stat.S_ISREG(info.st_mode):
+            # Reading a FIFO waits for a writer forever and a device never ends: not read at all.
+            reason = f"not a regular file ({file_kind(info.st_mode)}): not read"
+            self.found.append(Found(name, entry.path, "rejected", reason))
+            return
+        self.found.append(Found(name, entry.path, stamp=(info.st_size, info.st_mtime_ns)))
+
+    def _excluded(self, name: str) -> bool:
+        return any(fnmatch.fnmatch(name, glob) for glob in self.exclude)
+
+    def _guarded(self, read: Callable[..., None], path: str, name: str, *args: object) -> None:
+        """Read a folder with ``read``; a folder that cannot be listed is rejected, the walk goes on."""
+        try:
+            read(path, name, *args)
+        except OSError as exc:
+            self.found.append(Found(name, path, "rejected", f"unreadable: {exc.strerror}"))
+
+
+_KINDS = (
+    (stat.S_ISFIFO, "a FIFO"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISDIR, "a folder"),
+)
+
+
+def file_kind(mode: int) -> str:
+    """What a non-regular file is, for a reason (``mode`` from stat)."""
+    return next((label for test, label in _KINDS if test(mode)), "not a plain file")
+
+
+def _shown(name: str) -> str:
+    """A file name as text: names that are not valid UTF-8 (undecodable bytes) with those bytes escaped."""
+    if name.isascii():
+        return name
     try:
-        walk(str(root), ".", real_root)
-    except OSError as exc:
-        found.append(Found(".", str(root), "rejected", f"unreadable folder: {exc.strerror}"))
-    return sorted(found, key=lambda f: f.relative)
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return os.fsencode(name).decode("utf-8", "backslashreplace")
+    return name
 
 
 def _join(folder: str, name: str) -> str:

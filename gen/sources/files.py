@@ -5,15 +5,16 @@ from __future__ import annotations
 import multiprocessing
 import os
 import re
+import stat
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import partial
-from pathlib import Path
 
+from gen.cache import exit_with_parent
 from gen.config import LegacyJsonSource, MetricsJsonSource, path_regex
 from gen.sources.base import FileOutcome, InputError, RunRecord, SourceLoad, decode_runs, encode_runs
-from gen.sources.discovery import discover
+from gen.sources.discovery import discover, file_kind
 from gen.sources.parse_cache import ParseCache, Parsed
 
 
@@ -67,7 +68,7 @@ def load_files(source: MetricsJsonSource | LegacyJsonSource, label: str, read: R
         if hit is not None:
             parsed[name] = hit
         else:
-            to_parse.append(Pending(found.path, name, path_fields, found.stamp))
+            to_parse.append(Pending(found.path, name, path_fields, found.stamp, limit))
     parsed |= parse_all(read, to_parse)
     cached.save(parsed)
     del cached  # its copy of the earlier parses; from here each file's parse is dropped once decoded
@@ -87,18 +88,44 @@ def load_files(source: MetricsJsonSource | LegacyJsonSource, label: str, read: R
 
 @dataclass(frozen=True)
 class Pending:
-    """A file to parse: where it is, its name under the source root, its path fields and (size, mtime)."""
+    """A file to parse: where it is, its name under the source root, its path fields, (size, mtime) and the most
+    bytes it may hold."""
 
     path: str
     relative: str
     path_fields: dict[str, str] | None
     stamp: tuple[int, int]
+    limit: int
+
+
+def read_bounded(path: str, limit: int) -> bytes:
+    """The bytes of a regular file, or InputError when it is something else or holds more than ``limit`` bytes.
+
+    Discovery rejects FIFOs, devices and files over the limit from their stat already; this holds when the file
+    changed since (a FIFO put in its place) or its size says nothing (files of /proc say 0).
+    """
+    # Non-blocking: opening a FIFO must not wait for a writer (it is then refused, unread).
+    descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    with open(descriptor, "rb") as handle:
+        info = os.fstat(descriptor)
+        if not stat.S_ISREG(info.st_mode):
+            raise InputError(f"not a regular file ({file_kind(info.st_mode)}): not read")
+        # One read for the usual file, as big as stat says; reading on only when more comes, up to the limit.
+        data = handle.read(min(info.st_size, limit) + 1)
+        if len(data) > info.st_size:
+            data += handle.read(limit + 1 - len(data))
+    if len(data) > limit:
+        raise InputError(
+            f"file holds more than {limit / 1e6:g} MB (its size said {info.st_size / 1e6:.1f} MB), over the limit "
+            "(raise max_file_mb on the source to read it)"
+        )
+    return data
 
 
 def parse_one(read: Reader, pending: Pending) -> Parsed:
     """Read and parse one file into its encoded runs or the reason it is rejected."""
     try:
-        runs = read(Path(pending.path).read_bytes(), pending.relative, pending.path_fields)
+        runs = read(read_bounded(pending.path, pending.limit), pending.relative, pending.path_fields)
     except InputError as exc:
         return Parsed(pending.stamp, "rejected", reason=str(exc))
     except OSError as exc:
@@ -114,7 +141,8 @@ def parse_all(read: Reader, pending: list[Pending]) -> dict[str, Parsed]:
         results = [parse_one(read, item) for item in pending]
     else:
         # fork: workers start in milliseconds and need nothing re-imported; they only read files and parse JSON.
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        fork = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(workers, fork, initializer=exit_with_parent, initargs=(os.getpid(),)) as pool:
             # Big chunks cut the hand-over cost; eight per worker keep the load even to the end.
             chunk = max(16, min(512, len(pending) // (8 * workers)))
             results = list(pool.map(partial(parse_one, read), pending, chunksize=chunk))

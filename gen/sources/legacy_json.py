@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from gen.config import LegacyJsonSource, path_regex
 from gen.sources.base import InputError, RunRecord, SourceLoad, as_field, parse_json_object
 from gen.sources.files import fields_from_path, load_files
@@ -9,6 +11,7 @@ from gen.sources.metrics_json import require_identity, settings, trainer_run
 
 # Each result block is one run; its variant follows from the key.
 RUN_KEYS = {"teacher_fft_results": "fft", "teacher_lora_results": "lora", "student_lora_results": "kd-lora"}
+_BLOCK_PREFIXES = tuple(f"{key}." for key in RUN_KEYS)
 # <task>_<family>/<batch>_<lr>_<weight_decay>/<peft>_<alpha>_<dropout>_<rank>.json
 DEFAULT_PATTERN = "{task}_{family}/{batch}_{lr}_{weight_decay}/{peft}_{alpha}_{dropout}_{rank}.json"
 
@@ -21,6 +24,8 @@ def read_legacy(data: bytes, relative: str, path_fields: dict[str, str]) -> list
     parsed = parse_json_object(data)
     top = parsed.data
     shared = path_fields | settings({k: v for k, v in top.items() if k not in RUN_KEYS})
+    # Keys given twice outside the blocks: settings every run shares, or a block given twice (that run's alone).
+    outside = [(name, why) for name, why in parsed.duplicate_keys if not name.startswith(_BLOCK_PREFIXES)]
     runs = []
     for key, variant in RUN_KEYS.items():
         if key not in top:
@@ -31,7 +36,9 @@ def read_legacy(data: bytes, relative: str, path_fields: dict[str, str]) -> list
             if not isinstance(result, dict):
                 raise InputError(f"field '{key}': expected an object, got {type(result).__name__}")
             require_identity(fields)
-            runs.append(trainer_run(result, relative, key, fields, parsed, prefix=f"{key}."))
+            run = trainer_run(result, relative, key, fields, parsed, prefix=f"{key}.")
+            repeats = tuple((name, why) for name, why in outside if name not in RUN_KEYS or name == key)
+            runs.append(dataclasses.replace(run, warnings=(*repeats, *run.warnings)) if repeats else run)
         except InputError as exc:
             runs.append(RunRecord("", relative, key, fields, {}, problem=str(exc)))
     if not runs:

@@ -249,10 +249,12 @@ def field_conflicts(from_path: dict[str, str], from_file: dict[str, str]) -> lis
 def trainer_run(
     result: dict[str, Any], relative: str, key: str, fields: dict[str, str], parsed: ParsedJson, prefix: str = ""
 ) -> RunRecord:
-    """One run from a Trainer result block (``prefix``: where the block sits in the file, for messages)."""
+    """One run from a Trainer result block (``prefix``: where the block sits in the file, for messages); keys the
+    block gives twice are warnings."""
     read = trainer_metrics(result, prefix)
     curves = trainer_curves(result, prefix)
     warnings = read.warnings + (log_warnings(result, prefix) if parsed.has_non_finite else [])
+    warnings += [(name, reason) for name, reason in parsed.duplicate_keys if name.startswith(prefix)]
     return RunRecord(
         "", relative, key, fields, read.metrics, curves=curves, non_finite=read.non_finite, warnings=tuple(warnings)
     )

@@ -72,8 +72,9 @@ class ParseCache:
                     known[row["relative"]] = Parsed(
                         (row["size"], row["mtime_ns"]), row["outcome"], row["payload"], row["reason"]
                     )
-        except (pa.ArrowException, OSError, KeyError) as exc:
-            log.warning("gen: parse cache %s is unreadable (%s); re-reading every file", entry, exc)
+        except (pa.ArrowException, OSError, KeyError, TypeError, ValueError) as exc:
+            # Info, not a warning: a strict build fails on warnings, and this only costs reading the files again.
+            log.info("gen: parse cache %s is unreadable (%s); re-reading every file", entry, exc)
             return cls(entry, {})
         return cls(entry, known)
 

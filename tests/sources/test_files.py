@@ -1,15 +1,22 @@
-"""File discovery and reading: excludes, symlink loops, size limits, path patterns — each file one outcome."""
+"""File discovery and reading: excludes, symlink loops and aliases, FIFOs and devices, names that are not UTF-8,
+size limits, path patterns — each file one outcome."""
 
 from __future__ import annotations
 
 import json
 import os
+import socket
+import threading
 from pathlib import Path
 
 import pytest
 
 from gen.config import MetricsJsonSource, path_regex
-from gen.sources.metrics_json import load_metrics_json
+from gen.sources.base import InputError
+from gen.sources.discovery import discover
+from gen.sources.files import Pending, parse_one, read_bounded
+from gen.sources.metrics_json import load_metrics_json, read_run
+from gen.sources.parse_cache import Parsed
 
 RESULT = {"eval_accuracy": 0.7, "args": {"task": "rte", "model_family": "bert", "seed": 1}, "variant": "fft"}
 
@@ -100,3 +107,115 @@ def test_declared_path_pattern_names_fields(tmp_path: Path) -> None:
 def test_path_pattern_syntax(pattern: str, path: str, fields: dict[str, str] | None) -> None:
     found = path_regex(pattern).match(path)
     assert (found.groupdict() if found else None) == fields
+
+
+def test_a_symlinked_alias_of_a_folder_counts_its_runs_once_under_the_real_path(tmp_path: Path) -> None:
+    """Issue 12: `current -> fft` beside `fft/` was read as the folder and `fft/` itself reported as a loop."""
+    write(tmp_path / "fft" / "a" / "metrics.json")
+    write(tmp_path / "fft" / "b" / "metrics.json")
+    os.symlink("fft", tmp_path / "current")
+    os.symlink("..", tmp_path / "fft" / "loop")  # a real loop stays one
+    source = MetricsJsonSource(type="metrics-json", path=tmp_path)
+    load = load_metrics_json(source, "1:metrics-json")
+    assert sorted(run.source_file for run in load.runs) == ["fft/a/metrics.json", "fft/b/metrics.json"]
+    assert {f.source_file: (f.outcome, f.reason) for f in load.files} == {
+        "current/a/metrics.json": ("ignored", "same file as fft/a/metrics.json (via symlink current)"),
+        "current/b/metrics.json": ("ignored", "same file as fft/b/metrics.json (via symlink current)"),
+        "current/loop": ("ignored", "same folder as fft/loop (via symlink current)"),
+        "fft/a/metrics.json": ("ingested", ""),
+        "fft/b/metrics.json": ("ingested", ""),
+        "fft/loop": ("rejected", "symlink loop: points back to folder '.', which contains it"),
+    }
+
+
+def test_two_links_to_one_folder_outside_read_it_once_under_the_first_name(tmp_path: Path) -> None:
+    write(tmp_path / "outside" / "run" / "metrics.json")
+    (tmp_path / "root").mkdir()
+    os.symlink(tmp_path / "outside", tmp_path / "root" / "b")
+    os.symlink(tmp_path / "outside", tmp_path / "root" / "a")
+    assert outcomes(tmp_path / "root") == {
+        "a/run/metrics.json": ("ingested", ""),
+        "b/run/metrics.json": ("ignored", "same file as a/run/metrics.json (via symlink b)"),
+    }
+
+
+def test_links_that_lead_to_each_other_end(tmp_path: Path) -> None:
+    """x/to_y -> y and y/to_x -> x: following links would go x/to_y/to_x/to_y/... for ever."""
+    write(tmp_path / "x" / "metrics.json")
+    write(tmp_path / "y" / "metrics.json")
+    os.symlink("../y", tmp_path / "x" / "to_y")
+    os.symlink("../x", tmp_path / "y" / "to_x")
+    assert outcomes(tmp_path) == {
+        "x/metrics.json": ("ingested", ""),
+        "y/metrics.json": ("ingested", ""),
+        "x/to_y/metrics.json": ("ignored", "same file as y/metrics.json (via symlink x/to_y)"),
+        "x/to_y/to_x": ("ignored", "same folder as y/to_x (via symlink x/to_y)"),
+        "y/to_x/metrics.json": ("ignored", "same file as x/metrics.json (via symlink y/to_x)"),
+        "y/to_x/to_y": ("ignored", "same folder as x/to_y (via symlink y/to_x)"),
+    }
+
+
+def test_fifos_sockets_and_devices_are_rejected_unread(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 12: reading a FIFO waited for a writer for ever; a link to /dev/zero filled the memory."""
+    write(tmp_path / "good" / "metrics.json")
+    (tmp_path / "fifo").mkdir()
+    os.mkfifo(tmp_path / "fifo" / "metrics.json")
+    (tmp_path / "zero").mkdir()
+    os.symlink("/dev/zero", tmp_path / "zero" / "metrics.json")
+    (tmp_path / "socket").mkdir()
+    monkeypatch.chdir(tmp_path / "socket")  # a relative name: socket paths are limited to about 100 bytes
+    with socket.socket(socket.AF_UNIX) as listening:
+        listening.bind("metrics.json")
+        # Discovery decides from the stat alone: nothing is opened (reading is tested below, guarded).
+        found = {f.relative: (f.decided, f.reason) for f in discover(tmp_path, "metrics.json", [])}
+    assert found == {
+        "good/metrics.json": (None, ""),
+        "fifo/metrics.json": ("rejected", "not a regular file (a FIFO): not read"),
+        "socket/metrics.json": ("rejected", "not a regular file (a socket): not read"),
+        "zero/metrics.json": ("rejected", "not a regular file (a character device): not read"),
+    }
+
+
+def pending(path: Path, limit: int) -> Pending:
+    return Pending(str(path), "x/metrics.json", None, (0, 0), limit)
+
+
+def test_reading_never_takes_more_than_the_limit_even_when_stat_says_zero(tmp_path: Path) -> None:
+    # /proc files say 0 bytes and hold more: past discovery's size check, only the bounded read stops them.
+    status = Path("/proc/self/status")
+    assert status.stat().st_size == 0 and len(status.read_bytes()) > 100
+    assert read_bounded(str(status), 100_000).startswith(b"Name:")
+    with pytest.raises(InputError, match=r"^file holds more than 0.0001 MB \(its size said 0.0 MB\), over the limit"):
+        read_bounded(str(status), 100)
+    link = tmp_path / "run" / "metrics.json"
+    link.parent.mkdir()
+    os.symlink(status, link)
+    found = outcomes(tmp_path, max_file_mb=0.0001)
+    assert found["run/metrics.json"][0] == "rejected"
+    assert found["run/metrics.json"][1].startswith("file holds more than 0.0001 MB")
+
+
+def test_a_fifo_put_in_place_of_a_file_after_discovery_is_refused_without_waiting(tmp_path: Path) -> None:
+    fifo = tmp_path / "metrics.json"
+    os.mkfifo(fifo)
+    parsed: list[Parsed] = []
+    # In a thread: were the FIFO opened for reading, the test would wait for a writer for ever.
+    reader = threading.Thread(target=lambda: parsed.append(parse_one(read_run, pending(fifo, 1000))), daemon=True)
+    reader.start()
+    reader.join(60)
+    assert not reader.is_alive(), "opening the FIFO waited for a writer"
+    assert [(p.outcome, p.reason) for p in parsed] == [("rejected", "not a regular file (a FIFO): not read")]
+
+
+def test_a_folder_name_that_is_not_utf8_is_rejected_with_its_name_escaped(tmp_path: Path) -> None:
+    folder = os.fsencode(tmp_path) + b"/caf\xe9"
+    os.mkdir(folder)
+    (Path(os.fsdecode(folder)) / "metrics.json").write_text(json.dumps(RESULT))
+    write(tmp_path / "good" / "metrics.json")
+    assert outcomes(tmp_path) == {
+        "caf\\xe9/metrics.json": (
+            "rejected",
+            "name 'caf\\xe9' is not valid UTF-8 (shown with its bytes escaped): rename it to read the file",
+        ),
+        "good/metrics.json": ("ingested", ""),
+    }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 
 import pandas as pd
 from hypothesis import given, settings
@@ -74,14 +75,26 @@ def test_readers_only_raise_input_errors(result: dict[str, object], path: str) -
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.tuples(st.text(max_size=5), st.text(max_size=5), st.text(max_size=8)), max_size=6))
-def test_table_rows_only_raise_input_errors(rows: list[tuple[str, str, str]]) -> None:
-    frame = pd.DataFrame(rows, columns=["task", "metric", "value"], dtype="string")
-    try:
-        runs = table_runs(frame, "1:table", "t.csv")
-        assert sum(len(r.metrics) for r in runs) == len(rows)
-    except InputError as error:
-        one_line(error)
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["", "rte", "cola"]), st.text(max_size=5), st.text(max_size=8)),
+        max_size=6,
+    ),
+    st.sampled_from(["", "bert"]),
+)
+def test_table_rows_never_raise_and_a_bad_row_costs_only_its_run(rows: list[tuple[str, str, str]], family: str) -> None:
+    table = [(task, family, metric, value) for task, metric, value in rows]
+    frame = pd.DataFrame(table, columns=["task", "family", "metric", "value"], dtype="string")
+    runs = table_runs(frame, "1:table", "t.csv")
+    for run in runs:
+        if run.problem:
+            one_line(InputError(run.problem))
+            assert run.problem.startswith("row ")
+            continue
+        # A run without a problem kept a metric from every one of its rows.
+        assert {"task", "family"} <= set(run.fields)
+        assert len(run.metrics) == sum(1 for task, _, _ in rows if task == run.fields["task"])
+        assert all(isinstance(v, float) and math.isfinite(v) for v in run.metrics.values())
 
 
 @settings(max_examples=300, deadline=None)

@@ -63,3 +63,20 @@ def test_missing_blocks_are_simply_absent() -> None:
     assert [(r.key, r.fields["variant"], r.fields["family"]) for r in runs] == [
         ("teacher_lora_results", "lora", "bert")
     ]
+
+
+def test_keys_given_twice_warn_the_runs_they_concern() -> None:
+    raw = (
+        b'{"task": "mrpc", "model_family": "bert", "seed": 1, "seed": 2,'
+        b' "teacher_fft_results": {"eval_accuracy": 0.8, "eval_f1": 0.8, "eval_f1": 0.85},'
+        b' "teacher_lora_results": {"eval_accuracy": 0.7}, "teacher_lora_results": {"eval_accuracy": 0.75}}'
+    )
+    fft, lora = read_legacy(raw, "x.json", {})
+    seed = ("seed", "key given 2 times in one object (1, 2): the last, 2, is used")
+    assert fft.warnings == (
+        seed,
+        ("teacher_fft_results.eval_f1", "key given 2 times in one object (0.8, 0.85): the last, 0.85, is used"),
+    )
+    block = "key given 2 times in one object (an object, an object): the last, an object, is used"
+    assert lora.warnings == (seed, ("teacher_lora_results", block))
+    assert (fft.fields["seed"], fft.metrics["f1"], lora.metrics["accuracy"]) == ("2", 0.85, 0.75)

@@ -88,7 +88,10 @@ def test_run_fields_and_metrics() -> None:
         (encode(result(eval_matthews_correlation="0.6")), "field 'eval_matthews_correlation': expected a number"),
         (encode(result(eval_loss=True)), "field 'eval_loss': expected a number"),
         (encode(result(train={"memory_allocated": []})), "field 'train.memory_allocated'"),
-        (encode(result(train={"memory_allocated": [1.0, True]})), "field 'train.memory_allocated[1]': expected a number"),
+        (
+            encode(result(train={"memory_allocated": [1.0, True]})),
+            "field 'train.memory_allocated[1]': expected a number",
+        ),
         (encode(result(log_history=[{"step": 1, "loss": 0.5}, {"step": True}])), "field 'log_history[1].step'"),
         (encode(result(log_history=[{"step": 1, "eval_f1": "0.5"}])), "field 'log_history[0].eval_f1'"),
         (encode(result(args=[1])), "field 'args': expected an object"),

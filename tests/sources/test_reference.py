@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import csv
+import os
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
-from gen.config import ConfigError, EfficiencyConfig
-from gen.sources.reference import load_reference, parse_quantity
+from gen.config import DEFAULT_CONFIG, ConfigError, EfficiencyConfig, load_config
+from gen.runs import build_runs
+from gen.sources.load import load_sources
+from gen.sources.reference import load_reference, parse_quantity, unmatched_reference_rows
 from tests.conftest import shared_path
 
 COLUMNS = {"params_m": "Rank 8", "memory_mb": "Memory Usage", "inference_s": "Inference Time"}
@@ -80,3 +84,58 @@ def test_missing_key_column_names_the_mapping(tmp_path: Path) -> None:
     table.write_text("Model,Rank 8,Memory Usage,Inference Time\nA,110M,1GB,6s\n")
     with pytest.raises(ConfigError, match=r"strategy -> 'Method'.*fix the mapping"):
         load_reference(EfficiencyConfig(source="reference", table=table, columns=COLUMNS))
+
+
+def test_reference_rows_matching_no_run_name_the_nearest_names() -> None:
+    reference = pd.DataFrame(
+        {
+            "model": ["BERT-base", "BERT-Base", "RoBERTa-base", "RoBERTa-base", "GPT-2"],
+            "strategy": ["FFT", "LoRA", "KD-LoRA", "Lora", "FFT"],
+        }
+    )
+    runs = pd.DataFrame(
+        {
+            "model": ["BERT-base", "BERT-base", "RoBERTa-base", "DistilBERT-base"],
+            "strategy": ["FFT", "LoRA", "FFT", "KD-LoRA"],
+        }
+    )
+    assert unmatched_reference_rows(reference, runs) == [
+        (
+            "row 3",
+            "model 'BERT-Base', strategy 'LoRA' matches no run: no run's model is 'BERT-Base' (nearest: 'BERT-base')",
+        ),
+        (
+            "row 4",
+            "model 'RoBERTa-base', strategy 'KD-LoRA' matches no run: no run of 'RoBERTa-base' has strategy 'KD-LoRA' "
+            "(its strategies: 'FFT')",
+        ),
+        (
+            "row 5",
+            "model 'RoBERTa-base', strategy 'Lora' matches no run: no run's strategy is 'Lora' (nearest: 'LoRA')",
+        ),
+        (
+            "row 6",
+            "model 'GPT-2', strategy 'FFT' matches no run: no run's model is 'GPT-2' "
+            "(the runs' models: 'BERT-base', 'DistilBERT-base', 'RoBERTa-base')",
+        ),
+    ]
+
+
+def test_the_bundled_reference_table_matches_every_row_to_runs() -> None:
+    config = load_config(DEFAULT_CONFIG)
+    loaded = load_sources(config)
+    runs = build_runs(loaded.runs, loaded.files, config)
+    reference = load_reference(config.efficiency)
+    assert len(reference) == 9
+    assert unmatched_reference_rows(reference, runs.table[["model", "strategy"]]) == []
+    renamed = reference.assign(model=reference["model"].replace({"BERT-base": "BERT-Base"}))
+    assert [field for field, _ in unmatched_reference_rows(renamed, runs.table[["model", "strategy"]])] == [
+        "row 2",
+        "row 3",
+    ]
+
+
+def test_a_fifo_as_reference_table_is_a_config_error_not_a_hang(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "ref.csv")
+    with pytest.raises(ConfigError, match=r"ref.csv: cannot read the reference table: not a regular file \(a FIFO\)"):
+        load_reference(EfficiencyConfig(source="reference", table=tmp_path / "ref.csv", columns=COLUMNS))
