@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from gen import cache
-from gen.config import ReportConfig, ReportError, load_config
+from gen.config import ReportConfig, ReportError, load_config, printable
 from gen.fingerprint import inputs_fingerprint
 from gen.pages import embeds
 from gen.pages.writers import GenFilesWriter, RecordingWriter, frame, unframe
@@ -112,12 +112,6 @@ def summary(runs: Runs) -> list[str]:
     if len(problems) > SHOWN_IN_LOG:
         lines.append(f"... and {len(problems) - SHOWN_IN_LOG} more: see the Data quality page")
     return [printable(line) for line in lines]
-
-
-def printable(line: str) -> str:
-    """A log line with the control characters that names from data may hold (newlines, terminal escape codes)
-    written as escapes, so a file name cannot forge log lines or restyle the terminal."""
-    return "".join(c if c.isprintable() else ascii(c)[1:-1] for c in line)
 
 
 def strict_problems(runs: Runs) -> str | None:

@@ -4,6 +4,7 @@ watching the report config wherever it lives, and embeds in hand-written pages."
 from __future__ import annotations
 
 import contextlib
+import html
 import os
 import re
 import subprocess
@@ -58,9 +59,11 @@ def on_config(config: Any) -> Any:
     from gen.config import ReportError, load_config
     from gen.fingerprint import MIKE_VERSION
 
-    # A config error is left to the build's own run of the config, which names file, key and fix.
+    # A config error is left to the build's own run of the config, which names file, key and fix. The title is
+    # data: Material prints site_name unescaped in places, so it is given escaped; where Material escapes it again
+    # (the logo's title attribute) its tooltip, which sets the attribute as HTML, then shows the text safely.
     with contextlib.suppress(ReportError):
-        config.site_name = load_config().title
+        config.site_name = html.escape(load_config().title)
     if not os.environ.get(MIKE_VERSION) or os.environ.get(SITE_URL):
         return config
     folder = Path(config.config_file_path or ".").resolve().parent

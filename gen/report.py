@@ -26,10 +26,10 @@ from gen.analysis.training import best_steps, curve_bands, downsample, drawable
 from gen.analysis.variants import best_per_task, by_task, method_cells, method_ranking, method_scores, rank_sweep
 from gen.benchmarks import SUITE_NAME
 from gen.config import ConfigError, ReportConfig, TableSource
-from gen.runs import Runs, build_runs
+from gen.runs import WARNING_COLUMNS, Runs, build_runs
 from gen.sources.load import load_sources
 from gen.sources.previous import load_previous
-from gen.sources.reference import load_reference
+from gen.sources.reference import load_reference, unmatched_reference_rows
 from gen.sources.table import load_table
 
 
@@ -145,6 +145,12 @@ def reproduce(config: ReportConfig, intervals: pd.DataFrame) -> Reproduction | N
     if rejected:
         raise ConfigError(f"{config.config_path}: key 'published.path': {path}: {rejected[0]} — fix the table")
     published = build_runs(load.runs, load.files, config, check_rules=False)
+    if not published.rejected_runs.empty:
+        first = published.rejected_runs.iloc[0]
+        raise ConfigError(
+            f"{config.config_path}: key 'published.path': {path}: {first['reason']} "
+            f"({len(published.rejected_runs)} unusable figure(s)) — fix the table"
+        )
     cells = reproduction(intervals, score_cells(task_scores(published.table, config.score)))
     return Reproduction(config.published.label, cells, reproduction_averages(cells))
 
@@ -239,6 +245,8 @@ def analyse(config: ReportConfig) -> Report:
     del loaded  # the per-run records: everything below reads the runs table
     families, strategies = config.family_order, config.strategy_names
     reference = load_reference(config.efficiency) if config.efficiency.table is not None else None
+    if reference is not None and config.efficiency.table is not None:
+        every.warnings = reference_warnings(every, reference, config.efficiency.table.name)
     # The Overview's costs: the reference table's when the config says so, else the measured ones.
     overview_reference = reference if config.efficiency.source == "reference" else None
     runs, health, figures = judge_runs(every, config, overview_reference)
@@ -278,6 +286,17 @@ def analyse(config: ReportConfig) -> Report:
         findings=findings(glue, cells, strategies, SUITE_NAME),
         training=training(runs),
     )
+
+
+def reference_warnings(runs: Runs, reference: pd.DataFrame, name: str) -> pd.DataFrame:
+    """The runs' warnings plus one per reference-table row that matches no (model, strategy) of the runs."""
+    rows = [
+        {"source": "efficiency.table", "source_file": name, "run_id": "", "field": row, "reason": reason}
+        for row, reason in unmatched_reference_rows(reference, runs.table[["model", "strategy"]].drop_duplicates())
+    ]
+    if not rows:
+        return runs.warnings
+    return pd.concat([runs.warnings, pd.DataFrame(rows, columns=WARNING_COLUMNS)], ignore_index=True)
 
 
 def git_commit(folder: Path) -> str | None:

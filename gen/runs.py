@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from gen.benchmarks import COST_METRICS, GLUE_TASKS, out_of_range
-from gen.config import ConfigError, ReportConfig, ReportError
+from gen.config import ConfigError, ReportConfig, ReportError, printable
 from gen.sources.base import FileOutcome, RunRecord
 
 ID_COLUMNS = ["run_id", "source", "source_file", "strategy", "family", "model", "task", "seed"]
@@ -128,7 +128,7 @@ def find_duplicates(matched: list[tuple[RunRecord, str]], config: ReportConfig) 
         groups[_duplicate_key(run, strategy, ignore)].append((run, strategy))
     repeated = [group for group in groups.values() if len(group) > 1]
     if repeated and config.duplicates.keep == "fail":
-        ids = "; ".join(" = ".join(run.run_id for run, _ in group) for group in repeated[:5])
+        ids = printable("; ".join(" = ".join(run.run_id for run, _ in group) for group in repeated[:5]))
         raise ReportError(
             f"{len(repeated)} group(s) of duplicate runs and duplicates.keep is 'fail' in {config.config_path}: "
             f"{ids} — remove the reruns or set duplicates.keep to all or latest"

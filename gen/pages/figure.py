@@ -32,6 +32,12 @@ def esc(value: object) -> str:
     return escaped
 
 
+def title_attr(value: object) -> str:
+    """Text from data for a ``title`` attribute. Material's tooltips (content.tooltips) put an element's title into
+    the page as HTML, so the text is escaped twice: once for the attribute, once for the tooltip."""
+    return esc(esc(value))
+
+
 class Figure(Protocol):
     """What a chart figure shows besides its files: a name (file stem), title and text description."""
 

@@ -13,6 +13,7 @@ from gen.charts import Chart
 from gen.pages.figure import chart_block as chart_block
 from gen.pages.figure import esc as esc
 from gen.pages.figure import rel as rel
+from gen.pages.figure import title_attr
 
 
 def missing(value: object) -> bool:
@@ -111,7 +112,7 @@ def _th(column: Col) -> str:
     attrs = ' class="num" data-sort-method="value"' if column.numeric else ""
     title = " ".join(t for t in (column.title, _BEST_TITLE.get(column.best or "", "")) if t)
     attrs += f' data-best="{column.best}"' if column.best else ""
-    attrs += f' title="{esc(title)}"' if title else ""
+    attrs += f' title="{title_attr(title)}"' if title else ""
     return f'<th scope="col"{attrs}>{esc(column.label)}</th>'
 
 
@@ -184,7 +185,7 @@ def covered_score(frame: pd.DataFrame, labels: dict[str, str], digits: int = 4) 
             continue
         covered = ", ".join(labels.get(c, c) for c in str(columns).split())
         partial.append(covered)
-        cells.append(f'{value}<sup title="covers {esc(covered)}">†</sup>')
+        cells.append(f'{value}<sup title="covers {title_attr(covered)}">†</sup>')
     note = ""
     if partial:
         covers = "; ".join(esc(p) for p in dict.fromkeys(partial))
