@@ -1,23 +1,28 @@
-"""Task registry: which metric scores each benchmark task, under each scoring convention (GLUE first)."""
+"""Benchmark suites: which metric scores each task, under each scoring convention; the built-in presets (GLUE,
+SuperGLUE) and suites declared in the report config."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Literal
 
 Scheme = Literal["primary", "glue"]
-# The benchmark suite's name, as tables and comparisons label its aggregate score.
-SUITE_NAME = "GLUE"
 
 
 @dataclass(frozen=True)
 class ScoreColumn:
-    """One column of a score table: a task (or one half of it) and the metrics averaged into it."""
+    """One column of a score table: a task (or one half of it) and the metrics averaged into it.
+
+    A lower-is-better column (a latency) is shown with the others but left out of the suite score, which averages
+    scores where higher is better.
+    """
 
     task: str
     column: str
     label: str
     metrics: tuple[str, ...]
+    higher_is_better: bool = True
 
 
 @dataclass(frozen=True)
@@ -96,17 +101,61 @@ GLUE_TASKS: dict[str, Task] = {
 }
 
 
+@dataclass(frozen=True)
+class Suite:
+    """A benchmark suite: its name (as every label, title and finding says it) and its tasks in order."""
+
+    name: str
+    tasks: tuple[Task, ...]
+    scheme: Scheme = "primary"
+
+    def columns(self) -> list[ScoreColumn]:
+        """Every score column, in the suite's order."""
+        return [column for task in self.tasks for column in task.columns(self.scheme)]
+
+    def task(self, name: str) -> Task | None:
+        """The task called ``name``, or None."""
+        return next((task for task in self.tasks if task.name == name), None)
+
+    def labels(self) -> dict[str, str]:
+        """Column name -> label."""
+        return {column.column: column.label for column in self.columns()}
+
+    def column_task(self, column: str) -> str:
+        """The task a score column belongs to (``mnli_m`` → ``mnli``); the column itself if unknown."""
+        for task in self.tasks:
+            if any(c.column == column for c in task.columns(self.scheme)):
+                return task.name
+        return column
+
+    def task_label(self, name: str) -> str:
+        """A task's label, or its name when the suite does not know it."""
+        task = self.task(name)
+        return task.label if task is not None else name
+
+
+def declared_task(
+    name: str, label: str, metrics: tuple[str, ...], trivial: float | None, higher_is_better: bool
+) -> Task:
+    """A task declared in a report config: one column, the mean of its metrics."""
+    column = ScoreColumn(name, name, label, metrics, higher_is_better)
+    basis = "declared in the report config"
+    levels = tuple(Trivial(metric, trivial, basis) for metric in metrics[:1]) if trivial is not None else ()
+    return Task(name, label, (column,), (column,), levels)
+
+
+@functools.lru_cache(maxsize=8)
+def preset(name: str, scheme: Scheme) -> Suite:
+    """A built-in suite: ``glue`` (with the ``primary`` or ``glue`` convention) or ``superglue``."""
+    if name == "superglue":
+        # The leaderboard's convention: CB, MultiRC and ReCoRD score the mean of their two metrics.
+        return Suite("SuperGLUE", tuple(SUPERGLUE_TASKS.values()), "glue")
+    return Suite("GLUE", tuple(GLUE_TASKS.values()), scheme)
+
+
 def score_columns(scheme: Scheme) -> list[ScoreColumn]:
-    """Every score column of the registry, in benchmark order."""
-    return [column for task in GLUE_TASKS.values() for column in task.columns(scheme)]
-
-
-def column_task(column: str) -> str:
-    """The task a score column belongs to under either convention (``mnli_m`` → ``mnli``); itself if unknown."""
-    for task in GLUE_TASKS.values():
-        if any(c.column == column for c in (*task.primary, *task.glue)):
-            return task.name
-    return column
+    """Every score column of GLUE under ``scheme``, in benchmark order."""
+    return preset("glue", scheme).columns()
 
 
 def column_score(metrics: dict[str, float], column: ScoreColumn) -> float | None:
@@ -115,6 +164,24 @@ def column_score(metrics: dict[str, float], column: ScoreColumn) -> float | None
     if any(v is None for v in values):
         return None
     return sum(v for v in values if v is not None) / len(values)
+
+
+# SuperGLUE (Wang et al., 2019) as the Hugging Face `super_glue` metrics name its scores. Trivial levels only
+# where the validation split's majority rate is a published fact: BoolQ 2,033 of 3,270 "yes", RTE as in GLUE,
+# WiC balanced by construction (319 of 638).
+SUPERGLUE_TASKS: dict[str, Task] = {
+    t.name: t
+    for t in (
+        _task("boolq", "BoolQ", "accuracy", trivial=_majority("accuracy", 2_033, 3_270, "yes")),
+        _task("cb", "CB", "f1", ("f1", "accuracy")),
+        _task("copa", "COPA", "accuracy"),
+        _task("multirc", "MultiRC", "f1_a", ("f1_a", "exact_match")),
+        _task("record", "ReCoRD", "f1", ("f1", "exact_match")),
+        _task("rte", "RTE", "accuracy", trivial=_majority("accuracy", 146, 277, "entailment")),
+        _task("wic", "WiC", "accuracy", trivial=_majority("accuracy", 319, 638, "the same sense")),
+        _task("wsc", "WSC", "accuracy"),
+    )
+}
 
 
 # Plausible ranges of final metrics; a value outside is a broken or mis-scaled file, not a result.

@@ -6,13 +6,16 @@ against the folder of the config file, so a config can live next to the results 
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from gen.benchmarks import Suite, declared_task, preset
 
 DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "data" / "report.yml"
 CONFIG_ENV = "REPORT_CONFIG"
@@ -92,6 +95,32 @@ class LegacyJsonSource(_FileSource):
     pattern: str = "*.json"
 
 
+class _ConstantFieldsSource(_FileSource):
+    # Fields every run of the source gets, for what neither the files nor their paths say (e.g. {peft: lora}).
+    fields: dict[str, str | int | float | bool] = {}
+
+    def model_post_init(self, context: object, /) -> None:
+        # Run after validation; pydantic reports a ValueError raised here as a validation error of this source.
+        captured = set(_PLACEHOLDER.findall(self.path_pattern or ""))
+        if both := sorted(captured & set(self.fields)):
+            raise ValueError(f"field(s) {', '.join(both)} given both by path_pattern and by fields; keep one")
+
+
+class HfTrainerSource(_ConstantFieldsSource):
+    """Hugging Face Trainer output folders (what ``run_glue.py`` and most fine-tuning scripts write): a run is a
+    folder holding ``all_results.json`` or ``eval_results.json``, with ``train_results.json`` and
+    ``trainer_state.json`` beside it; ``path_pattern`` is matched against the result file's path."""
+
+    type: Literal["hf-trainer"]
+
+
+class LmEvalSource(_ConstantFieldsSource):
+    """lm-evaluation-harness results files (0.4 format), at any depth under ``path``: one run per task and filter."""
+
+    type: Literal["lm-eval"]
+    pattern: str = "results*.json"
+
+
 class TableSource(_Strict):
     """A tidy CSV or JSONL table: one row per run and metric (columns ``task``, ``metric``, ``value``)."""
 
@@ -101,7 +130,9 @@ class TableSource(_Strict):
     columns: dict[str, str] = {}
 
 
-Source = Annotated[MetricsJsonSource | LegacyJsonSource | TableSource, Field(discriminator="type")]
+Source = Annotated[
+    MetricsJsonSource | LegacyJsonSource | HfTrainerSource | LmEvalSource | TableSource, Field(discriminator="type")
+]
 MatchValue = str | int | float | bool | list[str | int | float | bool]
 
 
@@ -197,6 +228,33 @@ class ChangesConfig(_Strict):
     version: str = "latest"
 
 
+class TaskSpec(_Strict):
+    """One task of a declared suite: the run field ``task`` equals ``name``; its score is the mean of ``metrics``."""
+
+    name: str = Field(min_length=1)
+    label: str | None = None
+    metrics: list[str] = Field(min_length=1)
+    # The score of a model that learned nothing (majority-class rate, 0 for a correlation): runs at it are collapsed.
+    trivial: float | None = None
+    # A lower-is-better task (a latency) is shown but left out of the suite score.
+    higher_is_better: bool = True
+
+
+class SuiteSpec(_Strict):
+    """A benchmark suite declared in the config: its name replaces "GLUE" in every label, title and finding."""
+
+    name: str = Field(min_length=1)
+    tasks: list[TaskSpec] = Field(min_length=1)
+
+    @field_validator("tasks")
+    @classmethod
+    def _unique_tasks(cls, tasks: list[TaskSpec]) -> list[TaskSpec]:
+        names = [task.name for task in tasks]
+        if repeated := sorted({name for name in names if names.count(name) > 1}):
+            raise ValueError(f"task(s) {', '.join(map(repr, repeated))} declared twice; give each task once")
+        return tasks
+
+
 class ReportConfig(_Strict):
     """The whole report: what to read, how to name runs, how to score them."""
 
@@ -205,6 +263,8 @@ class ReportConfig(_Strict):
     # Where the results come from and under which licence: shown on the Data page.
     credit: str = ""
     score: Literal["primary", "glue"] = "primary"
+    # A built-in suite (glue, superglue) or one declared with its tasks.
+    benchmark: Literal["glue", "superglue"] | SuiteSpec = "glue"
     sources: list[Source] = Field(min_length=1)
     strategies: list[StrategyRule] = Field(min_length=1)
     models: dict[str, dict[str, str]] = {}
@@ -229,6 +289,13 @@ class ReportConfig(_Strict):
                 if not isinstance(names, dict) or "name" not in names:
                     raise ValueError(f"model family {family!r} needs a 'name' (e.g. {family}: {{name: ...}})")
         return value
+
+    @property
+    def suite(self) -> Suite:
+        """The benchmark suite the runs are scored on."""
+        if isinstance(self.benchmark, str):
+            return preset(self.benchmark, self.score)
+        return _declared(self.benchmark.model_dump_json())
 
     @property
     def strict_mode(self) -> bool:
@@ -277,6 +344,15 @@ class ReportConfig(_Strict):
         return group
 
 
+@functools.lru_cache(maxsize=8)
+def _declared(spec_json: str) -> Suite:
+    spec = SuiteSpec.model_validate_json(spec_json)
+    tasks = tuple(
+        declared_task(t.name, t.label or t.name, tuple(t.metrics), t.trivial, t.higher_is_better) for t in spec.tasks
+    )
+    return Suite(spec.name, tasks)
+
+
 def _as_str(value: object) -> str:
     if isinstance(value, bool):
         return str(value)
@@ -290,11 +366,28 @@ def _key_path(loc: tuple[int | str, ...]) -> str:
     for item in loc:
         if isinstance(item, int):
             parts.append(f"[{item}]")
-        elif item in ("metrics-json", "legacy-json", "table"):
+        elif item in ("metrics-json", "legacy-json", "hf-trainer", "lm-eval", "table"):
             continue  # pydantic's discriminator tag, not a key the user wrote
         else:
             parts.append(("." if parts else "") + str(item))
     return "".join(parts) or "(top level)"
+
+
+# pydantic's names for the branches of `benchmark:` (a preset name or a declared suite): not keys a user wrote.
+_BRANCHES = ("SuiteSpec", "literal['glue','superglue']")
+
+
+def _user_errors(exc: ValidationError) -> list[tuple[tuple[int | str, ...], Any]]:
+    """Validation errors with locations as the user wrote the keys. For `benchmark:` given as a mapping, the error
+    that it is not a preset name says nothing new and is dropped."""
+    errors = exc.errors()
+    declared = any(_BRANCHES[0] in err["loc"] for err in errors)
+    kept = []
+    for err in errors:
+        if declared and _BRANCHES[1] in err["loc"]:
+            continue
+        kept.append((tuple(part for part in err["loc"] if part not in _BRANCHES), err))
+    return kept
 
 
 def _fix_for(error_type: str) -> str:
@@ -302,7 +395,7 @@ def _fix_for(error_type: str) -> str:
         "extra_forbidden": "remove it or check its spelling",
         "missing": "add it",
         "literal_error": "use one of the allowed values",
-        "union_tag_invalid": "set type to metrics-json, legacy-json or table",
+        "union_tag_invalid": "set type to metrics-json, legacy-json, hf-trainer, lm-eval or table",
         "too_short": "give at least one entry",
     }.get(error_type, "correct its value")
 
@@ -327,8 +420,8 @@ def load_config(path: Path | str | None = None) -> ReportConfig:
         config = ReportConfig.model_validate({**raw, "config_path": config_path})
     except ValidationError as exc:
         lines = [
-            f"{config_path}: key '{_key_path(err['loc'])}': {err['msg']} — {_fix_for(err['type'])}"
-            for err in exc.errors()
+            f"{config_path}: key '{_key_path(loc)}': {err['msg']} — {_fix_for(err['type'])}"
+            for loc, err in _user_errors(exc)
         ]
         raise ConfigError("\n".join(lines)) from None
     return _resolve_paths(config)

@@ -19,12 +19,12 @@ from gen.analysis.headline import Headline, headline, sensitivity
 from gen.analysis.health import Health, configurations, run_health, unhealthy_counts
 from gen.analysis.order import ordered
 from gen.analysis.reproduction import reproduction, reproduction_averages
-from gen.analysis.scores import CELL_KEYS, score_cells, task_scores, thin_cells
+from gen.analysis.scores import CELL_KEYS, score_cells, suite_columns, task_scores, thin_cells
 from gen.analysis.stats import cell_stats, holm_corrected, paired_comparisons, seed_variability
 from gen.analysis.tradeoffs import labelled, tradeoff_points, with_fronts
 from gen.analysis.training import best_steps, curve_bands, downsample, drawable
 from gen.analysis.variants import best_per_task, by_task, method_cells, method_ranking, method_scores, rank_sweep
-from gen.benchmarks import SUITE_NAME
+from gen.benchmarks import Suite
 from gen.config import ConfigError, ReportConfig, TableSource
 from gen.runs import WARNING_COLUMNS, Runs, build_runs
 from gen.sources.load import load_sources
@@ -47,7 +47,7 @@ def compare_with_previous(config: ReportConfig, scores: pd.DataFrame) -> Changes
     previous = load_previous(config.changes, Path.cwd())
     if previous is None:
         return None
-    before = scores_from_runs_csv(previous.runs, config.score)
+    before = scores_from_runs_csv(previous.runs, config.suite)
     now = scores[SCORE_KEYS]
     return Changes(previous.label, run_changes(now, before), cell_changes(now, before))
 
@@ -69,14 +69,15 @@ def all_comparisons(
 ) -> pd.DataFrame:
     """Paired tests between strategies (per task, suite, over families), and between the methods of each variants
     group (suite per family), Holm-corrected together: they are the rows of one page."""
-    suite = SUITE_NAME
-    parts = [paired_comparisons(scores, cells, config.strategy_names, suite, config.family_order)]
+    suite = config.suite.name
+    averaged = suite_columns(config.suite)
+    parts = [paired_comparisons(scores, cells, config.strategy_names, suite, config.family_order, averaged)]
     if variants is not None:
         for group, runs in variants.scores[variants.scores["group"] != "baseline"].groupby("group", sort=False):
             methods = sorted(runs["method"].unique())
             group_cells = variants.cells[variants.cells["group"] == group].assign(strategy=lambda f: f["method"])
             tested = paired_comparisons(
-                runs.assign(strategy=runs["method"]), group_cells, methods, suite, config.family_order
+                runs.assign(strategy=runs["method"]), group_cells, methods, suite, config.family_order, averaged
             )
             parts.append(tested[tested["task"] == suite].assign(compared=group))
     return holm_corrected(pd.concat(parts, ignore_index=True))
@@ -86,7 +87,7 @@ def compare_variants(config: ReportConfig, runs: Runs) -> Variants | None:
     """The variants analyses, when the config asks for them."""
     if config.variants is None:
         return None
-    scores = method_scores(runs.all_table, config.variants, config.score)
+    scores = method_scores(runs.all_table, config.variants, config.suite)
     cells = method_cells(scores)
     return Variants(scores, cells, by_task(cells), method_ranking(cells), best_per_task(cells), rank_sweep(scores))
 
@@ -151,7 +152,7 @@ def reproduce(config: ReportConfig, intervals: pd.DataFrame) -> Reproduction | N
             f"{config.config_path}: key 'published.path': {path}: {first['reason']} "
             f"({len(published.rejected_runs)} unusable figure(s)) — fix the table"
         )
-    cells = reproduction(intervals, score_cells(task_scores(published.table, config.score)))
+    cells = reproduction(intervals, score_cells(task_scores(published.table, config.suite)))
     return Reproduction(config.published.label, cells, reproduction_averages(cells))
 
 
@@ -168,10 +169,10 @@ class Training:
     best: pd.DataFrame
 
 
-def training(runs: Runs) -> Training:
+def training(runs: Runs, suite: Suite) -> Training:
     """Curves and best steps of the runs that have logs."""
     bands = curve_bands(runs.curves)
-    return Training(bands, downsample(drawable(bands), CURVE_POINTS), best_steps(runs.curves, runs.table))
+    return Training(bands, downsample(drawable(bands), CURVE_POINTS), best_steps(runs.curves, runs.table, suite))
 
 
 @dataclass
@@ -186,7 +187,7 @@ class RunHealth:
 def judge_runs(every: Runs, config: ReportConfig, reference: pd.DataFrame | None) -> tuple[Runs, RunHealth, Headline]:
     """Health verdicts for every valid run; the runs the analyses use (less what the policy excludes) and their
     headline figures."""
-    health = run_health(every.all_table, every.settings, config.duplicates.ignore)
+    health = run_health(every.all_table, every.settings, config.duplicates.ignore, config.suite)
     excluded_ids = health.unhealthy_ids(config.run_health.excluded_verdicts())
     unhealthy_ids = health.unhealthy_ids()
     runs = every.without(excluded_ids)
@@ -283,8 +284,8 @@ def analyse(config: ReportConfig) -> Report:
         tradeoffs=trade_offs(scores, runs, variants),
         coverage=grid_coverage(scores, variants),
         reproduction=reproduce(config, intervals),
-        findings=findings(glue, cells, strategies, SUITE_NAME),
-        training=training(runs),
+        findings=findings(glue, cells, strategies, config.suite),
+        training=training(runs, config.suite),
     )
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from gen.benchmarks import COST_METRICS, GLUE_TASKS, out_of_range
+from gen.benchmarks import COST_METRICS, out_of_range
 from gen.config import ConfigError, ReportConfig, ReportError, printable
 from gen.sources.base import FileOutcome, RunRecord
 
@@ -75,17 +75,19 @@ def run_problem(run: RunRecord, config: ReportConfig) -> str | None:
     a cost needs), or None."""
     if run.problem:
         return run.problem
-    task = GLUE_TASKS.get(run.fields["task"])
+    suite = config.suite
+    task = suite.task(run.fields["task"])
     if task is None:
-        return f"unknown task {run.fields['task']!r} (known: {', '.join(GLUE_TASKS)})"
-    needed = {m for column in task.columns(config.score) for m in column.metrics}
+        known = ", ".join(t.name for t in suite.tasks)
+        return f"unknown task {run.fields['task']!r} ({suite.name} has: {known})"
+    needed = {m for column in task.columns(suite.scheme) for m in column.metrics}
     if scored := sorted(needed & run.non_finite.keys()):
         return f"{run.non_finite[scored[0]]} (the {task.label} score needs it)"
     if costs := sorted(run.non_finite.keys() & set(COST_METRICS)):
         return f"{run.non_finite[costs[0]]} (a measured cost)"
     if implausible := out_of_range(run.metrics):
         return implausible
-    for column in task.columns(config.score):
+    for column in task.columns(suite.scheme):
         missing = [m for m in column.metrics if m not in run.metrics]
         if missing:
             return f"task {task.name}: missing metric(s) {', '.join(missing)} (has {', '.join(sorted(run.metrics))})"
@@ -99,9 +101,11 @@ def run_warnings(run: RunRecord) -> list[tuple[str, str]]:
 
 
 def check_rule_fields(records: list[RunRecord], config: ReportConfig) -> None:
-    """A strategy rule naming a field that no run has is a typo in the config: stop with the fields there are."""
+    """A strategy rule naming a field that no run has, or a declared suite naming a task or metric that no run has,
+    is a typo in the config: stop with what there is."""
     if not records:
         return
+    check_declared_suite(records, config)
     known = set().union(*(run.fields for run in records))
     for index, rule in enumerate(config.strategies):
         for key in rule.match:
@@ -110,6 +114,24 @@ def check_rule_fields(records: list[RunRecord], config: ReportConfig) -> None:
                     f"{config.config_path}: key 'strategies[{index}].match.{key}': no run has a field {key!r} — "
                     f"use one of: {', '.join(sorted(known))}"
                 )
+
+
+def check_declared_suite(records: list[RunRecord], config: ReportConfig) -> None:
+    """Every task a declared suite lists must be some run's task, and each of its metrics some such run's metric."""
+    if isinstance(config.benchmark, str):
+        return
+    metrics: dict[str, set[str]] = defaultdict(set)
+    for run in records:
+        metrics[run.fields.get("task", "")].update(run.metrics)
+    for index, task in enumerate(config.benchmark.tasks):
+        key = f"{config.config_path}: key 'benchmark.tasks[{index}]"
+        if task.name not in metrics:
+            raise ConfigError(f"{key}.name': no run has task {task.name!r} — use one of: {', '.join(sorted(metrics))}")
+        if missing := [m for m in task.metrics if m not in metrics[task.name]]:
+            raise ConfigError(
+                f"{key}.metrics': no run of task {task.name!r} has metric(s) {', '.join(map(repr, missing))} — "
+                f"use one of: {', '.join(sorted(metrics[task.name]))}"
+            )
 
 
 def _duplicate_key(run: RunRecord, strategy: str, ignore: set[str]) -> tuple[object, ...]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from gen.analysis.scores import glue_scores, score_cells, task_scores
-from gen.benchmarks import GLUE_TASKS, score_columns
+from gen.benchmarks import GLUE_TASKS, preset, score_columns
 from tests.helpers import run, runs_of, table_of
 
 # GLUE leaderboard, BERT-large (Devlin et al.): task figures as published (as fractions); its score is 80.5.
@@ -23,7 +23,7 @@ BERT_LARGE = [
 
 
 def test_glue_convention_reproduces_the_leaderboard_score() -> None:
-    scores = task_scores(table_of(BERT_LARGE, "glue"), "glue")
+    scores = task_scores(table_of(BERT_LARGE, "glue"), preset("glue", "glue"))
     (row,) = glue_scores(score_cells(scores)).to_dict("records")
     assert row["n_columns"] == 9
     assert round(100 * row["glue_score"], 1) == 80.5
@@ -36,7 +36,7 @@ def test_primary_convention_splits_mnli_and_takes_one_metric_per_task() -> None:
     assert columns["cola"] == ("matthews_correlation",)
     assert columns["stsb"] == ("pearson",)
     assert columns["mrpc"] == columns["qqp"] == ("accuracy",)
-    scores = task_scores(table_of(BERT_LARGE), "primary")
+    scores = task_scores(table_of(BERT_LARGE), preset("glue", "primary"))
     by_column = dict(zip(scores["column"], scores["score"], strict=True))
     assert by_column == {
         "cola": 0.605, "sst2": 0.949, "mrpc": 0.854, "stsb": 0.876, "qqp": 0.893,

@@ -149,7 +149,8 @@ def test_combined_csv_has_the_contract_columns(bundled_site: Path) -> None:
     with (bundled_site / "downloads" / "combined.csv").open() as handle:
         header = handle.readline().strip()
     assert header == (
-        "family,strategy,model,glue_score,params_m,memory_mb,inference_s,score_per_param_m,score_per_gb,score_per_s"
+        "family,strategy,model,score,glue_score,params_m,memory_mb,inference_s,score_per_param_m,score_per_gb,"
+        "score_per_s"
     )
 
 

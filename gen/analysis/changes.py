@@ -7,20 +7,20 @@ import math
 import pandas as pd
 from scipy import stats
 
-from gen.benchmarks import GLUE_TASKS, Scheme
+from gen.benchmarks import Suite
 
 ALPHA = 0.05
 SCORE_KEYS = ["run_id", "family", "strategy", "column", "score"]
 
 
-def scores_from_runs_csv(runs: pd.DataFrame, scheme: Scheme) -> pd.DataFrame:
+def scores_from_runs_csv(runs: pd.DataFrame, suite: Suite) -> pd.DataFrame:
     """Per-run task scores of a published ``runs.csv`` (one row per run, metrics as columns)."""
     rows = []
     for record in runs.to_dict("records"):
-        task = GLUE_TASKS.get(str(record.get("task")))
+        task = suite.task(str(record.get("task")))
         if task is None or pd.isna(record.get("strategy")):
             continue
-        for column in task.columns(scheme):
+        for column in task.columns(suite.scheme):
             values = [record.get(metric) for metric in column.metrics]
             if all(isinstance(v, int | float) and not math.isnan(v) for v in values):
                 score = sum(float(v) for v in values if v is not None) / len(values)

@@ -93,7 +93,7 @@ RATIOS = [
 
 
 def combined_table(scores: pd.DataFrame, costs: pd.DataFrame) -> pd.DataFrame:
-    """The seed's combined table: GLUE score next to costs, and score per M params, per GB, per second.
+    """The seed's combined table: the suite score next to costs, and score per M params, per GB, per second.
 
     Columns are ``COMBINED`` (the download contract) followed by the score's coverage.
     """
@@ -113,17 +113,26 @@ def combined_table(scores: pd.DataFrame, costs: pd.DataFrame) -> pd.DataFrame:
 OBSERVED_COSTS = {"param_reduction": "params_m", "memory_reduction": "memory_mb", "inference_speedup": "inference_s"}
 
 
-def observations(combined: pd.DataFrame, drops: pd.DataFrame, strategies: list[str]) -> pd.DataFrame:
+OBSERVATION_UNITS = {
+    "glue_difference": "points",
+    "param_reduction": "fraction",
+    "memory_reduction": "fraction",
+    "inference_speedup": "ratio",
+}
+
+
+def observations(combined: pd.DataFrame, differences: pd.DataFrame, strategies: list[str]) -> pd.DataFrame:
     """The seed's key observations as ``observation, from, to, value`` (fractions and ratios).
 
-    - ``glue_drop``: mean over families of score(from) − score(to), over the tasks both have;
+    - ``glue_difference``: mean over families of score(to) − score(from) in points, over the tasks both have;
     - ``param_reduction`` / ``memory_reduction``: 1 − Σ to / Σ from over families having both;
     - ``inference_speedup``: mean time(from) / mean time(to) over families having both.
     ``from`` is the baseline (first configured strategy) for the efficiency observations.
     """
     rows: list[dict[str, object]] = []
-    for (source, target), group in drops.groupby(["from", "to"], sort=False):
-        rows.append({"observation": "glue_drop", "from": source, "to": target, "value": group["drop"].mean()})
+    for (source, target), group in differences.groupby(["from", "to"], sort=False):
+        value = group["difference_points"].mean()
+        rows.append({"observation": "glue_difference", "from": source, "to": target, "value": value})
     baseline = strategies[0]
     by_strategy = combined.set_index(["strategy", "family"])
     for target in strategies[1:]:
@@ -140,8 +149,9 @@ def observations(combined: pd.DataFrame, drops: pd.DataFrame, strategies: list[s
             else:
                 value = 1 - pair["other"].sum() / pair["base"].sum()
             rows.append({"observation": observation, "from": baseline, "to": target, "value": value})
-    order = {"glue_drop": 0, "param_reduction": 1, "memory_reduction": 2, "inference_speedup": 3}
+    order = {name: rank for rank, name in enumerate(OBSERVATION_UNITS)}
     result = pd.DataFrame(rows, columns=["observation", "from", "to", "value"])
+    result["unit"] = result["observation"].map(OBSERVATION_UNITS)
     return result.sort_values("observation", key=lambda s: s.map(order), kind="stable").reset_index(drop=True)
 
 
@@ -157,17 +167,43 @@ NORMALISED = [
 
 
 def normalised_metrics(combined: pd.DataFrame) -> pd.DataFrame:
-    """Each combined-table metric min–max scaled to 0–1 across rows, long: ``family, strategy, model, metric``.
+    """Each combined-table metric scaled to 0–1 across rows, long: ``family, strategy, model, metric, value,
+    normalised, direction, scale, standing``.
 
-    A metric with one distinct value scales to 0.5, so a single row still draws.
+    ``normalised`` is min–max: (x − min) / (max − min), 0 = lowest, 1 = highest. ``standing`` is oriented so 1 is
+    always the best row: costs (``direction`` "lower", where lower is better) are reversed, and a metric whose
+    positive values span ten times or more is scaled on its logarithm (``scale`` "log"), so a small value is not
+    flattened against a large one. A metric with one distinct value scales to 0.5, so a single row still draws.
     """
+    import math
+
+    # Costs: the lowest is the best. Every other normalised metric (the score, the ratios) is best when highest.
+    lower_is_better_metrics = {"params_m", "memory_mb", "inference_s"}
+    # A metric spanning this factor or more (largest / smallest, all positive) is normalised on its logarithm.
+    log_span = 10.0
     rows = []
     for metric in NORMALISED:
         values = combined[metric]
         low, high = values.min(), values.max()
-        for record, value in zip(combined[CELL_KEYS].to_dict("records"), values, strict=True):
+        lower_is_better = metric in lower_is_better_metrics
+        log = bool(low > 0 and high / low >= log_span)
+        position = values.astype(float).map(math.log) if log else values.astype(float)
+        p_low, p_high = position.min(), position.max()
+        for record, value, at in zip(combined[CELL_KEYS].to_dict("records"), values, position, strict=True):
             if pd.isna(value):
                 continue
             scaled = 0.5 if high == low else (value - low) / (high - low)
-            rows.append({**record, "metric": metric, "value": value, "normalised": scaled})
-    return pd.DataFrame(rows, columns=[*CELL_KEYS, "metric", "value", "normalised"])
+            standing = 0.5 if p_high == p_low else (at - p_low) / (p_high - p_low)
+            rows.append(
+                {
+                    **record,
+                    "metric": metric,
+                    "value": value,
+                    "normalised": scaled,
+                    "direction": "lower" if lower_is_better else "higher",
+                    "scale": "log" if log else "linear",
+                    "standing": 1 - standing if lower_is_better else standing,
+                }
+            )
+    columns = [*CELL_KEYS, "metric", "value", "normalised", "direction", "scale", "standing"]
+    return pd.DataFrame(rows, columns=columns)

@@ -11,7 +11,7 @@ import itertools
 
 import pandas as pd
 
-from gen.benchmarks import column_task
+from gen.benchmarks import Suite
 
 # A cell "lower" means a difference below −2 points.
 LOWER_POINTS = 2.0
@@ -46,7 +46,7 @@ def _unhealthy(cells: pd.DataFrame, mask: pd.Series) -> int:
     return int(cells.loc[mask, "n_unhealthy"].fillna(0).sum())
 
 
-def findings(glue: pd.DataFrame, cells: pd.DataFrame, strategies: list[str], suite: str) -> pd.DataFrame:
+def findings(glue: pd.DataFrame, cells: pd.DataFrame, strategies: list[str], suite: Suite) -> pd.DataFrame:
     """Rows ``finding, from, to, subject, value`` plus ``unhealthy_runs`` (runs that are not healthy in the cells a
     finding rests on) and ``test_*`` (the paired comparison — family, from, to, task — that tests it, when one does).
 
@@ -79,7 +79,7 @@ def findings(glue: pd.DataFrame, cells: pd.DataFrame, strategies: list[str], sui
     return table
 
 
-def _pair(cells: pd.DataFrame, source: str, target: str, suite: str) -> list[dict[str, object]]:
+def _pair(cells: pd.DataFrame, source: str, target: str, suite: Suite) -> list[dict[str, object]]:
     """The findings of one pair of strategies."""
     a, b = _means(cells, source), _means(cells, target)
     differences = 100 * (b - a).dropna()
@@ -92,13 +92,13 @@ def _pair(cells: pd.DataFrame, source: str, target: str, suite: str) -> list[dic
         {
             **pair,
             "finding": "difference",
-            "subject": suite,
+            "subject": suite.name,
             "value": by_family.mean(),
             "unhealthy_runs": _unhealthy(cells, both),
             "test_family": "all families" if len(by_family) > 1 else str(by_family.index[0]),
             "test_from": source,
             "test_to": target,
-            "test_task": suite,
+            "test_task": suite.name,
         }
     ]
     shared = pd.concat([a.rename("a"), b.rename("b")], axis=1).dropna()
@@ -129,7 +129,7 @@ def _pair(cells: pd.DataFrame, source: str, target: str, suite: str) -> list[dic
                     "test_family": family,
                     "test_from": source,
                     "test_to": target,
-                    "test_task": column_task(str(column)),
+                    "test_task": suite.column_task(str(column)),
                 }
             )
     by_task = differences.groupby(level="column").mean()

@@ -9,7 +9,7 @@ import pandas as pd
 
 from gen.analysis.efficiency import combined_table, measured_efficiency, observations, overview_costs
 from gen.analysis.order import ordered
-from gen.analysis.scores import glue_scores, score_cells, score_differences, task_scores
+from gen.analysis.scores import glue_scores, score_cells, score_differences, suite_columns, task_scores
 from gen.config import ReportConfig
 
 
@@ -29,10 +29,12 @@ class Headline:
 def headline(table: pd.DataFrame, config: ReportConfig, reference: pd.DataFrame | None) -> Headline:
     """The headline figures computed from a tidy runs table."""
     families, strategies = config.family_order, config.strategy_names
-    scores = task_scores(table, config.score)
+    scores = task_scores(table, config.suite)
     cells = ordered(score_cells(scores), families, strategies)
-    glue = ordered(glue_scores(cells), families, strategies)
-    differences = score_differences(cells, strategies)
+    # The suite score averages the columns where higher is better; a latency column is shown, not averaged in.
+    in_suite = cells[cells["column"].isin(suite_columns(config.suite))]
+    glue = ordered(glue_scores(in_suite), families, strategies)
+    differences = score_differences(in_suite, strategies)
     measured = ordered(measured_efficiency(table), families, strategies)
     combined = ordered(combined_table(glue, overview_costs(measured, reference)), families, strategies)
     return Headline(

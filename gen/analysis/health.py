@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from gen.benchmarks import GLUE_TASKS
+from gen.benchmarks import Suite
 
 HEALTH_COLUMNS = ["run_id", "source_file", "family", "strategy", "task", "seed", "verdict", "reason"]
 VERDICTS = ("healthy", "collapsed", "outlier", "duplicate")
@@ -51,12 +51,14 @@ class Health:
         return set(self.runs.loc[wanted, "run_id"])
 
 
-def health_metric(task: str) -> tuple[str, float] | None:
-    """The metric a task's health is judged on (its first trivial metric) and its trivial level."""
-    spec = GLUE_TASKS.get(task)
-    if spec is None or not spec.trivial:
+def health_metric(suite: Suite, task: str) -> str | None:
+    """The metric a task's health is judged on: its first trivial metric, else the first metric of its score."""
+    spec = suite.task(task)
+    if spec is None:
         return None
-    return spec.trivial[0].metric, spec.trivial[0].level
+    if spec.trivial:
+        return spec.trivial[0].metric
+    return spec.columns(suite.scheme)[0].metrics[0]
 
 
 def _wide(table: pd.DataFrame, settings: list[str]) -> pd.DataFrame:
@@ -68,11 +70,11 @@ def _wide(table: pd.DataFrame, settings: list[str]) -> pd.DataFrame:
     return identity.join(metrics)
 
 
-def collapsed_reasons(wide: pd.DataFrame) -> pd.Series:
+def collapsed_reasons(wide: pd.DataFrame, suite: Suite) -> pd.Series:
     """Per run: why it collapsed to its task's trivial level, or "" (checked on every trivial metric of the task)."""
     reasons = pd.Series("", index=wide.index, dtype=object)
-    for name, task in GLUE_TASKS.items():
-        runs = wide.index[wide["task"] == name]
+    for task in suite.tasks:
+        runs = wide.index[wide["task"] == task.name]
         for trivial in reversed(task.trivial):  # the first metric's reason wins
             if runs.empty or trivial.metric not in wide.columns:
                 continue
@@ -85,7 +87,7 @@ def collapsed_reasons(wide: pd.DataFrame) -> pd.Series:
     return reasons
 
 
-def duplicate_reasons(wide: pd.DataFrame, settings: list[str], ignore: set[str]) -> pd.Series:
+def duplicate_reasons(wide: pd.DataFrame, settings: list[str], ignore: set[str], suite: Suite) -> pd.Series:
     """Per run: "same result as <run>" when another run of the same task, family, strategy and seed has the same
     settings (a setting missing on one side is ignored) and identical result metrics; "" otherwise.
 
@@ -97,7 +99,7 @@ def duplicate_reasons(wide: pd.DataFrame, settings: list[str], ignore: set[str])
     # Only runs sharing the task's health score exactly can be the same result: grouping by it first keeps the
     # pairwise comparison to a handful of candidates (seeds repeat across ranks by the dozen).
     keys = [*CELL, "seed", "_score"]
-    candidates = wide.assign(_score=health_scores(wide))
+    candidates = wide.assign(_score=health_scores(wide, suite))
     candidates = candidates[candidates["_score"].notna() & candidates.duplicated(keys, keep=False)]
     for _, group in candidates.groupby(keys, sort=False, dropna=False):
         records = {str(run_id): _present(row) for run_id, row in group[[*compared, *metrics]].iterrows()}
@@ -126,23 +128,24 @@ def _same_run(a: dict[str, object], b: dict[str, object], settings: list[str], m
     return bool(shared) and all(a[m] == b[m] for m in shared)
 
 
-def health_scores(wide: pd.DataFrame) -> pd.Series:
-    """Per run: the value of its task's health metric (NaN for tasks without a trivial level)."""
+def health_scores(wide: pd.DataFrame, suite: Suite) -> pd.Series:
+    """Per run: the value of its task's health metric (NaN for a task the suite does not know)."""
     scores = pd.Series(np.nan, index=wide.index, dtype=float)
     for task in wide["task"].dropna().unique():
-        found = health_metric(str(task))
-        if found is not None and found[0] in wide.columns:
+        metric = health_metric(suite, str(task))
+        if metric is not None and metric in wide.columns:
             runs = wide["task"] == task
-            scores[runs] = wide.loc[runs, found[0]]
+            scores[runs] = wide.loc[runs, metric]
     return scores
 
 
-def outlier_reasons(wide: pd.DataFrame, eligible: pd.Series) -> pd.Series:
+def outlier_reasons(wide: pd.DataFrame, eligible: pd.Series, suite: Suite) -> pd.Series:
     """Per run: why it lies far below its cell (robust z on the task's health metric), or ""; only ``eligible``
     runs (not collapsed, not duplicates) form the cells and can be outliers."""
     reasons = pd.Series("", index=wide.index, dtype=object)
-    metric = wide["task"].map(lambda task: (health_metric(str(task)) or ("", 0.0))[0])
-    scores = wide[CELL].assign(metric=metric, score=health_scores(wide))[eligible & health_scores(wide).notna()]
+    metric = wide["task"].map(lambda task: health_metric(suite, str(task)) or "")
+    values = health_scores(wide, suite)
+    scores = wide[CELL].assign(metric=metric, score=values)[eligible & values.notna()]
     if scores.empty:
         return reasons
     cell = [scores[c] for c in CELL]
@@ -165,15 +168,15 @@ def outlier_reasons(wide: pd.DataFrame, eligible: pd.Series) -> pd.Series:
     return reasons
 
 
-def run_health(table: pd.DataFrame, settings: list[str], ignore: list[str]) -> Health:
+def run_health(table: pd.DataFrame, settings: list[str], ignore: list[str], suite: Suite) -> Health:
     """Every run of the tidy ``table`` judged: collapsed first, then duplicate, then outlier, else healthy."""
     if table.empty:
         empty = pd.DataFrame(columns=HEALTH_COLUMNS)
         return Health(empty, pd.DataFrame(columns=[*CELL, "seed", "n_runs", "runs"]), _varying_empty())
     wide = _wide(table, settings)
-    collapsed = collapsed_reasons(wide)
-    duplicate = duplicate_reasons(wide, settings, set(ignore))
-    outlier = outlier_reasons(wide, (collapsed == "") & (duplicate == ""))
+    collapsed = collapsed_reasons(wide, suite)
+    duplicate = duplicate_reasons(wide, settings, set(ignore), suite)
+    outlier = outlier_reasons(wide, (collapsed == "") & (duplicate == ""), suite)
     verdict = np.select(
         [collapsed != "", duplicate != "", outlier != ""], ["collapsed", "duplicate", "outlier"], default="healthy"
     )

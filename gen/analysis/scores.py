@@ -1,4 +1,4 @@
-"""Benchmark scores: per-run task scores, per-cell means, GLUE scores with coverage, and differences between
+"""Benchmark scores: per-run task scores, per-cell means, suite scores with coverage, and differences between
 strategies (``to − from``, in points)."""
 
 from __future__ import annotations
@@ -7,12 +7,12 @@ from itertools import combinations
 
 import pandas as pd
 
-from gen.benchmarks import Scheme, score_columns
+from gen.benchmarks import Suite
 
 CELL_KEYS = ["family", "strategy", "model"]
 
 
-def task_scores(table: pd.DataFrame, scheme: Scheme) -> pd.DataFrame:
+def task_scores(table: pd.DataFrame, suite: Suite) -> pd.DataFrame:
     """One row per run and score column: ``run_id, family, strategy, model, task, seed, column, score``."""
     columns = ["run_id", *CELL_KEYS, "task", "seed", "column", "column_rank", "score"]
     if table.empty:
@@ -20,7 +20,7 @@ def task_scores(table: pd.DataFrame, scheme: Scheme) -> pd.DataFrame:
     wide = table.pivot(index="run_id", columns="metric", values="value")
     identity = table.drop_duplicates("run_id").set_index("run_id")[[*CELL_KEYS, "task", "seed"]]
     parts = []
-    for rank, column in enumerate(score_columns(scheme)):
+    for rank, column in enumerate(suite.columns()):
         runs = identity[identity["task"] == column.task]
         if runs.empty:
             continue
@@ -31,6 +31,11 @@ def task_scores(table: pd.DataFrame, scheme: Scheme) -> pd.DataFrame:
     if not parts:
         return pd.DataFrame(columns=columns)
     return pd.concat(parts).reset_index()[columns]
+
+
+def suite_columns(suite: Suite) -> set[str]:
+    """The columns the suite score averages: every score column where higher is better."""
+    return {column.column for column in suite.columns() if column.higher_is_better}
 
 
 def score_cells(scores: pd.DataFrame) -> pd.DataFrame:
@@ -98,7 +103,7 @@ def score_differences(cells: pd.DataFrame, strategies: list[str]) -> pd.DataFram
 
 
 def glue_table(cells: pd.DataFrame, glue: pd.DataFrame) -> pd.DataFrame:
-    """Wide table: a row per (family, strategy, model), a column per score column, then the GLUE score."""
+    """Wide table: a row per (family, strategy, model), a column per score column, then the suite score."""
     if cells.empty:
         return pd.DataFrame(columns=[*CELL_KEYS, "glue_score", "n_columns", "complete"])
     column_order = list(dict.fromkeys(cells.sort_values("column_rank", kind="stable")["column"]))

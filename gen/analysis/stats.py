@@ -115,7 +115,12 @@ NO_SEEDS = "no seeds"
 
 
 def paired_comparisons(
-    scores: pd.DataFrame, cells: pd.DataFrame, strategies: list[str], suite: str, families: list[str] | None = None
+    scores: pd.DataFrame,
+    cells: pd.DataFrame,
+    strategies: list[str],
+    suite: str,
+    families: list[str] | None = None,
+    suite_columns: set[str] | None = None,
 ) -> pd.DataFrame:
     """Every pair of strategies (config order), per family: per task and for the suite; then over families.
 
@@ -148,9 +153,12 @@ def paired_comparisons(
             for task, task_columns in by_task.items():
                 difference = float((right[task_columns] - left[task_columns]).mean())
                 rows.append(_row(a, b, family, task, difference, _seed_differences(seeded, family, a, b, task_columns)))
-            difference = float((right[columns] - left[columns]).mean())
+            averaged = [c for c in columns if suite_columns is None or c in suite_columns]
+            if not averaged:
+                continue
+            difference = float((right[averaged] - left[averaged]).mean())
             suite_differences.append(difference)
-            rows.append(_row(a, b, family, suite, difference, _seed_differences(seeded, family, a, b, columns)))
+            rows.append(_row(a, b, family, suite, difference, _seed_differences(seeded, family, a, b, averaged)))
         if len(suite_differences) > 1:
             differences = np.asarray(suite_differences)
             row = {

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import pandas as pd
 
-from gen.benchmarks import GLUE_TASKS
+from gen.benchmarks import Suite
 
 GROUP = ["family", "strategy", "task", "series"]
 
 
-def curve_series(task: str) -> str:
+def curve_series(suite: Suite, task: str) -> str:
     """The eval metric logged during training that tracks a task's score (MNLI logs matched accuracy)."""
-    metric = GLUE_TASKS[task].primary[0].metrics[0]
+    spec = suite.task(task)
+    if spec is None:
+        return ""
+    metric = spec.primary[0].metrics[0]
     return "eval_" + ("accuracy" if metric == "matched_accuracy" else metric)
 
 
@@ -59,11 +62,13 @@ def downsample(bands: pd.DataFrame, max_points: int) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)[bands.columns]
 
 
-def best_steps(curves: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
+def best_steps(curves: pd.DataFrame, table: pd.DataFrame, suite: Suite) -> pd.DataFrame:
     """Per (family, strategy, task): mean step at which each run's tracking eval metric peaked, and the mean
     training time per epoch (train time / epochs)."""
     # As text: the columns may be categorical (gen.runs keeps large curve tables compact) with other categories.
-    tracked = curves[curves["series"].astype(str) == curves["task"].astype(str).map(curve_series)]
+    tracked = curves[
+        curves["series"].astype(str) == curves["task"].astype(str).map(lambda task: curve_series(suite, task))
+    ]
     peak = tracked.loc[tracked.groupby("run_id")["value"].idxmax()]
     steps = peak.groupby(["family", "strategy", "task"], sort=False).agg(
         best_step=("step", "mean"), best_value=("value", "mean"), n_runs=("run_id", "nunique")

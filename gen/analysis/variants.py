@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from gen.analysis.scores import task_scores
-from gen.benchmarks import Scheme
+from gen.benchmarks import Suite
 from gen.config import MatchValue, VariantsConfig
 
 KEYS = ["group", "method", "family", "column", "column_rank"]
@@ -20,7 +20,7 @@ def _matches(table: pd.DataFrame, match: dict[str, MatchValue]) -> pd.Series:
     return selected
 
 
-def method_scores(all_table: pd.DataFrame, variants: VariantsConfig, scheme: Scheme) -> pd.DataFrame:
+def method_scores(all_table: pd.DataFrame, variants: VariantsConfig, suite: Suite) -> pd.DataFrame:
     """Per-run task scores labelled with their group (or "baseline") and method, rank and params."""
     parts = []
     baseline = all_table[_matches(all_table, variants.baseline)]
@@ -35,7 +35,7 @@ def method_scores(all_table: pd.DataFrame, variants: VariantsConfig, scheme: Sch
     labelled = pd.concat(parts, ignore_index=True)
     labelled["method"] = labelled[variants.method].astype(str) if variants.method in labelled else ""
     labelled["rank"] = pd.to_numeric(labelled[variants.rank], errors="coerce") if variants.rank in labelled else None
-    scores = task_scores(labelled, scheme)
+    scores = task_scores(labelled, suite)
     identity = labelled.drop_duplicates("run_id").set_index("run_id")
     params = labelled[labelled["metric"] == "params_m"].set_index("run_id")["value"]
     scores["group"] = scores["run_id"].map(identity["group"])

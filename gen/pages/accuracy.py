@@ -5,7 +5,6 @@ from __future__ import annotations
 import pandas as pd
 
 from gen import charts
-from gen.benchmarks import GLUE_TASKS, SUITE_NAME, score_columns
 from gen.pages.links import family_link, index_line
 from gen.pages.render import (
     Col,
@@ -49,7 +48,7 @@ def health_note(report: Report, cells: pd.DataFrame, page_path: str) -> str:
             '#run-health">run health</a>.'
         )
     varying = report.health.health.varying
-    tasks = {c.column: c.task for c in score_columns(report.config.score)}
+    tasks = {c.column: c.task for c in report.config.suite.columns()}
     shown = (varying["strategy"] != "") & varying["family"].isin(set(cells["family"]))
     varying = varying[shown & varying["task"].isin(set(cells["column"].map(tasks)))]
     if not varying.empty:
@@ -64,7 +63,11 @@ def health_note(report: Report, cells: pd.DataFrame, page_path: str) -> str:
                 merged.setdefault((label, str(values)), []).append(str(cell_task))
             described = "; ".join(
                 f"{esc(names)}: {esc(values)}"
-                + ("" if set(where) >= shown_tasks else f" ({esc(', '.join(GLUE_TASKS[t].label for t in where))})")
+                + (
+                    ""
+                    if set(where) >= shown_tasks
+                    else f" ({esc(', '.join(report.config.suite.task_label(t) for t in where))})"
+                )
                 for (names, values), where in merged.items()
             )
             cell = f"{report.config.family_label(str(family))} {strategy}"
@@ -100,7 +103,7 @@ def task_table(report: Report, labels: dict[str, str], page_path: str = PATH, fa
             Col("strategy", "Strategy"),
             Col("model", "Model"),
             # The suite score first: the column a reader comes for stays in view on any screen.
-            Col("glue_display", f"{SUITE_NAME} score", raw, numeric=True, best="max", value="glue_score"),
+            Col("glue_display", f"{report.config.suite.name} score", raw, numeric=True, best="max", value="glue_score"),
             *(Col(c, labels.get(c, c), lambda v: "—" if missing(v) else str(v), numeric=True) for c in columns),
         ],
         "Mean score per task over matching runs, ± sample standard deviation over runs, n = runs",
@@ -125,7 +128,7 @@ def differences_table(report: Report) -> str:
     )
     table = pd.concat([report.differences, averaged], ignore_index=True)
     table["verdict"] = [
-        verdict(tests.get((str(r["family"]), str(r["from"]), str(r["to"]), SUITE_NAME)))
+        verdict(tests.get((str(r["family"]), str(r["from"]), str(r["to"]), report.config.suite.name)))
         for r in table.to_dict("records")
     ]
     return html_table(
@@ -139,14 +142,14 @@ def differences_table(report: Report) -> str:
             Col("std_points", "Std over tasks (points)", num(2), numeric=True),
             Col("n_columns", "Tasks compared", num(0), numeric=True),
         ],
-        f"{SUITE_NAME} score difference between strategies: score(to) − score(from) over the tasks both have, in "
-        "points; negative means the second strategy scores lower",
+        f"{report.config.suite.name} score difference between strategies: score(to) − score(from) over the tasks "
+        "both have, in points; negative means the second strategy scores lower",
     )
 
 
 def page(report: Report) -> Page:
     """The Accuracy page."""
-    labels = {c.column: c.label for c in score_columns(report.config.score)}
+    labels = {c.column: c.label for c in report.config.suite.columns()}
     families = list(dict.fromkeys(report.cells["family"]))
     chart_list = [charts.accuracy_heatmap(report.cells, f, report.strategies, labels) for f in families]
     if not report.scores.empty:

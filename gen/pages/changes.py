@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 
 from gen.analysis.changes import ALPHA
-from gen.benchmarks import score_columns
 from gen.fingerprint import MIKE_VERSION
 from gen.pages.links import family_link, task_link
 from gen.pages.render import Col, Page, esc, html_table, num
@@ -35,7 +34,7 @@ def page(report: Report) -> Page:
             "`gh-pages` branch (published with `make deploy`) was found."
         )
         return Page(PATH, "\n".join(lines))
-    labels = {c.column: c.label for c in score_columns(report.config.score)}
+    labels = {c.column: c.label for c in report.config.suite.columns()}
     runs, cells = changes.runs, changes.cells
     counts = runs["change"].value_counts()
     moved = cells[cells["verdict"].isin(["improvement", "regression"])]

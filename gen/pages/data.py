@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from gen.analysis.health import COLLAPSE_TOLERANCE, OUTLIER_MIN_GAP, OUTLIER_MIN_RUNS, OUTLIER_Z
-from gen.benchmarks import score_columns
+from gen.config import ReportConfig
 from gen.pages.render import Col, Page, download_link, esc, html_table
 from gen.report import Report
 
@@ -29,8 +29,8 @@ DOWNLOADS = [
     ),
     (
         "combined.csv",
-        "family, strategy, model, glue_score, params_m, memory_mb, inference_s, score_per_param_m, "
-        "score_per_gb, score_per_s (full precision).",
+        "family, strategy, model, score (the suite score), glue_score (the same, with the glue preset only), params_m, "
+        "memory_mb, inference_s, score_per_param_m, score_per_gb, score_per_s (full precision).",
     ),
     (
         "observations.csv",
@@ -83,14 +83,11 @@ compared as text; a list means any of its values) names the run's strategy. Runs
 [Data quality](data-quality.md); with a `variants:` section, PEFT variants compares them by method, and no other
 page uses them.
 
-**Task score.** Under the `primary` convention (the KD-LoRA seed's): CoLA scores Matthews correlation, STS-B
-Pearson correlation, MNLI contributes two columns, matched (`mnli_m`) and mismatched (`mnli_mm`) accuracy, and
-every other task accuracy. Under the `glue` convention (the GLUE leaderboard's): MRPC and QQP score the mean of F1
-and accuracy, STS-B the mean of Pearson and Spearman, MNLI the mean of matched and mismatched accuracy.
+**Task score.** {task_score}
 
 **Validation.** A file is rejected, with its reason on Data quality, when it cannot be parsed, is not a JSON
 object, holds NaN or Infinity or a non-number where a number belongs, exceeds the source's size limit, or is
-unreadable. A run is rejected when its task is not in the registry, a metric its task needs is missing, or a
+unreadable. A run is rejected when its task is not in the suite, a metric its task needs is missing, or a
 value is implausible: scores outside [0, 1] (correlations [−1, 1]), negative or absurd memory, time or
 parameter counts. Runs with identical fields, seed included, are duplicates: kept and flagged, reduced to the
 latest file, or fatal, as the config says.
@@ -99,7 +96,8 @@ latest file, or fatal, as the config says.
 score; its spread is the sample standard deviation over those runs (none for a single run), shown with the number
 of runs *n*.
 
-**GLUE score.** The mean over task columns of the cell means. When a row covers fewer columns than another row of
+**{suite} score.** The mean over task columns of the cell means (columns where lower is better, such as a
+latency, are shown but not averaged in). When a row covers fewer columns than another row of
 the same table, it is marked † and the columns it covers are listed: such averages are not comparable.
 
 **Differences A → B.** One convention on every page and in every download: difference = score(B) − score(A), in
@@ -115,8 +113,8 @@ with more runs of a large task does not look slower.
 
 **Overview costs.** Parameters, memory and inference time come from {cost_source}.
 
-**Ratios.** Score per M parameters = GLUE score / parameters (M); score per GB = GLUE score / (memory (MB) /
-1024); score per second = GLUE score / inference time (s).
+**Ratios.** Score per M parameters = {suite} score / parameters (M); score per GB = {suite} score / (memory (MB) /
+1024); score per second = {suite} score / inference time (s).
 
 **Observations.** Baseline = the first strategy in the config ({baseline}). Parameter reduction of B = 1 −
 Σ params(B) / Σ params(baseline), memory reduction likewise, both summed over the families that have both;
@@ -157,12 +155,13 @@ its runs still log a value (the CSV gives `n_runs` and `n_curve_runs` per step).
 tracking metric peaked, averaged; seconds per epoch = train time / epochs.
 
 **Run health** ([Data quality](data-quality.md#run-health)). Every valid run gets a verdict. *Collapsed*: its
-final score is at most {collapse_tolerance} above the task's trivial level, the majority-class rate of the GLUE
-validation split for classification (label counts of the `glue` dataset, listed on Data quality) and 0 for
-correlations. *Duplicate*: same task, family, strategy, seed and settings as another run (a setting given on one
-side only is ignored) with identical result metrics. *Outlier*: not collapsed, with a robust z-score
-0.6745 · (score − median) / MAD below {outlier_z} against the other runs of its cell, at least {outlier_gap} points
-under the median, in a cell of at least {outlier_runs} such runs. The `run_health` policy keeps (default) or excludes
+final score is at most {collapse_tolerance} above the task's trivial level: the majority-class rate of the
+evaluation split for classification and 0 for correlations (each task's level and its source are listed on Data
+quality; a task without one is never called collapsed). *Duplicate*: same task, family, strategy, seed and
+settings as another run (a setting given on one side only is ignored) with identical result metrics.
+*Outlier*: not collapsed, with a robust z-score 0.6745 · (score − median) / MAD below {outlier_z} against the
+other runs of its cell, at least {outlier_gap} points under the median, in a cell of at least {outlier_runs} such
+runs. The `run_health` policy keeps (default) or excludes
 each kind; the Overview's sensitivity table gives every headline figure with all valid runs and with healthy runs
 only. Cells whose runs differ in more than the seed are listed with the settings that vary; seed variability is
 computed within one configuration.
@@ -210,7 +209,7 @@ def page(report: Report) -> Page:
         [Col("name", "Strategy"), Col("match", "Matches runs whose fields are")],
         "Strategy rules from the config, first match wins",
     )
-    labels = ", ".join(f"{c.label} ({' + '.join(c.metrics)})" for c in score_columns(config.score))
+    labels = ", ".join(f"{c.label} ({' + '.join(c.metrics)})" for c in config.suite.columns())
     credit = ["## Where the data comes from", "", esc(config.credit), ""] if config.credit else []
     lines = [
         "# Data and methodology",
@@ -226,10 +225,14 @@ def page(report: Report) -> Page:
         "",
         "## Configuration",
         "",
-        f"Scoring convention `{config.score}`; score columns: {esc(labels)}.",
+        f"Benchmark suite {esc(config.suite.name)}"
+        + (f", scoring convention `{config.score}`" if config.suite.name == "GLUE" else "")
+        + f"; score columns: {esc(labels)}.",
         "",
         rules,
         METHODOLOGY.format(
+            task_score=task_score_text(config),
+            suite=esc(config.suite.name),
             cost_source=cost_source,
             baseline=esc(report.strategies[0]),
             collapse_tolerance=f"{COLLAPSE_TOLERANCE:g}",
@@ -239,6 +242,25 @@ def page(report: Report) -> Page:
         ),
     ]
     return Page(PATH, "\n".join(lines))
+
+
+GLUE_CONVENTIONS = (
+    "Under the `primary` convention (the KD-LoRA seed's): CoLA scores Matthews correlation, STS-B Pearson "
+    "correlation, MNLI contributes two columns, matched (`mnli_m`) and mismatched (`mnli_mm`) accuracy, and every "
+    "other task accuracy. Under the `glue` convention (the GLUE leaderboard's): MRPC and QQP score the mean of F1 "
+    "and accuracy, STS-B the mean of Pearson and Spearman, MNLI the mean of matched and mismatched accuracy."
+)
+
+
+def task_score_text(config: ReportConfig) -> str:
+    """How a task is scored: GLUE's two conventions, else each task's metrics (their mean)."""
+    if config.suite.name == "GLUE" and isinstance(config.benchmark, str):
+        return GLUE_CONVENTIONS
+    parts = [f"{c.label}: {' + '.join(c.metrics)}" for c in config.suite.columns()]
+    return (
+        f"Each task of {esc(config.suite.name)} scores the mean of its metrics ({esc('; '.join(parts))}); "
+        "lower-is-better tasks are marked where they appear."
+    )
 
 
 def _rules_frame(report: Report) -> pd.DataFrame:

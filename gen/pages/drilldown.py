@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from gen import charts
-from gen.benchmarks import GLUE_TASKS, Scheme, score_columns
+from gen.benchmarks import Suite
 from gen.pages import accuracy
 from gen.pages.accuracy import health_note
 from gen.pages.links import family_link, family_page, task_page
@@ -14,7 +14,7 @@ from gen.report import Report
 
 def family_pages(report: Report) -> list[Page]:
     """A page per scored family: its task scores, heatmap, measured costs and paired comparisons."""
-    labels = {c.column: c.label for c in score_columns(report.config.score)}
+    labels = {c.column: c.label for c in report.config.suite.columns()}
     built = []
     for family in dict.fromkeys(report.glue["family"]):
         path = family_page(family)
@@ -81,9 +81,12 @@ METRIC_NAMES = {
 }
 
 
-def metric_text(task: str, scheme: Scheme) -> str:
-    """The metric(s) that score a task under a convention, in words ("MNLI-m: matched accuracy; ...")."""
-    columns = GLUE_TASKS[task].columns(scheme)
+def metric_text(suite: Suite, task: str) -> str:
+    """The metric(s) that score a task in a suite, in words ("MNLI-m: matched accuracy; ...")."""
+    spec = suite.task(task)
+    if spec is None:
+        return "its metrics"
+    columns = spec.columns(suite.scheme)
     parts = [
         " and ".join(METRIC_NAMES.get(m, m) for m in c.metrics) + (" (their mean)" if len(c.metrics) > 1 else "")
         for c in columns
@@ -95,16 +98,16 @@ def metric_text(task: str, scheme: Scheme) -> str:
 
 def task_pages(report: Report) -> list[Page]:
     """A page per scored task: every (family, strategy) cell with its interval, and the methods when configured."""
-    columns = {c.column: c for c in score_columns(report.config.score)}
+    columns = {c.column: c for c in report.config.suite.columns()}
     built = []
     for task in dict.fromkeys(report.cells["column"].map(lambda c: columns[c].task)):
         path = task_page(task)
         cells = report.cell_stats[report.cell_stats["column"].map(lambda c: columns[c].task) == task]
         cells = cells.assign(task_column=cells["column"].map(lambda c: columns[c].label))
         lines = [
-            f"# {esc(GLUE_TASKS[task].label)}",
+            f"# {esc(report.config.suite.task_label(task))}",
             "",
-            f"Scored by {esc(metric_text(task, report.config.score))} on the validation split (see "
+            f"Scored by {esc(metric_text(report.config.suite, task))} on the validation split (see "
             f'<a href="{rel(path, "data.md").removesuffix(".md")}.html#methodology">Methodology</a>).',
             "",
             "## Every family and strategy",
@@ -122,8 +125,8 @@ def task_pages(report: Report) -> list[Page]:
                     Col("ci_high", "95% CI high", num(4), numeric=True),
                     Col("n_unhealthy", "Not healthy", unhealthy_text, numeric=True),
                 ],
-                f"{GLUE_TASKS[task].label}: mean score per family and strategy with its t interval; ⚠ runs that "
-                "are not healthy",
+                f"{report.config.suite.task_label(task)}: mean score per family and strategy with its t interval; "
+                "⚠ runs that are not healthy",
             ),
             health_note(report, cells, path),
             "",
@@ -146,7 +149,7 @@ def task_pages(report: Report) -> list[Page]:
                             "pct_of_baseline", f"Share of {report.config.group_label('baseline')}", pct(1), numeric=True
                         ),
                     ],
-                    f"{GLUE_TASKS[task].label}: each method against full fine-tuning",
+                    f"{report.config.suite.task_label(task)}: each method against full fine-tuning",
                 ),
                 "",
             ]

@@ -56,7 +56,8 @@ def measured_section(report: Report) -> tuple[list[str], list[charts.Chart]]:
         f"Relative to {baseline} of the same family: reduction = 1 − x/{baseline}, speed-up = {baseline}/x",
     )
     chart_list = [
-        charts.cost_bars(measured, report.strategies, metric, label) for metric, label in MEASURED_LABELS.items()
+        charts.cost_bars(measured, report.strategies, metric, label, families=report.config.family_order)
+        for metric, label in MEASURED_LABELS.items()
     ]
     lines = [
         table,
@@ -108,7 +109,7 @@ def reference_section(report: Report) -> tuple[list[str], list[charts.Chart]]:
     families = report.glue[["family", "model", "strategy"]].drop_duplicates()
     named = report.reference.merge(families, on=["model", "strategy"], how="inner")
     chart_list = [
-        charts.cost_bars(named, report.strategies, metric, label, origin="reference")
+        charts.cost_bars(named, report.strategies, metric, label, "reference", report.config.family_order)
         for metric, label in REFERENCE_LABELS.items()
     ]
     used = (

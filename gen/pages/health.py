@@ -12,7 +12,7 @@ from gen.analysis.health import (
     OUTLIER_Z,
     VERDICTS,
 )
-from gen.benchmarks import GLUE_TASKS
+from gen.benchmarks import Suite
 from gen.pages.links import family_link, task_link
 from gen.pages.render import Col, download_links, html_table, num, text
 from gen.report import Report
@@ -22,8 +22,8 @@ PATH = "data-quality.md"
 ANCHOR = "run-health"
 
 
-def rules() -> list[str]:
-    """How each verdict is decided, with the constants the analysis uses."""
+def rules(suite: Suite) -> list[str]:
+    """How each verdict is decided, with the constants the analysis uses and the suite's trivial levels."""
     return [
         "Every valid run gets one verdict, decided in this order:",
         "",
@@ -40,11 +40,11 @@ def rules() -> list[str]:
         f"{OUTLIER_MIN_RUNS} runs that did not collapse.",
         "- **healthy**: none of these.",
         "",
-        "The trivial levels, from the label counts of the GLUE validation splits (Wang et al., 2019, as "
-        "distributed in the `glue` dataset of Hugging Face, `nyu-mll/glue`):",
+        f"The trivial levels of {suite.name}'s tasks, with where each comes from (a task without one is never "
+        "called collapsed; a declared suite gives them as `trivial:`):",
         "",
         html_table(
-            trivial_levels(),
+            trivial_levels(suite),
             [
                 Col("task", "Task"),
                 Col("metric", "Metric"),
@@ -56,12 +56,12 @@ def rules() -> list[str]:
     ]
 
 
-def trivial_levels() -> pd.DataFrame:
-    """The registry's trivial level of every task, with where it comes from."""
+def trivial_levels(suite: Suite) -> pd.DataFrame:
+    """The suite's trivial level of every task that has one, with where it comes from."""
     return pd.DataFrame(
         [
             {"task": task.label, "metric": trivial.metric, "level": trivial.level, "basis": trivial.basis}
-            for task in GLUE_TASKS.values()
+            for task in suite.tasks
             for trivial in task.trivial
         ]
     )
@@ -101,7 +101,7 @@ def section(report: Report) -> list[str]:
             f"{int((unmatched['verdict'] != 'healthy').sum()):,} are not healthy; they are listed in run_health.csv.",
             "",
         ]
-    lines += ["### How a verdict is decided", "", *rules(), "", "### Verdicts per cell", ""]
+    lines += ["### How a verdict is decided", "", *rules(report.config.suite), "", "### Verdicts per cell", ""]
     counts = verdict_counts(matched)
     lines += [
         html_table(

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from gen.benchmarks import GLUE_TASKS, score_columns
 from gen.charts import slug
 from gen.pages.render import esc, missing, rel
 from gen.report import Report
@@ -45,10 +44,9 @@ def family_link(report: Report, page_path: str) -> Callable[[Any], str]:
 
 def task_link(report: Report, page_path: str) -> Callable[[Any], str]:
     """Cell formatter for a task (by name or label, e.g. "mnli" or "MNLI-m"): a link to the task's page."""
-    tasks = set(report.cells["column"].map({c.column: c.task for c in score_columns(report.config.score)}))
-    by_text = {t.label: t.name for t in GLUE_TASKS.values()} | {
-        c.label: c.task for c in score_columns(report.config.score)
-    }
+    tasks = set(report.cells["column"].map({c.column: c.task for c in report.config.suite.columns()}))
+    suite = report.config.suite
+    by_text = {t.label: t.name for t in suite.tasks} | {c.label: c.task for c in suite.columns()}
     by_text |= {t: t for t in tasks}
 
     def fmt(value: Any) -> str:
@@ -65,8 +63,8 @@ def index_line(report: Report, page_path: str) -> str:
     families = family_link(report, page_path)
     tasks = task_link(report, page_path)
     family_links = " · ".join(families(f) for f in dict.fromkeys(report.glue["family"]))
-    columns = {c.column: c.task for c in score_columns(report.config.score)}
+    columns = {c.column: c.task for c in report.config.suite.columns()}
     task_links = " · ".join(
-        tasks(GLUE_TASKS[t].label if t in GLUE_TASKS else t) for t in dict.fromkeys(report.cells["column"].map(columns))
+        tasks(report.config.suite.task_label(t)) for t in dict.fromkeys(report.cells["column"].map(columns))
     )
     return f'<p class="drilldown">Drill down by family: {family_links}<br>By task: {task_links}</p>'

@@ -6,7 +6,6 @@ import re
 
 from gen import charts
 from gen.analysis.findings import LOWER_POINTS
-from gen.benchmarks import SUITE_NAME, score_columns
 from gen.pages.links import family_link
 from gen.pages.render import (
     Col,
@@ -25,7 +24,7 @@ from gen.report import Report
 
 PATH = "index.md"
 METRIC_LABELS = {
-    "glue_score": "GLUE score",
+    "glue_score": "{suite} score",
     "params_m": "Parameters (M)",
     "memory_mb": "Memory (MB)",
     "inference_s": "Inference time (s)",
@@ -34,11 +33,16 @@ METRIC_LABELS = {
     "score_per_s": "Score per second",
 }
 OBSERVATION_TEXT = {
-    "glue_difference": "GLUE score difference {source} → {to}, mean over families",
+    "glue_difference": "{suite} score difference {source} → {to}, mean over families",
     "param_reduction": "Parameter reduction {to} vs {source}",
     "memory_reduction": "Memory reduction {to} vs {source}",
     "inference_speedup": "Inference speedup {to} vs {source}",
 }
+
+
+def metric_labels(report: Report) -> dict[str, str]:
+    """The combined table's column labels, the score named after the report's suite."""
+    return {key: label.format(suite=report.config.suite.name) for key, label in METRIC_LABELS.items()}
 
 
 def observation_value(observation: str, value: float) -> str:
@@ -59,11 +63,11 @@ def observation_lines(report: Report) -> list[str]:
     for o in report.observations.to_dict("records"):
         kind, source, target = str(o["observation"]), str(o["from"]), str(o["to"])
         line = (
-            f"- {esc(OBSERVATION_TEXT[kind].format(source=source, to=target))}: "
+            f"- {esc(OBSERVATION_TEXT[kind].format(source=source, to=target, suite=report.config.suite.name))}: "
             f"**{observation_value(kind, float(o['value']))}**"
         )
         if kind == "glue_difference":
-            line += f" ({verdict(tests.get(('all families', source, target, SUITE_NAME)))})"
+            line += f" ({verdict(tests.get(('all families', source, target, report.config.suite.name)))})"
         other = healthy.get((kind, source, target))
         if other is not None and change_text(kind, other - float(o["value"])) != "same":
             line += f"; healthy runs only: {observation_value(kind, other)}"
@@ -107,7 +111,7 @@ def caveat(rows: list[dict[str, object]]) -> str:
 def finding_lines(report: Report) -> list[str]:
     """The findings as sentences: the best result, then one item per pair of strategies (each against the baseline,
     each against the one before it), every difference with its test, flagged when it rests on unhealthy runs."""
-    labels = {c.column: c.label for c in score_columns(report.config.score)}
+    labels = {c.column: c.label for c in report.config.suite.columns()}
     rows: list[dict[str, object]] = [{str(k): v for k, v in r.items()} for r in report.findings.to_dict("records")]
     tests = tests_by_key(report)
     evidence = " [evidence](accuracy.md#per-task-scores)"
@@ -115,8 +119,8 @@ def finding_lines(report: Report) -> list[str]:
     lines = []
     if best := [r for r in rows if r["finding"] == "best"]:
         lines.append(
-            f"- Best {SUITE_NAME} score: {esc(best[0]['subject'])}, **{float(str(best[0]['value'])):.4f}**."
-            f"{evidence}" + caveat(best)
+            f"- Best {report.config.suite.name} score: {esc(best[0]['subject'])}, "
+            f"**{float(str(best[0]['value'])):.4f}**.{evidence}" + caveat(best)
         )
     pairs = list(dict.fromkeys((str(r["from"]), str(r["to"])) for r in rows if r["finding"] != "best"))
     for source, target in pairs:
@@ -128,7 +132,8 @@ def finding_lines(report: Report) -> list[str]:
         if difference := kind.get("difference"):
             key = tuple(str(difference[k]) for k in ("test_family", "test_from", "test_to", "test_task"))
             parts.append(
-                f"{SUITE_NAME} **{float(str(difference['value'])):+.1f} points** ({verdict(tests.get(key))})"  # type: ignore[arg-type]
+                f"{report.config.suite.name} **{float(str(difference['value'])):+.1f} points** "
+                f"({verdict(tests.get(key))})"  # type: ignore[arg-type]
             )
         if retained := kind.get("retained"):
             parts.append(f"keeps {float(str(retained['value'])):.1%} of {esc(source)}'s score")
@@ -179,8 +184,8 @@ def cards(report: Report) -> str:
         parts = []
         if "glue_difference" in values:
             difference = values["glue_difference"]
-            test = verdict(tests_by_key(report).get(("all families", baseline, target, SUITE_NAME)))
-            part = f"GLUE {difference:+.1f} points ({test})"
+            test = verdict(tests_by_key(report).get(("all families", baseline, target, report.config.suite.name)))
+            part = f"{report.config.suite.name} {difference:+.1f} points ({test})"
             healthy_difference = healthy_only.get(("glue_difference", baseline, target))
             if healthy_difference is not None and abs(healthy_difference - difference) >= 0.05:
                 part += f"; {healthy_difference:+.1f} with healthy runs only"
@@ -240,21 +245,21 @@ def sensitivity_table(report: Report) -> str:
             Col("n_runs_all", "Runs (all)", num(0), numeric=True),
             Col("n_runs_healthy", "Runs (healthy)", num(0), numeric=True),
         ],
-        f"{SUITE_NAME} score per family and strategy with every valid run and with healthy runs only",
+        f"{report.config.suite.name} score per family and strategy with every valid run and with healthy runs only",
     )
 
 
 def combined_table(report: Report) -> str:
     """The combined accuracy–efficiency table, with the coverage note when a row is partial."""
     combined = report.combined.copy()
-    labels = {c.column: c.label for c in score_columns(report.config.score)}
+    labels = {c.column: c.label for c in report.config.suite.columns()}
     combined["glue_display"], coverage_note = covered_score(combined, labels)
     source = "reference table" if report.config.efficiency.source == "reference" else "measured runs"
     columns = [
         Col("family", "Model family", family_link(report, PATH)),
         Col("strategy", "Strategy"),
         Col("model", "Model"),
-        Col("glue_display", METRIC_LABELS["glue_score"], raw, numeric=True, best="max", value="glue_score"),
+        Col("glue_display", metric_labels(report)["glue_score"], raw, numeric=True, best="max", value="glue_score"),
         Col("params_m", METRIC_LABELS["params_m"], sig, numeric=True, best="min"),
         Col("memory_mb", METRIC_LABELS["memory_mb"], num(1), numeric=True, best="min"),
         Col("inference_s", METRIC_LABELS["inference_s"], num(2), numeric=True, best="min"),
@@ -293,7 +298,7 @@ def page(report: Report) -> Page:
             charts.INFERENCE_DEFINITION if report.config.efficiency.source == "measured" else None,
         ),
         charts.score_per_param(report.combined, strategies, report.config.family_order),
-        charts.normalised_heatmap(report.normalised, METRIC_LABELS),
+        charts.normalised_heatmap(report.normalised, metric_labels(report)),
     ]
     description = f"\n{esc(report.config.description)}\n" if report.config.description else ""
     markdown = "\n".join(

@@ -176,7 +176,7 @@ def raw(value: Any) -> str:
 
 
 def covered_score(frame: pd.DataFrame, labels: dict[str, str], digits: int = 4) -> tuple[list[str], str]:
-    """GLUE score cells with a † on averages over fewer columns than their neighbours, and the footnote."""
+    """Suite-score cells with a † on averages over fewer columns than their neighbours, and the footnote."""
     cells, partial = [], []
     for score, complete, columns in zip(frame["glue_score"], frame["complete"], frame["columns"], strict=True):
         value = num(digits)(score)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from gen import charts
-from gen.benchmarks import score_columns
 from gen.pages.links import family_link, task_link
 from gen.pages.render import Col, Page, chart_block, download_links, esc, html_table, num
 from gen.report import Report
@@ -18,13 +17,13 @@ def page(report: Report) -> Page:
     if reproduction is None:
         lines.append("Add `published: {path: ..., label: ...}` to the report config to compare with published figures.")
         return Page(PATH, "\n".join(lines))
-    labels = {c.column: c.label for c in score_columns(report.config.score)}
+    labels = {c.column: c.label for c in report.config.suite.columns()}
     cells = reproduction.cells.assign(
         task=lambda f: f["column"].map(lambda c: labels.get(c, c)),
         inside=lambda f: f["inside_ci"].map({True: "yes", False: "no"}).where(f["ci_low"].notna(), "no interval"),
     )
     inside = int(reproduction.cells["inside_ci"].sum())
-    chart = charts.reproduction_chart(reproduction.cells, report.strategies, labels)
+    chart = charts.reproduction_chart(reproduction.cells, report.strategies, labels, report.config.family_order)
     lines += [
         f"Compared with {esc(reproduction.label)}: the published figure lies inside our 95% confidence interval in "
         f"{inside} of {len(cells)} cells. Delta = ours − published, in points (100 × score).",

@@ -14,7 +14,6 @@ import pyarrow.parquet as pq
 from gen import __version__, charts, images
 from gen.analysis.efficiency import COMBINED
 from gen.analysis.scores import glue_table
-from gen.benchmarks import score_columns
 from gen.fingerprint import MIKE_VERSION
 from gen.pages import (
     accuracy,
@@ -81,12 +80,19 @@ def latex_text(frame: pd.DataFrame) -> str:
     return str(styler.hide(axis="index").to_latex(hrules=True, column_format=align))
 
 
+def combined_download(report: Report) -> pd.DataFrame:
+    """The combined table's contract: ``score`` is the suite score; ``glue_score`` stays beside it for GLUE."""
+    table = report.combined[COMBINED]
+    table.insert(3, "score", table["glue_score"])
+    return table if report.config.suite.name == "GLUE" else table.drop(columns="glue_score")
+
+
 def downloads(report: Report) -> dict[str, pd.DataFrame]:
     """Every table offered for download, by file name (the stable contract on the Data page)."""
     frames = {
         "runs.csv": wide_runs(report.runs),
         "glue_table.csv": glue_table(report.cells, report.glue),
-        "combined.csv": report.combined[COMBINED],
+        "combined.csv": combined_download(report),
         "observations.csv": report.observations,
         "score_cells.csv": report.cells.drop(columns="column_rank"),
         "differences.csv": report.differences,
@@ -141,7 +147,7 @@ def pages(report: Report) -> Iterator[Page]:
 
 def embeds(report: Report, built: list[Page]) -> Embeds:
     """Everything hand-written pages may embed by name (documented on the Writing pages page)."""
-    labels = {c.column: c.label for c in score_columns(report.config.score)}
+    labels = {c.column: c.label for c in report.config.suite.columns()}
     numbers = {
         f"glue_score.{row['family']}.{row['strategy']}": f"{row['glue_score']:.4f}"
         for row in report.glue.to_dict("records")

@@ -6,7 +6,6 @@ import pandas as pd
 
 from gen import charts
 from gen.analysis.stats import ALPHA, CONFIDENCE, WILCOXON_MIN_PAIRS
-from gen.benchmarks import GLUE_TASKS, SUITE_NAME, score_columns
 from gen.pages.accuracy import health_note
 from gen.pages.links import family_link, task_link
 from gen.pages.render import Col, Page, chart_block, download_links, html_table, missing, num, pct
@@ -40,7 +39,7 @@ def p_text(value: object) -> str:
 
 def comparison_table(report: Report, comparisons: pd.DataFrame, page_path: str, caption: str) -> str:
     """Paired comparisons with the columns a reader comes for first: difference, Holm p and verdict."""
-    labels = {c.task: GLUE_TASKS[c.task].label for c in score_columns(report.config.score)}
+    labels = {c.task: report.config.suite.task_label(c.task) for c in report.config.suite.columns()}
     shown = comparisons.assign(
         pair=comparisons["from"].astype(str) + " → " + comparisons["to"].astype(str),
         task_label=comparisons["task"].map(lambda t: labels.get(t, t)),
@@ -87,12 +86,12 @@ def unhealthy_text(value: object) -> str:
 
 def page(report: Report) -> Page:
     """The Statistics page."""
-    labels = {c.column: c.label for c in score_columns(report.config.score)}
+    labels = {c.column: c.label for c in report.config.suite.columns()}
     cells = report.cell_stats.assign(task=lambda f: f["column"].map(lambda c: labels.get(c, c)))
     variability = report.variability.assign(task=lambda f: f["column"].map(lambda c: labels.get(c, c)))
     comparisons = report.comparisons
-    suite = comparisons[comparisons["task"] == SUITE_NAME]
-    per_task = comparisons[comparisons["task"] != SUITE_NAME]
+    suite = comparisons[comparisons["task"] == report.config.suite.name]
+    per_task = comparisons[comparisons["task"] != report.config.suite.name]
     seeds = charts.seed_intervals(
         report.scores, report.cell_stats, report.strategies, labels, report.config.family_order
     )
@@ -107,7 +106,8 @@ def page(report: Report) -> Page:
             report,
             method_rows_named(report, suite),
             PATH,
-            f"{SUITE_NAME} score differences per family and over families, Holm-corrected with every test here",
+            f"{report.config.suite.name} score differences per family and over families, Holm-corrected with every "
+            "test here",
         )
         if not suite.empty
         else "No two strategies share a family and task.",

@@ -43,7 +43,16 @@ def page(report: Report) -> Page:
                 for s, c in zip(measured["score"], measured["complete"], strict=True)
             ],
         )
-        chart = charts.tradeoff_chart(points, cost, COST_LABELS[cost])
+        chart = charts.tradeoff_chart(
+            points,
+            cost,
+            COST_LABELS[cost],
+            report.strategies,
+            report.config.family_order,
+            charts.group_strategies(
+                report.variants.scores if report.variants else None, report.scores, report.strategies
+            ),
+        )
         chart_list.append(chart)
         frontier = shown[shown[f"on_front_{cost}"]]
         names = ", ".join(f"{f} {label}" for f, label in zip(frontier["family"], frontier["label"], strict=True))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from gen import charts
 from gen.analysis.training import curve_series
-from gen.benchmarks import GLUE_TASKS
 from gen.pages.links import family_link, task_link
 from gen.pages.render import Col, Page, chart_block, download_links, esc, html_table, num
 from gen.report import Report
@@ -52,12 +51,13 @@ def page(report: Report) -> Page:
     chart_list = []
     drawn = report.training.drawn
     for task in dict.fromkeys(best["task"]):
-        label = GLUE_TASKS[task].label
+        label = report.config.suite.task_label(task)
         lines += [f"## {esc(label)}", ""]
-        for series, name in ((curve_series(task), curve_series(task).removeprefix("eval_")), ("loss", "training loss")):
+        tracked = curve_series(report.config.suite, task)
+        for series, name in ((tracked, tracked.removeprefix("eval_")), ("loss", "training loss")):
             if drawn[(drawn["task"] == task) & (drawn["series"] == series)].empty:
                 continue
-            chart = charts.training_curves(drawn, task, series, report.strategies, name)
+            chart = charts.training_curves(drawn, task, series, report.strategies, name, report.config.family_order)
             chart_list.append(chart)
             lines += [chart_block(chart, PATH), ""]
     return Page(PATH, "\n".join(lines), chart_list)

@@ -7,7 +7,6 @@ from collections.abc import Callable
 import pandas as pd
 
 from gen import charts
-from gen.benchmarks import score_columns
 from gen.pages.links import family_link, task_link
 from gen.pages.render import Col, Page, chart_block, download_links, esc, html_table, missing, num, pct, raw, sig
 from gen.report import Report
@@ -54,7 +53,7 @@ def page(report: Report) -> Page:
     if variants is None or report.config.variants is None:
         lines.append("Add a `variants:` section to the report config to compare PEFT methods and ranks.")
         return Page(PATH, "\n".join(lines))
-    labels = {c.column: c.label for c in score_columns(report.config.score)}
+    labels = {c.column: c.label for c in report.config.suite.columns()}
     groups = list(report.config.variants.groups)
     names = ", ".join(report.config.group_label(g) for g in groups)
     baseline = report.config.group_label("baseline")

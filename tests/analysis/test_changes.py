@@ -10,6 +10,7 @@ import pytest
 from scipy import stats
 
 from gen.analysis.changes import cell_changes, run_changes, scores_from_runs_csv
+from gen.benchmarks import preset
 
 
 def scores(rows: list[tuple[str, str, float]]) -> pd.DataFrame:
@@ -71,10 +72,10 @@ def test_scores_come_back_from_a_published_runs_csv() -> None:
             "accuracy": [None, 0.7, 0.6],
         }
     )
-    found = scores_from_runs_csv(runs, "primary")
+    found = scores_from_runs_csv(runs, preset("glue", "primary"))
     assert found[["run_id", "column", "score"]].values.tolist() == [
         ["x", "mnli_m", 0.8],
         ["x", "mnli_mm", 0.82],
         ["y", "rte", 0.7],
     ]
-    assert scores_from_runs_csv(runs, "glue")["score"].tolist() == pytest.approx([0.81, 0.7])
+    assert scores_from_runs_csv(runs, preset("glue", "glue"))["score"].tolist() == pytest.approx([0.81, 0.7])

@@ -10,6 +10,7 @@ import pytest
 from gen.analysis.coverage import completion_rate, coverage
 from gen.analysis.findings import findings
 from gen.analysis.reproduction import reproduction, reproduction_averages
+from gen.benchmarks import preset
 
 
 def test_grid_expects_every_family_task_and_seed() -> None:
@@ -66,7 +67,7 @@ def test_findings_from_cells() -> None:
             "complete": True,
         }
     )
-    found = findings(glue, cells, ["FFT", "LoRA", "KD-LoRA"], "GLUE")
+    found = findings(glue, cells, ["FFT", "LoRA", "KD-LoRA"], preset("glue", "primary"))
     by = {(r["finding"], r["from"], r["to"], r["subject"]): r for r in found.to_dict("records")}
     assert by[("best", "", "", "B (bert, FFT)")]["value"] == 0.70
     # Pairs: each strategy against the baseline, then against the one before it; differences to − from in points.
@@ -95,8 +96,8 @@ def test_findings_with_one_or_six_strategies() -> None:
     glue = pd.DataFrame(
         {"family": "bert", "strategy": names, "model": "M", "glue_score": cells["mean"], "complete": True}
     )
-    six = findings(glue, cells, names, "GLUE")
+    six = findings(glue, cells, names, preset("glue", "primary"))
     pairs = list(dict.fromkeys((r["from"], r["to"]) for r in six.to_dict("records") if r["from"]))
     assert pairs == [("A", x) for x in names[1:]] + [("B", "C"), ("C", "D"), ("D", "E"), ("E", "F")]
-    one = findings(glue.iloc[:1], cells.iloc[:1], ["A"], "GLUE")
+    one = findings(glue.iloc[:1], cells.iloc[:1], ["A"], preset("glue", "primary"))
     assert list(one["finding"]) == ["best"]

@@ -10,6 +10,7 @@ import pytest
 
 from gen.analysis.headline import headline
 from gen.analysis.health import run_health
+from gen.benchmarks import preset
 from gen.config import RunHealthConfig
 from gen.sources.base import RunRecord
 from tests.helpers import config, run, runs_of
@@ -21,7 +22,7 @@ def with_fields(record: RunRecord, **fields: str) -> RunRecord:
 
 def verdicts(records: list[RunRecord]) -> dict[str, tuple[str, str]]:
     runs = runs_of(records)
-    health = run_health(runs.all_table, runs.settings, [])
+    health = run_health(runs.all_table, runs.settings, [], preset("glue", "primary"))
     return {r["run_id"]: (r["verdict"], r["reason"]) for r in health.runs.to_dict("records")}
 
 
@@ -99,7 +100,7 @@ def test_seeds_counted_twice_and_settings_that_vary_are_listed() -> None:
     ]
     records[2] = dataclasses.replace(records[2], source_file="r16.json")
     runs = runs_of(records)
-    health = run_health(runs.all_table, runs.settings, [])
+    health = run_health(runs.all_table, runs.settings, [], preset("glue", "primary"))
     (repeat,) = health.seed_repeats.to_dict("records")
     assert (repeat["task"], repeat["seed"], repeat["n_runs"]) == ("rte", "1", 2)
     (varying,) = health.varying.to_dict("records")
@@ -120,7 +121,7 @@ def test_healthy_only_headline_equals_a_computation_without_the_collapsed_runs()
         run("bert", "LoRA", "rte", 2, accuracy=0.50),  # below RTE's majority rate 146/277
     ]
     runs = runs_of(records)
-    health = run_health(runs.all_table, runs.settings, [])
+    health = run_health(runs.all_table, runs.settings, [], preset("glue", "primary"))
     healthy = headline(runs.without(health.unhealthy_ids()).table, config(), None)
     scores = healthy.glue.set_index("strategy")["glue_score"]
     assert scores["FFT"] == pytest.approx(0.71)

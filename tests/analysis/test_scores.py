@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from gen.analysis.scores import glue_scores, glue_table, score_cells, score_differences, task_scores
+from gen.benchmarks import preset
 from tests.helpers import run, table_of
 
 RUNS = [
@@ -27,7 +28,7 @@ RUNS = [
 
 @pytest.fixture
 def cells() -> pd.DataFrame:
-    return score_cells(task_scores(table_of(RUNS), "primary"))
+    return score_cells(task_scores(table_of(RUNS), preset("glue", "primary")))
 
 
 def test_cells_hold_n_mean_and_sample_std(cells: pd.DataFrame) -> None:

@@ -12,6 +12,7 @@ from scipy import stats
 
 from gen.analysis.scores import score_cells, task_scores
 from gen.analysis.stats import cell_stats, holm, holm_corrected, paired_comparisons, seed_variability
+from gen.benchmarks import preset
 from tests.helpers import run, table_of
 
 FFT = [0.70, 0.72, 0.74, 0.71, 0.73, 0.75, 0.69]
@@ -23,7 +24,7 @@ RUNS = [run("bert", "FFT", "rte", seed, accuracy=v) for seed, v in enumerate(FFT
 
 @pytest.fixture
 def scores() -> pd.DataFrame:
-    return task_scores(table_of(RUNS), "primary")
+    return task_scores(table_of(RUNS), preset("glue", "primary"))
 
 
 def test_confidence_interval_is_students_t(scores: pd.DataFrame) -> None:
@@ -31,7 +32,7 @@ def test_confidence_interval_is_students_t(scores: pd.DataFrame) -> None:
     low, high = stats.t.interval(0.95, len(FFT) - 1, loc=statistics.mean(FFT), scale=stats.sem(FFT))
     assert cells.loc["FFT", "ci_low"] == pytest.approx(low)
     assert cells.loc["FFT", "ci_high"] == pytest.approx(high)
-    single = cell_stats(task_scores(table_of(RUNS[:1]), "primary"))
+    single = cell_stats(task_scores(table_of(RUNS[:1]), preset("glue", "primary")))
     assert single["ci_low"].isna().all()
 
 
@@ -85,7 +86,8 @@ def test_paired_comparison_is_wilcoxon_on_seed_pairs(scores: pd.DataFrame) -> No
 
 def test_no_test_on_fewer_than_two_pairs_or_without_seeds() -> None:
     few = task_scores(
-        table_of([run("bert", "FFT", "rte", 1, accuracy=0.7), run("bert", "LoRA", "rte", 1, accuracy=0.6)]), "primary"
+        table_of([run("bert", "FFT", "rte", 1, accuracy=0.7), run("bert", "LoRA", "rte", 1, accuracy=0.6)]),
+        preset("glue", "primary"),
     )
     row = compare(few, ["FFT", "LoRA"]).iloc[0]
     assert row["test"] == "too few pairs" and row["n"] == 1 and math.isnan(row["p"]) and not row["significant"]
@@ -100,7 +102,7 @@ def test_small_samples_use_the_paired_t_test() -> None:
         for s, values in (("FFT", [0.7, 0.72, 0.75]), ("LoRA", [0.6, 0.63, 0.64]))
         for seed, v in enumerate(values)
     ]
-    row = compare(task_scores(table_of(rows), "primary"), ["FFT", "LoRA"]).iloc[0]
+    row = compare(task_scores(table_of(rows), preset("glue", "primary")), ["FFT", "LoRA"]).iloc[0]
     assert row["test"] == "paired t"
     assert row["p"] == pytest.approx(stats.ttest_rel([0.6, 0.63, 0.64], [0.7, 0.72, 0.75]).pvalue)
 
@@ -116,7 +118,7 @@ def test_tasks_families_and_seeds_are_never_pooled_as_pairs() -> None:
                 rows.append(run(family, strategy, "mnli", seed, matched_accuracy=base, mismatched_accuracy=base + 0.01))
     # A second run of seed 0 for bert FFT RTE: averaged with the first, not a sixth pair.
     rows.append(replace(run("bert", "FFT", "rte", 0, accuracy=0.72), source_file="rerun.json"))
-    scores = task_scores(table_of(rows), "primary")
+    scores = task_scores(table_of(rows), preset("glue", "primary"))
     table = compare(scores, ["FFT", "LoRA"])
     assert set(table["task"]) == {"rte", "mnli", "GLUE"}  # MNLI once, not as mnli_m and mnli_mm
     seeds = table[table["unit"] == "seed"]

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from gen.analysis.training import best_steps, curve_bands, curve_series, downsample, drawable
+from gen.benchmarks import preset
 from gen.sources.base import InputError, curve_points
 from gen.sources.metrics_json import read_run, trainer_curves
 from tests.helpers import run, runs_of
@@ -45,10 +46,13 @@ def test_bands_best_step_and_time_per_epoch() -> None:
     bands = curve_bands(runs.curves).set_index(["series", "step"])
     assert bands.loc[("eval_accuracy", 20.0), "mean"] == pytest.approx(0.65)
     assert (bands.loc[("eval_accuracy", 20.0), "low"], bands.loc[("eval_accuracy", 20.0), "high"]) == (0.6, 0.7)
-    (best,) = best_steps(runs.curves, runs.table).to_dict("records")
+    (best,) = best_steps(runs.curves, runs.table, preset("glue", "primary")).to_dict("records")
     assert best["best_step"] == pytest.approx((20 + 30) / 2)
     assert best["seconds_per_epoch"] == pytest.approx((100 / 4 + 300 / 3) / 2)
-    assert curve_series("cola") == "eval_matthews_correlation" and curve_series("mnli") == "eval_accuracy"
+    assert (
+        curve_series(preset("glue", "primary"), "cola") == "eval_matthews_correlation"
+        and curve_series(preset("glue", "primary"), "mnli") == "eval_accuracy"
+    )
 
 
 def test_downsampling_keeps_extremes_and_bounds_points() -> None:

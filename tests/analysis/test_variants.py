@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from gen.analysis.variants import best_per_task, by_task, method_cells, method_ranking, method_scores, rank_sweep
+from gen.benchmarks import preset
 from gen.config import VariantsConfig
 from gen.runs import build_runs
 from gen.sources.base import FileOutcome, RunRecord
@@ -44,7 +45,7 @@ def scores() -> pd.DataFrame:
     # No strategy rule matches these runs: the variants analysis reads every valid run, matched or not.
     cfg = config(strategies=("unused",))
     runs = build_runs(RECORDS, [FileOutcome("1:t", r.source_file, "ingested", runs=1) for r in RECORDS], cfg)
-    return method_scores(runs.all_table, VARIANTS, "primary")
+    return method_scores(runs.all_table, VARIANTS, preset("glue", "primary"))
 
 
 def test_cells_compare_with_fft(scores: pd.DataFrame) -> None:
