@@ -151,7 +151,10 @@ def page(report: Report) -> Page:
     """The Accuracy page."""
     labels = {c.column: c.label for c in report.config.suite.columns()}
     families = list(dict.fromkeys(report.cells["family"]))
-    chart_list = [charts.accuracy_heatmap(report.cells, f, report.strategies, labels) for f in families]
+    chart_list = [
+        charts.accuracy_heatmap(report.cells, f, report.strategies, labels, report.config.suite.columns())
+        for f in families
+    ]
     if not report.scores.empty:
         chart_list.append(charts.run_scores(report.scores, report.strategies, labels, report.config.family_order))
     scheme = report.config.score

@@ -19,7 +19,9 @@ def family_pages(report: Report) -> list[Page]:
     for family in dict.fromkeys(report.glue["family"]):
         path = family_page(family)
         models = ", ".join(dict.fromkeys(report.glue.loc[report.glue["family"] == family, "model"]))
-        heatmap = charts.accuracy_heatmap(report.cells, family, report.strategies, labels)
+        heatmap = charts.accuracy_heatmap(
+            report.cells, family, report.strategies, labels, report.config.suite.columns()
+        )
         measured = report.measured[report.measured["family"] == family]
         comparisons = report.comparisons[
             (report.comparisons["family"] == family) & (report.comparisons["compared"] == "strategies")

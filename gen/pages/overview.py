@@ -286,7 +286,13 @@ def page(report: Report) -> Page:
     strategies = report.strategies
     chart_list = [
         charts.score_vs_cost(
-            report.combined, strategies, "params_m", "trainable parameters (M)", True, report.config.family_order
+            report.combined,
+            strategies,
+            "params_m",
+            "trainable parameters (M)",
+            True,
+            report.config.family_order,
+            suite=report.config.suite.name,
         ),
         charts.score_vs_cost(
             report.combined,
@@ -296,8 +302,9 @@ def page(report: Report) -> Page:
             False,
             report.config.family_order,
             charts.INFERENCE_DEFINITION if report.config.efficiency.source == "measured" else None,
+            report.config.suite.name,
         ),
-        charts.score_per_param(report.combined, strategies, report.config.family_order),
+        charts.score_per_param(report.combined, strategies, report.config.family_order, report.config.suite.name),
         charts.normalised_heatmap(report.normalised, metric_labels(report)),
     ]
     description = f"\n{esc(report.config.description)}\n" if report.config.description else ""
