@@ -81,8 +81,9 @@ def accuracy_heatmap(
     strategies: list[str],
     labels: dict[str, str],
     columns: Sequence[ScoreColumn] | None = None,
+    family_label: str | None = None,
 ) -> Chart:
-    """Heatmap of mean task score, task × strategy, for one family.
+    """Heatmap of mean task score, task × strategy, for one family (``family_label``: its display name).
 
     ``cells`` holds every family: the colour scales span all of them, one for accuracy and F1 columns and one for
     correlation columns (CoLA's Matthews correlation, STS-B's Pearson), so equal colours are equal values on every
@@ -135,10 +136,10 @@ def accuracy_heatmap(
     )
     kinds = " and ".join(HEAT_KINDS[k][0].lower() for k in HEAT_KINDS if k in domains)
     description = (
-        f"Heatmap of the mean score per task and strategy for the {family} family; colours use one scale per kind "
-        f"of metric ({kinds}), the same on every family's heatmap."
+        f"Heatmap of the mean score per task and strategy for the {family_label or family} family; colours use one "
+        f"scale per kind of metric ({kinds}), the same on every family's heatmap."
     )
-    return finish(f"accuracy-heatmap-{slug(family)}", f"Task scores — {family}", description, chart)
+    return finish(f"accuracy-heatmap-{slug(family)}", f"Task scores — {family_label or family}", description, chart)
 
 
 # Dots drawn per chart at most: beyond this a strip plot is ink, not information (and Altair inlines 5,000 rows).

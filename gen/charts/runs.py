@@ -51,8 +51,10 @@ def training_curves(
     strategies: list[str],
     label: str,
     families: list[str] | None = None,
+    task_label: str | None = None,
 ) -> Chart:
-    """One curve per strategy (mean over runs) with its band, against step, a panel per family, for one task."""
+    """One curve per strategy (mean over runs) with its band, against step, a panel per family, for one task
+    (``task_label``: its display name)."""
     data = records(drawn[(drawn["task"] == task) & (drawn["series"] == series)])
     x = alt.X("step:Q", title="Step")
     band = (
@@ -93,13 +95,13 @@ def training_curves(
         )
     )
     description = (
-        f"Line chart of {label} against training step for {task}, mean over runs with a band (lowest to highest "
-        "run), per family. A curve stops where fewer than half of its runs still log a value; the tooltip gives "
-        "the runs behind each point."
+        f"Line chart of {label} against training step for {task_label or task}, mean over runs with a band (lowest "
+        "to highest run), per family. A curve stops where fewer than half of its runs still log a value; the "
+        "tooltip gives the runs behind each point."
     )
     return finish(
         f"training-{slug(task)}-{slug(series.replace('_', '-'))}",
-        f"{label} during training — {task}",
+        f"{label[:1].upper() + label[1:]} during training — {task_label or task}",
         description,
         chart,
     )

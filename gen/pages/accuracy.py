@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from gen import charts
+from gen.pages.display import chart_families, for_charts
 from gen.pages.links import family_link, index_line
 from gen.pages.render import (
     Col,
@@ -152,11 +153,15 @@ def page(report: Report) -> Page:
     labels = {c.column: c.label for c in report.config.suite.columns()}
     families = list(dict.fromkeys(report.cells["family"]))
     chart_list = [
-        charts.accuracy_heatmap(report.cells, f, report.strategies, labels, report.config.suite.columns())
+        charts.accuracy_heatmap(
+            report.cells, f, report.strategies, labels, report.config.suite.columns(), report.config.family_label(f)
+        )
         for f in families
     ]
     if not report.scores.empty:
-        chart_list.append(charts.run_scores(report.scores, report.strategies, labels, report.config.family_order))
+        chart_list.append(
+            charts.run_scores(for_charts(report, report.scores), report.strategies, labels, chart_families(report))
+        )
     scheme = report.config.score
     markdown = "\n".join(
         [

@@ -120,8 +120,9 @@ with more runs of a large task does not look slower.
 Σ params(B) / Σ params(baseline), memory reduction likewise, both summed over the families that have both;
 inference speed-up of B = mean time(baseline) / mean time(B) over those families.
 
-**Normalised metrics.** Each metric of the combined table scaled to 0–1 across its rows: (x − min) / (max − min),
-0.5 when all rows are equal.
+**Normalised metrics.** Each metric of the combined table scaled to 0–1 across its rows, oriented so that 1 is
+always the best row: scores and ratios as (x − min) / (max − min), costs (parameters, memory, time: lower is better)
+reversed; a metric whose values span ten times or more is scaled on its logarithm; 0.5 when all rows are equal.
 
 **Intervals and tests** ([Statistics](statistics.md)). 95% confidence intervals of a cell mean use Student's t with
 n − 1 degrees of freedom. Strategies (and, with `variants:`, the methods of each group) are compared per family:

@@ -6,6 +6,7 @@ from gen import charts
 from gen.benchmarks import Suite
 from gen.pages import accuracy
 from gen.pages.accuracy import health_note
+from gen.pages.display import metric_name
 from gen.pages.links import family_link, family_page, task_page
 from gen.pages.render import Col, Page, chart_block, esc, html_table, num, pct, rel, sig
 from gen.pages.statistics import comparison_table, unhealthy_text
@@ -20,7 +21,12 @@ def family_pages(report: Report) -> list[Page]:
         path = family_page(family)
         models = ", ".join(dict.fromkeys(report.glue.loc[report.glue["family"] == family, "model"]))
         heatmap = charts.accuracy_heatmap(
-            report.cells, family, report.strategies, labels, report.config.suite.columns()
+            report.cells,
+            family,
+            report.strategies,
+            labels,
+            report.config.suite.columns(),
+            report.config.family_label(family),
         )
         measured = report.measured[report.measured["family"] == family]
         comparisons = report.comparisons[
@@ -72,17 +78,6 @@ def family_pages(report: Report) -> list[Page]:
     return built
 
 
-METRIC_NAMES = {
-    "accuracy": "accuracy",
-    "f1": "F1",
-    "matthews_correlation": "Matthews correlation",
-    "pearson": "Pearson correlation",
-    "spearman": "Spearman correlation",
-    "matched_accuracy": "matched accuracy",
-    "mismatched_accuracy": "mismatched accuracy",
-}
-
-
 def metric_text(suite: Suite, task: str) -> str:
     """The metric(s) that score a task in a suite, in words ("MNLI-m: matched accuracy; ...")."""
     spec = suite.task(task)
@@ -90,7 +85,7 @@ def metric_text(suite: Suite, task: str) -> str:
         return "its metrics"
     columns = spec.columns(suite.scheme)
     parts = [
-        " and ".join(METRIC_NAMES.get(m, m) for m in c.metrics) + (" (their mean)" if len(c.metrics) > 1 else "")
+        " and ".join(metric_name(m) for m in c.metrics) + (" (their mean)" if len(c.metrics) > 1 else "")
         for c in columns
     ]
     if len(columns) == 1:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from gen import charts
+from gen.pages.display import chart_families, for_charts
 from gen.pages.links import family_link
 from gen.pages.render import Col, Page, chart_block, download_links, esc, html_table, num, pct, ratio, sig
 from gen.report import Report
@@ -56,7 +57,9 @@ def measured_section(report: Report) -> tuple[list[str], list[charts.Chart]]:
         f"Relative to {baseline} of the same family: reduction = 1 − x/{baseline}, speed-up = {baseline}/x",
     )
     chart_list = [
-        charts.cost_bars(measured, report.strategies, metric, label, families=report.config.family_order)
+        charts.cost_bars(
+            for_charts(report, measured), report.strategies, metric, label, families=chart_families(report)
+        )
         for metric, label in MEASURED_LABELS.items()
     ]
     lines = [
@@ -109,7 +112,9 @@ def reference_section(report: Report) -> tuple[list[str], list[charts.Chart]]:
     families = report.glue[["family", "model", "strategy"]].drop_duplicates()
     named = report.reference.merge(families, on=["model", "strategy"], how="inner")
     chart_list = [
-        charts.cost_bars(named, report.strategies, metric, label, "reference", report.config.family_order)
+        charts.cost_bars(
+            for_charts(report, named), report.strategies, metric, label, "reference", chart_families(report)
+        )
         for metric, label in REFERENCE_LABELS.items()
     ]
     used = (

@@ -6,6 +6,7 @@ import re
 
 from gen import charts
 from gen.analysis.findings import LOWER_POINTS
+from gen.pages.display import chart_families, for_charts
 from gen.pages.links import family_link
 from gen.pages.render import (
     Col,
@@ -286,25 +287,27 @@ def page(report: Report) -> Page:
     strategies = report.strategies
     chart_list = [
         charts.score_vs_cost(
-            report.combined,
+            for_charts(report, report.combined),
             strategies,
             "params_m",
             "trainable parameters (M)",
             True,
-            report.config.family_order,
+            chart_families(report),
             suite=report.config.suite.name,
         ),
         charts.score_vs_cost(
-            report.combined,
+            for_charts(report, report.combined),
             strategies,
             "inference_s",
             "inference time (s)",
             False,
-            report.config.family_order,
+            chart_families(report),
             charts.INFERENCE_DEFINITION if report.config.efficiency.source == "measured" else None,
             report.config.suite.name,
         ),
-        charts.score_per_param(report.combined, strategies, report.config.family_order, report.config.suite.name),
+        charts.score_per_param(
+            for_charts(report, report.combined), strategies, chart_families(report), report.config.suite.name
+        ),
         charts.normalised_heatmap(report.normalised, metric_labels(report)),
     ]
     description = f"\n{esc(report.config.description)}\n" if report.config.description else ""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from gen import charts
+from gen.pages.display import chart_families, for_charts
 from gen.pages.links import family_link, task_link
 from gen.pages.render import Col, Page, chart_block, download_links, esc, html_table, num
 from gen.report import Report
@@ -23,7 +24,9 @@ def page(report: Report) -> Page:
         inside=lambda f: f["inside_ci"].map({True: "yes", False: "no"}).where(f["ci_low"].notna(), "no interval"),
     )
     inside = int(reproduction.cells["inside_ci"].sum())
-    chart = charts.reproduction_chart(reproduction.cells, report.strategies, labels, report.config.family_order)
+    chart = charts.reproduction_chart(
+        for_charts(report, reproduction.cells), report.strategies, labels, chart_families(report)
+    )
     lines += [
         f"Compared with {esc(reproduction.label)}: the published figure lies inside our 95% confidence interval in "
         f"{inside} of {len(cells)} cells. Delta = ours − published, in points (100 × score).",

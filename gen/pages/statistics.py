@@ -7,6 +7,7 @@ import pandas as pd
 from gen import charts
 from gen.analysis.stats import ALPHA, CONFIDENCE, WILCOXON_MIN_PAIRS
 from gen.pages.accuracy import health_note
+from gen.pages.display import chart_families, for_charts
 from gen.pages.links import family_link, task_link
 from gen.pages.render import Col, Page, chart_block, download_links, html_table, missing, num, pct
 from gen.pages.verdicts import verdict
@@ -93,7 +94,11 @@ def page(report: Report) -> Page:
     suite = comparisons[comparisons["task"] == report.config.suite.name]
     per_task = comparisons[comparisons["task"] != report.config.suite.name]
     seeds = charts.seed_intervals(
-        report.scores, report.cell_stats, report.strategies, labels, report.config.family_order
+        for_charts(report, report.scores),
+        for_charts(report, report.cell_stats),
+        report.strategies,
+        labels,
+        chart_families(report),
     )
     lines = [
         "# Statistics",

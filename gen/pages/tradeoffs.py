@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from gen import charts
 from gen.analysis.tradeoffs import COSTS
+from gen.pages.display import chart_families, for_charts
 from gen.pages.links import family_link
 from gen.pages.render import Col, Page, chart_block, download_links, esc, html_table, num, raw, sig
 from gen.report import Report
@@ -15,6 +16,12 @@ COST_LABELS = {
     "train_time_s": "train time (s)",
     "eval_runtime_s": "inference time (s)",
 }
+
+
+def method_named(report: Report, label: str) -> str:
+    """A point's "group · method" label with the method as people write it (the group stays: it picks the colour)."""
+    group, _, method = str(label).partition(" · ")
+    return f"{group} · {report.config.method_label(method)}" if method else group
 
 
 def page(report: Report) -> Page:
@@ -30,6 +37,7 @@ def page(report: Report) -> Page:
         "",
     ]
     chart_list = []
+    named = for_charts(report, points).assign(label=points["label"].map(lambda text: method_named(report, text)))
     for cost in COSTS:
         measured = points[points[cost].notna()].sort_values(cost, kind="stable")
         lines += [f"## Score vs {COST_LABELS[cost]}", ""]
@@ -44,18 +52,21 @@ def page(report: Report) -> Page:
             ],
         )
         chart = charts.tradeoff_chart(
-            points,
+            named,
             cost,
             COST_LABELS[cost],
             report.strategies,
-            report.config.family_order,
+            chart_families(report),
             charts.group_strategies(
                 report.variants.scores if report.variants else None, report.scores, report.strategies
             ),
         )
         chart_list.append(chart)
         frontier = shown[shown[f"on_front_{cost}"]]
-        names = ", ".join(f"{f} {label}" for f, label in zip(frontier["family"], frontier["label"], strict=True))
+        names = ", ".join(
+            f"{report.config.family_label(str(f))} {method_named(report, label)}"
+            for f, label in zip(frontier["family"], frontier["label"], strict=True)
+        )
         lines += [
             f"Frontier: {esc(names) or 'none'}.",
             "",
@@ -66,9 +77,9 @@ def page(report: Report) -> Page:
                 [
                     Col("front", "Frontier"),
                     Col("family", "Family", family_link(report, PATH)),
-                    Col("label", "Method"),
+                    Col("label", "Method", lambda text: esc(method_named(report, str(text)))),
                     Col("score_display", "Score", raw, numeric=True),
-                    Col(cost, COST_LABELS[cost].capitalize(), sig, numeric=True),
+                    Col(cost, COST_LABELS[cost][:1].upper() + COST_LABELS[cost][1:], sig, numeric=True),
                     Col("n_columns", "Task columns", num(0), numeric=True),
                 ],
                 f"Score against {COST_LABELS[cost]}, cheapest first",

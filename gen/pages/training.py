@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from gen import charts
 from gen.analysis.training import curve_series
+from gen.pages.display import chart_families, for_charts, metric_name
 from gen.pages.links import family_link, task_link
 from gen.pages.render import Col, Page, chart_block, download_links, esc, html_table, num
 from gen.report import Report
@@ -50,14 +51,15 @@ def page(report: Report) -> Page:
     ]
     chart_list = []
     drawn = report.training.drawn
+    named = for_charts(report, drawn)
     for task in dict.fromkeys(best["task"]):
         label = report.config.suite.task_label(task)
         lines += [f"## {esc(label)}", ""]
         tracked = curve_series(report.config.suite, task)
-        for series, name in ((tracked, tracked.removeprefix("eval_")), ("loss", "training loss")):
+        for series, name in ((tracked, metric_name(tracked.removeprefix("eval_"))), ("loss", "training loss")):
             if drawn[(drawn["task"] == task) & (drawn["series"] == series)].empty:
                 continue
-            chart = charts.training_curves(drawn, task, series, report.strategies, name, report.config.family_order)
+            chart = charts.training_curves(named, task, series, report.strategies, name, chart_families(report), label)
             chart_list.append(chart)
             lines += [chart_block(chart, PATH), ""]
     return Page(PATH, "\n".join(lines), chart_list)

@@ -7,6 +7,7 @@ from collections.abc import Callable
 import pandas as pd
 
 from gen import charts
+from gen.pages.display import chart_families, for_charts
 from gen.pages.links import family_link, task_link
 from gen.pages.render import Col, Page, chart_block, download_links, esc, html_table, missing, num, pct, raw, sig
 from gen.report import Report
@@ -69,8 +70,8 @@ def page(report: Report) -> Page:
         return esc(report.config.method_label(str(value)))
 
     for group in groups:
-        shares = charts.method_shares(variants.ranking, group)
-        sweep_chart = charts.rank_sweep_chart(variants.sweep, group, report.config.family_order)
+        shares = charts.method_shares(for_charts(report, variants.ranking), group)
+        sweep_chart = charts.rank_sweep_chart(for_charts(report, variants.sweep), group, chart_families(report))
         chart_list += [shares, sweep_chart]
         ranking = variants.ranking[variants.ranking["group"] == group]
         best = variants.best[variants.best["group"] == group].assign(task=lambda f: f["column"].map(labels))
