@@ -395,7 +395,7 @@ def _fix_for(error_type: str) -> str:
         "extra_forbidden": "remove it or check its spelling",
         "missing": "add it",
         "literal_error": "use one of the allowed values",
-        "union_tag_invalid": "set type to metrics-json, legacy-json, hf-trainer, lm-eval or table",
+        "union_tag_invalid": "set type to hf-trainer, lm-eval, metrics-json, legacy-json or table",
         "too_short": "give at least one entry",
     }.get(error_type, "correct its value")
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import partial
 
 from gen.cache import exit_with_parent
-from gen.config import LegacyJsonSource, MetricsJsonSource, path_regex
+from gen.config import LegacyJsonSource, LmEvalSource, MetricsJsonSource, path_regex
 from gen.sources.base import FileOutcome, InputError, RunRecord, SourceLoad, decode_runs, encode_runs
 from gen.sources.discovery import discover, file_kind
 from gen.sources.parse_cache import ParseCache, Parsed
@@ -32,12 +32,27 @@ PARALLEL_MIN_FILES = 500
 Reader = Callable[[bytes, str, dict[str, str] | None], list[RunRecord]]
 
 
-def load_files(source: MetricsJsonSource | LegacyJsonSource, label: str, read: Reader) -> SourceLoad:
+def check_size(size: int, max_file_mb: float) -> None:
+    """InputError when a file of ``size`` bytes is over a source's ``max_file_mb`` (it is then not read)."""
+    if size > int(max_file_mb * 1_000_000):
+        raise InputError(
+            f"file is {size / 1e6:.1f} MB, over the {max_file_mb:g} MB limit "
+            "(raise max_file_mb on the source to read it)"
+        )
+
+
+def load_files(
+    source: MetricsJsonSource | LegacyJsonSource | LmEvalSource,
+    label: str,
+    read: Reader,
+    constants: dict[str, str] | None = None,
+) -> SourceLoad:
     """Read every file of a file-tree source with ``read`` (a module-level function, so worker processes can run
     it); every file found gets exactly one outcome.
 
-    ``read`` gets the fields a declared ``path_pattern`` captured, or None when the source declares none. Files
-    whose path, size and modification time match the parse cache are not read again.
+    ``read`` gets the fields a declared ``path_pattern`` captured, or None when the source declares none; with
+    ``constants`` (fields every run of the source gets), those under the captured ones, never None. Files whose
+    path, size and modification time match the parse cache are not read again.
     """
     load = SourceLoad()
     pattern = path_regex(source.path_pattern) if source.path_pattern else None
@@ -51,16 +66,13 @@ def load_files(source: MetricsJsonSource | LegacyJsonSource, label: str, read: R
         if found.decided is not None:
             outcomes[name] = FileOutcome(label, name, found.decided, reason=found.reason)
             continue
-        size = found.stamp[0]
         try:
-            if size > limit:
-                raise InputError(
-                    f"file is {size / 1e6:.1f} MB, over the {source.max_file_mb:g} MB limit "
-                    "(raise max_file_mb on the source to read it)"
-                )
+            check_size(found.stamp[0], source.max_file_mb)
             path_fields = fields_from_path(name, pattern) if pattern is not None else None
             if pattern is not None and path_fields is None:
                 raise InputError(f"path does not match path_pattern {source.path_pattern!r}")
+            if constants is not None:
+                path_fields = constants | (path_fields or {})
         except InputError as exc:
             outcomes[name] = FileOutcome(label, name, "rejected", reason=str(exc))
             continue

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from gen.config import LegacyJsonSource, MetricsJsonSource, ReportConfig, TableSource
+from gen.config import HfTrainerSource, LegacyJsonSource, LmEvalSource, MetricsJsonSource, ReportConfig, TableSource
 from gen.sources.base import SourceLoad
+from gen.sources.hf_trainer import load_hf_trainer
 from gen.sources.legacy_json import load_legacy_json
+from gen.sources.lm_eval import load_lm_eval
 from gen.sources.metrics_json import load_metrics_json
 from gen.sources.table import load_table
 
@@ -18,6 +20,10 @@ def load_sources(config: ReportConfig) -> SourceLoad:
             loads.append(load_metrics_json(source, label))
         elif isinstance(source, LegacyJsonSource):
             loads.append(load_legacy_json(source, label))
+        elif isinstance(source, HfTrainerSource):
+            loads.append(load_hf_trainer(source, label))
+        elif isinstance(source, LmEvalSource):
+            loads.append(load_lm_eval(source, label))
         elif isinstance(source, TableSource):
             loads.append(load_table(source, label))
     return SourceLoad.concat(loads)

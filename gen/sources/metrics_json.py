@@ -71,6 +71,14 @@ class TrainerMetrics:
     non_finite: dict[str, str]
     warnings: list[tuple[str, str]]
 
+    def keep(self, name: str, value: object, where: str) -> None:
+        """Keep ``value`` (the file's field ``where``) as metric ``name``: NaN/Infinity set aside with the reason,
+        a value that is no number an InputError naming the field."""
+        if (reason := _non_finite_reason(value, where)) is not None:
+            self.non_finite[name] = reason
+        else:
+            self.metrics[name] = float(value)  # type: ignore[arg-type]  # checked by _non_finite_reason
+
 
 def _non_finite_reason(value: object, name: str) -> str | None:
     """Why a value read as a number is unusable (NaN/Infinity), or None; wrong types raise InputError."""
@@ -80,6 +88,11 @@ def _non_finite_reason(value: object, name: str) -> str | None:
     return None
 
 
+def final_metric_name(key: str) -> str | None:
+    """The metric a top-level key of a ``metrics.json`` gives (FINAL_METRICS, else ``eval_x`` as ``x``), or None."""
+    return FINAL_METRICS.get(key) or (key.removeprefix("eval_") if key.startswith("eval_") else None)
+
+
 def trainer_metrics(result: dict[str, Any], prefix: str = "") -> TrainerMetrics:
     """Final metrics of one Trainer result: eval metrics at the top level plus the ``train`` block.
 
@@ -87,15 +100,9 @@ def trainer_metrics(result: dict[str, Any], prefix: str = "") -> TrainerMetrics:
     on whether a score or a cost needs it (gen.runs). A string where a number belongs still fails the run.
     """
     read = TrainerMetrics({}, {}, [])
-
-    def keep(name: str, value: object, where: str) -> None:
-        if (reason := _non_finite_reason(value, where)) is not None:
-            read.non_finite[name] = reason
-        else:
-            read.metrics[name] = float(value)  # type: ignore[arg-type]  # checked by _non_finite_reason
-
+    keep = read.keep
     for key, value in result.items():
-        name = FINAL_METRICS.get(key) or (key.removeprefix("eval_") if key.startswith("eval_") else None)
+        name = final_metric_name(key)
         if name is not None:
             keep(name, value, prefix + key)
     train = result.get("train", {})
@@ -227,20 +234,25 @@ def settings(values: dict[str, Any]) -> dict[str, str]:
     return fields
 
 
-def require_identity(fields: dict[str, str]) -> None:
-    """Every run needs a task and a model family to be placed anywhere."""
+def require_identity(fields: dict[str, str], where: str = "neither in the file nor in the folder names") -> None:
+    """Every run needs a task and a model family to be placed anywhere (``where``: where it was looked for)."""
     for required in ("task", "family"):
         if required not in fields:
-            raise InputError(f"field '{required}': missing (neither in the file nor in the folder names)")
+            raise InputError(f"field '{required}': missing ({where})")
         if not fields[required].strip():
             raise InputError(f"field '{required}': empty")
 
 
-def field_conflicts(from_path: dict[str, str], from_file: dict[str, str]) -> list[tuple[str, str]]:
+def field_conflicts(
+    from_path: dict[str, str],
+    from_file: dict[str, str],
+    path_says: str = "the folder says",
+    file_says: str = "the file's args say",
+) -> list[tuple[str, str]]:
     """Warnings for fields the folder names and the file's ``args`` both give, with different values (the file
     wins: it is what the training script was run with)."""
     return [
-        (name, f"the folder says {from_path[name]!r}, the file's args say {value!r}: the file's value is used")
+        (name, f"{path_says} {from_path[name]!r}, {file_says} {value!r}: the file's value is used")
         for name, value in from_file.items()
         if name in from_path and from_path[name] != value
     ]

@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from gen import cache
-from gen.config import LegacyJsonSource, MetricsJsonSource
+from gen.config import HfTrainerSource, LegacyJsonSource, LmEvalSource, MetricsJsonSource
 
 log = logging.getLogger("mkdocs.plugins.gen")
 
@@ -56,7 +56,11 @@ class ParseCache:
         self.known = known
 
     @classmethod
-    def open(cls, source: MetricsJsonSource | LegacyJsonSource, read: Callable[..., object]) -> ParseCache:
+    def open(
+        cls,
+        source: MetricsJsonSource | LegacyJsonSource | HfTrainerSource | LmEvalSource,
+        read: Callable[..., object],
+    ) -> ParseCache:
         """The cache of this source as read by ``read``; empty when off, absent or corrupt (then it is rebuilt)."""
         version = cache.code_version(*_READER_FILES, packages=("orjson", "pyarrow"))
         identity = f"{version}\n{read.__module__}.{read.__qualname__}\n{source.model_dump_json()}"
