@@ -121,8 +121,15 @@ def check_declared_suite(records: list[RunRecord], config: ReportConfig) -> None
     if isinstance(config.benchmark, str):
         return
     metrics: dict[str, set[str]] = defaultdict(set)
+    parents: dict[str, set[str]] = defaultdict(set)
+    groups: set[str] = set()
     for run in records:
-        metrics[run.fields.get("task", "")].update(run.metrics)
+        name = run.fields.get("task", "")
+        metrics[name].update(run.metrics)
+        if run.fields.get("parent"):
+            parents[name].add(run.fields["parent"])
+        if run.fields.get("group", "").lower() == "true":
+            groups.add(name)
     for index, task in enumerate(config.benchmark.tasks):
         key = f"{config.config_path}: key 'benchmark.tasks[{index}]"
         if task.name not in metrics:
@@ -131,6 +138,15 @@ def check_declared_suite(records: list[RunRecord], config: ReportConfig) -> None
             raise ConfigError(
                 f"{key}.metrics': no run of task {task.name!r} has metric(s) {', '.join(map(repr, missing))} — "
                 f"use one of: {', '.join(sorted(metrics[task.name]))}"
+            )
+    # A group's score (lm-eval's mmlu) already averages its subtasks: both in one suite would count them twice.
+    declared = {task.name for task in config.benchmark.tasks}
+    for index, task in enumerate(config.benchmark.tasks):
+        if inside := sorted(parents[task.name] & declared & groups):
+            raise ConfigError(
+                f"{config.config_path}: key 'benchmark.tasks[{index}].name': {task.name!r} is a subtask of group "
+                f"{inside[0]!r}, also in the suite, whose score already averages it — declare the group or its "
+                "subtasks, not both"
             )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from itertools import combinations
 
+import numpy as np
 import pandas as pd
 
 from gen.benchmarks import Suite
@@ -13,8 +14,9 @@ CELL_KEYS = ["family", "strategy", "model"]
 
 
 def task_scores(table: pd.DataFrame, suite: Suite) -> pd.DataFrame:
-    """One row per run and score column: ``run_id, family, strategy, model, task, seed, column, score``."""
-    columns = ["run_id", *CELL_KEYS, "task", "seed", "column", "column_rank", "score"]
+    """One row per run and score column: ``run_id, family, strategy, model, task, seed, column, score`` and
+    ``reported_se``, the standard error the run itself reports for a one-metric score (lm-eval's ``acc_stderr``)."""
+    columns = ["run_id", *CELL_KEYS, "task", "seed", "column", "column_rank", "score", "reported_se"]
     if table.empty:
         return pd.DataFrame(columns=columns)
     wide = table.pivot(index="run_id", columns="metric", values="value")
@@ -27,7 +29,13 @@ def task_scores(table: pd.DataFrame, suite: Suite) -> pd.DataFrame:
         if any(m not in wide.columns for m in column.metrics):
             continue
         score = wide.loc[runs.index, list(column.metrics)].mean(axis=1, skipna=False)
-        parts.append(runs.assign(column=column.column, column_rank=rank, score=score).dropna(subset=["score"]))
+        stderr = f"{column.metrics[0]}_stderr"
+        reported = wide.loc[runs.index, stderr] if len(column.metrics) == 1 and stderr in wide.columns else np.nan
+        parts.append(
+            runs.assign(column=column.column, column_rank=rank, score=score, reported_se=reported).dropna(
+                subset=["score"]
+            )
+        )
     if not parts:
         return pd.DataFrame(columns=columns)
     return pd.concat(parts).reset_index()[columns]
@@ -39,10 +47,16 @@ def suite_columns(suite: Suite) -> set[str]:
 
 
 def score_cells(scores: pd.DataFrame) -> pd.DataFrame:
-    """Per (family, strategy, column): number of runs, mean and sample std (NaN for one run)."""
+    """Per (family, strategy, column): number of runs, mean and sample std (NaN for one run), and for a single run
+    the standard error it reports itself (``reported_se``; NaN when none)."""
+    reported = scores["reported_se"] if "reported_se" in scores else pd.Series(np.nan, index=scores.index)
     return (
-        scores.groupby([*CELL_KEYS, "column", "column_rank"], sort=False)["score"]
-        .agg(n_runs="size", mean="mean", std="std")
+        scores.assign(reported_se=reported)
+        .groupby([*CELL_KEYS, "column", "column_rank"], sort=False)
+        .agg(
+            n_runs=("score", "size"), mean=("score", "mean"), std=("score", "std"), reported_se=("reported_se", "first")
+        )
+        .assign(reported_se=lambda f: f["reported_se"].where(f["n_runs"] == 1))
         .reset_index()
         .sort_values("column_rank", kind="stable")
         .reset_index(drop=True)

@@ -26,10 +26,16 @@ from gen.report import Report
 PATH = "accuracy.md"
 
 
-def cell_text(mean: float, std: float, n_runs: int, n_unhealthy: object = 0) -> str:
-    """``mean ± std`` with the run count; no ± for a single run (no spread to show); ⚠ when some of its runs are
-    not healthy."""
-    spread = "" if missing(std) else f' <span class="spread">± {std:.4f}</span>'
+def cell_text(mean: float, std: float, n_runs: int, n_unhealthy: object = 0, reported_se: object = None) -> str:
+    """``mean ± std`` with the run count; a single run shows the standard error it reports itself (lm-eval's
+    stderr), else no ±; ⚠ when some of its runs are not healthy."""
+    if not missing(std):
+        spread = f' <span class="spread">± {std:.4f}</span>'
+    elif reported_se is not None and not missing(reported_se):
+        se = float(str(reported_se))
+        spread = f' <span class="spread" title="standard error reported by the run">± {se:.4f} SE</span>'
+    else:
+        spread = ""
     flagged = 0 if missing(n_unhealthy) else int(str(n_unhealthy))
     mark = (
         f' <span class="unhealthy" title="{flagged} of {n_runs} runs not healthy">⚠ {flagged} of {n_runs}</span>'
@@ -88,10 +94,11 @@ def task_table(report: Report, labels: dict[str, str], page_path: str = PATH, fa
         return "<p>No scored runs.</p>"
     columns = list(dict.fromkeys(cells["column"]))
     unhealthy = cells["n_unhealthy"] if "n_unhealthy" in cells else pd.Series(0, index=cells.index)
+    reported = cells["reported_se"] if "reported_se" in cells else pd.Series(float("nan"), index=cells.index)
     texts = cells.assign(
         text=[
-            cell_text(m, s, n, u)
-            for m, s, n, u in zip(cells["mean"], cells["std"], cells["n_runs"], unhealthy, strict=True)
+            cell_text(m, s, n, u, r)
+            for m, s, n, u, r in zip(cells["mean"], cells["std"], cells["n_runs"], unhealthy, reported, strict=True)
         ]
     )
     wide = texts.pivot(index=["family", "strategy", "model"], columns="column", values="text")
