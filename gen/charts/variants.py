@@ -8,8 +8,9 @@ import pandas as pd
 from gen.charts.base import HEIGHT, PALETTE, WIDTH, Chart, facet_columns, finish, in_order, records, slug
 
 
-def method_shares(ranking: pd.DataFrame, group: str) -> Chart:
-    """Bar chart of each method's average share of full fine-tuning's score within one group."""
+def method_shares(ranking: pd.DataFrame, group: str, group_label: str | None = None, baseline: str = "FFT") -> Chart:
+    """Bar chart of each method's average share of the baseline's score within one group (``group_label``: its
+    display name)."""
     data = records(ranking[ranking["group"] == group])
     chart = (
         alt.Chart(data)
@@ -26,11 +27,14 @@ def method_shares(ranking: pd.DataFrame, group: str) -> Chart:
         )
         .properties(width=WIDTH, height=30 * max(1, len(data)))
     )
-    description = f"Bar chart of each PEFT method's average score as a share of full fine-tuning, {group}."
-    return finish(f"method-shares-{slug(group)}", f"Share of FFT by method — {group}", description, chart)
+    name = group_label or group
+    description = f"Bar chart of each PEFT method's average score as a share of {baseline}'s, {name}."
+    return finish(f"method-shares-{slug(group)}", f"Share of {baseline} by method — {name}", description, chart)
 
 
-def rank_sweep_chart(sweep: pd.DataFrame, group: str, families: list[str] | None = None) -> Chart:
+def rank_sweep_chart(
+    sweep: pd.DataFrame, group: str, families: list[str] | None = None, group_label: str | None = None
+) -> Chart:
     """Score against trainable parameters across LoRA ranks, a line per method, a panel per family."""
     data = records(sweep[(sweep["group"] == group) & sweep["complete"].astype(bool)])
     methods = sorted(data["method"].unique()) if len(data) else []
@@ -60,5 +64,6 @@ def rank_sweep_chart(sweep: pd.DataFrame, group: str, families: list[str] | None
             columns=facet_columns(panels),
         )
     )
-    description = f"Line chart of score against trainable parameters as the LoRA rank grows, per method, {group}."
-    return finish(f"rank-sweep-{slug(group)}", f"Rank sweep — {group}", description, chart)
+    name = group_label or group
+    description = f"Line chart of score against trainable parameters as the LoRA rank grows, per method, {name}."
+    return finish(f"rank-sweep-{slug(group)}", f"Rank sweep — {name}", description, chart)

@@ -18,10 +18,18 @@ COST_LABELS = {
 }
 
 
-def method_named(report: Report, label: str) -> str:
-    """A point's "group · method" label with the method as people write it (the group stays: it picks the colour)."""
+def chart_label(report: Report, label: str) -> str:
+    """A point's "group · method" label with the method as people write it, the group id kept."""
     group, _, method = str(label).partition(" · ")
     return f"{group} · {report.config.method_label(method)}" if method else group
+
+
+def method_named(report: Report, label: str) -> str:
+    """A point's "group · method" label as readers know them: the group by the strategy holding its runs
+    (teacher → LoRA), the method as people write it."""
+    group, _, method = str(label).partition(" · ")
+    config = report.config
+    return f"{config.group_label(group)} · {config.method_label(method)}" if method else config.group_label(group)
 
 
 def page(report: Report) -> Page:
@@ -37,7 +45,8 @@ def page(report: Report) -> Page:
         "",
     ]
     chart_list = []
-    named = for_charts(report, points).assign(label=points["label"].map(lambda text: method_named(report, text)))
+    # The chart keeps the group ids (they pick the strategy colour); only the method part is renamed there.
+    named = for_charts(report, points).assign(label=points["label"].map(lambda text: chart_label(report, text)))
     for cost in COSTS:
         measured = points[points[cost].notna()].sort_values(cost, kind="stable")
         lines += [f"## Score vs {COST_LABELS[cost]}", ""]

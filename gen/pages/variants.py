@@ -70,18 +70,20 @@ def page(report: Report) -> Page:
         return esc(report.config.method_label(str(value)))
 
     for group in groups:
-        shares = charts.method_shares(for_charts(report, variants.ranking), group)
-        sweep_chart = charts.rank_sweep_chart(for_charts(report, variants.sweep), group, chart_families(report))
+        name = report.config.group_label(group)
+        shares = charts.method_shares(for_charts(report, variants.ranking), group, name, baseline)
+        sweep_chart = charts.rank_sweep_chart(for_charts(report, variants.sweep), group, chart_families(report), name)
         chart_list += [shares, sweep_chart]
         ranking = variants.ranking[variants.ranking["group"] == group]
-        best = variants.best[variants.best["group"] == group].assign(task=lambda f: f["column"].map(labels))
+        best = variants.best[variants.best["group"] == group].assign(
+            task=lambda f: f["column"].map(labels), lead_points=lambda f: 100 * f["lead"]
+        )
         sweep = variants.sweep[variants.sweep["group"] == group].assign(
             score_display=lambda f: [
                 f"{s:.4f}" if c else f'{s:.4f}<sup title="covers {n} task columns only">†</sup>'
                 for s, c, n in zip(f["score"], f["complete"], f["n_columns"], strict=True)
             ]
         )
-        name = report.config.group_label(group)
         heading = name if name == group else f"{name} (group `{group}`)"
         lines += [
             f"## {esc(heading)}",
@@ -109,7 +111,7 @@ def page(report: Report) -> Page:
                     Col("task", "Task", task_link(report, PATH)),
                     Col("best", "Best method", method),
                     Col("mean", "Its mean", num(4), numeric=True),
-                    Col("lead", "Lead over the next", num(4), numeric=True),
+                    Col("lead_points", "Lead over the next (points)", num(2), numeric=True),
                 ],
                 f"{name}: best method per task (mean over families)",
             ),
