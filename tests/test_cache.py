@@ -27,7 +27,7 @@ from gen.pages.figure import FigureRef
 from gen.pages.site import write_site
 from gen.pages.writers import DirectoryWriter, RecordingWriter
 from gen.report import analyse
-from tests.conftest import ROOT, build_site, shared_path
+from tests.conftest import RESULTS, ROOT, build_site
 from tests.test_site import tree_digest
 
 CONFIG = """
@@ -45,7 +45,7 @@ strategies:
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A report over 60 real result files (every variant, a few tasks), with its own empty cache."""
-    real = shared_path("data/kd-lora-results/results")
+    real = RESULTS
     picked = [
         path
         for variant in ("fft", "lora", "kd-lora")

@@ -8,9 +8,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 from playwright.sync_api import Browser
 
-from tests.conftest import serve
+from tests.conftest import REAL_CONFIG, serve
 from tests.frontend import artifact, chart_pages, page_types, tab, wait_drawn
 from tests.test_browser import Served, assert_clean
 from tests.test_frontend_render import contrast
@@ -132,7 +133,8 @@ HEADER_CENTRES = """families => {
 
 
 def test_panels_reflow_when_the_screen_narrows(browser: Browser, site: Served) -> None:
-    families = ["bert", "roberta", "deberta"]
+    # Panels are titled by the families' display names from the config's models: section.
+    families = [names["name"] for names in yaml.safe_load(REAL_CONFIG.read_text())["models"].values()]
     with tab(browser, site, viewport=DESKTOP) as (page, watch):
         page.goto(f"{site.url}/training.html", wait_until="load")
         wait_drawn(page, site.root / "training.html")

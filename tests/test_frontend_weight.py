@@ -119,7 +119,7 @@ def test_a_chart_with_thousands_of_rows_loads_its_data_from_a_separate_file(brow
             page.goto(f"{url}/accuracy.html", wait_until="load")
             wait_drawn(page, many_runs / "accuracy.html")
             assert "charts/run-scores.data.json" in {site_path(served, u) for u in watch.requests}
-            ticks = page.locator("#chart-run-scores .vl-view svg [aria-roledescription=tick]")
+            ticks = page.locator("#chart-run-scores .vl-view svg [aria-roledescription=point]")
             assert ticks.count() == len(rows)
             assert_clean(watch, served)
             page.goto(f"{url}/index.html", wait_until="load")

@@ -107,4 +107,5 @@ def test_downloads_keep_text_literal_and_formulas_inert(poisoned_site: Path) -> 
     assert {r["note"] for r in runs} == {TEMPLATE}
     spec = json.loads((poisoned_site / "charts" / "score-vs-params-m.vl.json").read_text())
     values = {value for rows in spec["datasets"].values() for row in rows for value in row.values()}
-    assert XSS in values
+    # Charts name the family by its models: display name, which carries the hostile string as literal text.
+    assert f"Model {XSS}" in values
