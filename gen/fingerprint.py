@@ -25,7 +25,9 @@ _GEN = Path(__file__).resolve().parent
 _PACKAGES = ("pandas", "numpy", "altair", "vl-convert-python", "scipy", "pyarrow", "orjson", "pydantic", "pyyaml")
 # Set by mike for the build of each version it deploys.
 MIKE_VERSION = "MIKE_DOCS_VERSION"
-_ENVIRONMENT = (MIKE_VERSION, "REPORT_STRICT")
+# Whether static chart images are rendered (gen.images.STATIC_IMAGES): `mkdocs serve` skips them.
+STATIC_IMAGES = "REPORT_IMAGES"
+_ENVIRONMENT = (MIKE_VERSION, "REPORT_STRICT", STATIC_IMAGES)
 # Branches a previous version is read from (gen.sources.previous).
 _BRANCHES = ("refs/heads/gh-pages", "refs/remotes/origin/gh-pages")
 

@@ -81,6 +81,15 @@ def on_config(config: Any) -> Any:
     return config
 
 
+def on_startup(command: str, dirty: bool) -> None:
+    """While serving, charts are drawn in the browser: their static SVG/PNG (for papers and pages without scripts)
+    are left to `make site`, so an edit reaches the browser without waiting for them (REPORT_IMAGES=on keeps them)."""
+    from gen.fingerprint import STATIC_IMAGES
+
+    if command == "serve":
+        os.environ.setdefault(STATIC_IMAGES, "off")
+
+
 def on_serve(server: Any, config: Any, builder: Any) -> Any:
     """Watch the config file, its sources and reference table (``watch:`` in mkdocs.yml covers only data/, gen/)."""
     from gen.config import ReportError, load_config

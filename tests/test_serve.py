@@ -81,6 +81,9 @@ def test_changed_data_file_changes_the_page(tmp_path: Path) -> None:
         data.write_text("variant,family,task,seed,metric,value\nfft,bert,rte,1,accuracy,0.875\n")
         wait_for(f"{base}/index.html", "0.8750")
         assert "0.875" in wait_for(f"{base}/downloads/combined.csv", "0.875")
+        # The browser draws charts from their specs; the static SVG/PNG are left to `make site` (gen/hooks.py).
+        assert fetch(f"{base}/charts/score-vs-params-m.vl.json") is not None
+        assert fetch(f"{base}/charts/score-vs-params-m.svg") is None
 
 
 def test_a_config_error_is_shown_each_time_it_comes_back(tmp_path: Path) -> None:

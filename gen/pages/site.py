@@ -14,7 +14,7 @@ import pyarrow.parquet as pq
 from gen import __version__, charts, images
 from gen.analysis.efficiency import COMBINED
 from gen.analysis.scores import glue_table
-from gen.fingerprint import MIKE_VERSION
+from gen.fingerprint import MIKE_VERSION, STATIC_IMAGES
 from gen.pages import (
     accuracy,
     changes,
@@ -176,11 +176,13 @@ def embeds(report: Report, built: list[Page]) -> Embeds:
 def write_site(report: Report, writer: Writer) -> None:
     """Write pages, their charts (spec, SVG, PNG), the downloads and the chart bundle."""
     built = []
+    static = os.environ.get(STATIC_IMAGES, "on") != "off"
     # Each page's chart images render in worker processes from when the page is built, while this process goes on.
     with images.Renderer() as renderer:
         for page in pages(report):
             built.append(page)
-            renderer.add([charts.static_spec(chart.spec) for chart in page.charts])
+            if static:
+                renderer.add([charts.static_spec(chart.spec) for chart in page.charts])
             writer.write(page.path, page.markdown + "\n")
             for chart in page.charts:
                 for path, content in charts.spec_files(chart).items():
@@ -195,7 +197,7 @@ def write_site(report: Report, writer: Writer) -> None:
             if len(frames[name]) <= LATEX_MAX_ROWS:
                 writer.write(f"downloads/{name.removesuffix('.csv')}.tex", latex_text(frames[name]))
         writer.write("downloads/runs.parquet", parquet_bytes(report.runs.all_table))
-        every_chart = [chart for page in built for chart in page.charts]
+        every_chart = [chart for page in built for chart in page.charts] if static else []
         for chart, (svg, png) in zip(every_chart, renderer.images(), strict=True):
             writer.write(f"charts/{chart.name}.svg", svg)
             writer.write(f"charts/{chart.name}.png", png)
