@@ -40,15 +40,21 @@ RUNS = {
 }
 
 
-def write(folder: Path, config: str = SUITE) -> Path:
+def write(
+    folder: Path,
+    config: str = SUITE,
+    runs: dict[tuple[str, int], tuple[float, float, float, float]] = RUNS,
+    latency: bool = True,
+) -> Path:
     with (folder / "runs.csv").open("w", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["family", "variant", "seed", "task", "metric", "value"])
-        for (variant, seed), (boolq, f1, accuracy, latency) in RUNS.items():
+        for (variant, seed), (boolq, f1, accuracy, latency_ms) in runs.items():
             writer.writerow(["t5", variant, seed, "boolq", "accuracy", boolq])
             writer.writerow(["t5", variant, seed, "cb", "f1", f1])
             writer.writerow(["t5", variant, seed, "cb", "accuracy", accuracy])
-            writer.writerow(["t5", variant, seed, "latency", "latency_ms", latency])
+            if latency:
+                writer.writerow(["t5", variant, seed, "latency", "latency_ms", latency_ms])
     (folder / "report.yml").write_text(config)
     return folder / "report.yml"
 
@@ -78,20 +84,10 @@ def test_a_declared_suite_builds_with_its_name_and_score(tmp_path: Path) -> None
 
 
 def test_a_run_at_the_declared_trivial_level_collapsed(tmp_path: Path) -> None:
-    at_chance = dict(RUNS)
-    at_chance[("tuned", 3)] = (0.62, 0.74, 0.84, 19.0)
-    folder = tmp_path
-    with (folder / "runs.csv").open("w", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["family", "variant", "seed", "task", "metric", "value"])
-        for (variant, seed), (boolq, f1, accuracy, _latency) in at_chance.items():
-            writer.writerow(["t5", variant, seed, "boolq", "accuracy", boolq])
-            writer.writerow(["t5", variant, seed, "cb", "f1", f1])
-            writer.writerow(["t5", variant, seed, "cb", "accuracy", accuracy])
-    (folder / "report.yml").write_text(
-        SUITE.replace("    - {name: latency, label: Latency, metrics: [latency_ms], higher_is_better: false}\n", "")
-    )
-    health = analyse(load_config(folder / "report.yml")).health.health.runs
+    at_chance = {**RUNS, ("tuned", 3): (0.62, 0.74, 0.84, 19.0)}
+    latency_task = "    - {name: latency, label: Latency, metrics: [latency_ms], higher_is_better: false}\n"
+    config = write(tmp_path, SUITE.replace(latency_task, ""), at_chance, latency=False)
+    health = analyse(load_config(config)).health.health.runs
     collapsed = health[health["verdict"] == "collapsed"]
     assert collapsed["task"].tolist() == ["boolq"] and "0.6200" in collapsed["reason"].iloc[0]
 
