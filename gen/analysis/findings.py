@@ -17,6 +17,7 @@ from gen.benchmarks import Suite
 LOWER_POINTS = 2.0
 COLUMNS = [
     "finding",
+    "family",
     "from",
     "to",
     "subject",
@@ -47,8 +48,9 @@ def _unhealthy(cells: pd.DataFrame, mask: pd.Series) -> int:
 
 
 def findings(glue: pd.DataFrame, cells: pd.DataFrame, strategies: list[str], suite: Suite) -> pd.DataFrame:
-    """Rows ``finding, from, to, subject, value`` plus ``unhealthy_runs`` (runs that are not healthy in the cells a
-    finding rests on) and ``test_*`` (the paired comparison — family, from, to, task — that tests it, when one does).
+    """Rows ``finding, family, from, to, subject, value`` (``family`` for findings about one family) plus
+    ``unhealthy_runs`` (runs that are not healthy in the cells a finding rests on) and ``test_*`` (the paired
+    comparison — family, from, to, task — that tests it, when one does).
 
     - ``best``: the highest complete suite score (subject: "model (family, strategy)");
     - per pair (from → to), differences to − from in points: ``difference`` (suite, mean over families; tested over
@@ -66,6 +68,7 @@ def findings(glue: pd.DataFrame, cells: pd.DataFrame, strategies: list[str], sui
             {
                 "finding": "best",
                 "subject": f"{best['model']} ({best['family']}, {best['strategy']})",
+                "family": best["family"],
                 "value": best["glue_score"],
                 "unhealthy_runs": _unhealthy(cells, mask),
             }
@@ -73,7 +76,7 @@ def findings(glue: pd.DataFrame, cells: pd.DataFrame, strategies: list[str], sui
     for source, target in finding_pairs(strategies):
         rows += _pair(cells, source, target, suite)
     table = pd.DataFrame(rows, columns=COLUMNS)
-    for column in ("from", "to", "subject", "test_family", "test_from", "test_to", "test_task"):
+    for column in ("family", "from", "to", "subject", "test_family", "test_from", "test_to", "test_task"):
         table[column] = table[column].astype(object).fillna("")
     table["unhealthy_runs"] = table["unhealthy_runs"].fillna(0).astype(int)
     return table
@@ -123,6 +126,7 @@ def _pair(cells: pd.DataFrame, source: str, target: str, suite: Suite) -> list[d
                 {
                     **pair,
                     "finding": kind,
+                    "family": family,
                     "subject": f"{family} {column}",
                     "value": value,
                     "unhealthy_runs": _unhealthy(cells, cell),

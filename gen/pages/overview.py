@@ -109,6 +109,12 @@ def caveat(rows: list[dict[str, object]]) -> str:
     )
 
 
+def best_named(report: Report, row: dict[str, object]) -> str:
+    """The best result's "model (family, strategy)" with the family by its display name."""
+    family = str(row["family"])
+    return str(row["subject"]).replace(f"({family},", f"({report.config.family_label(family)},", 1)
+
+
 def finding_lines(report: Report) -> list[str]:
     """The findings as sentences: the best result, then one item per pair of strategies (each against the baseline,
     each against the one before it), every difference with its test, flagged when it rests on unhealthy runs."""
@@ -120,7 +126,7 @@ def finding_lines(report: Report) -> list[str]:
     lines = []
     if best := [r for r in rows if r["finding"] == "best"]:
         lines.append(
-            f"- Best {report.config.suite.name} score: {esc(best[0]['subject'])}, "
+            f"- Best {report.config.suite.name} score: {esc(best_named(report, best[0]))}, "
             f"**{float(str(best[0]['value'])):.4f}**.{evidence}" + caveat(best)
         )
     pairs = list(dict.fromkeys((str(r["from"]), str(r["to"])) for r in rows if r["finding"] != "best"))
