@@ -153,11 +153,6 @@ def preset(name: str, scheme: Scheme) -> Suite:
     return Suite("GLUE", tuple(GLUE_TASKS.values()), scheme)
 
 
-def score_columns(scheme: Scheme) -> list[ScoreColumn]:
-    """Every score column of GLUE under ``scheme``, in benchmark order."""
-    return preset("glue", scheme).columns()
-
-
 def column_score(metrics: dict[str, float], column: ScoreColumn) -> float | None:
     """The column's score from one run's metrics: the mean of its metrics, None when one is missing."""
     values = [metrics.get(name) for name in column.metrics]

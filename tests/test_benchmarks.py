@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from gen.analysis.scores import glue_scores, score_cells, task_scores
-from gen.benchmarks import GLUE_TASKS, preset, score_columns
+from gen.benchmarks import GLUE_TASKS, preset
 from tests.helpers import run, runs_of, table_of
 
 # GLUE leaderboard, BERT-large (Devlin et al.): task figures as published (as fractions); its score is 80.5.
@@ -30,7 +30,7 @@ def test_glue_convention_reproduces_the_leaderboard_score() -> None:
 
 
 def test_primary_convention_splits_mnli_and_takes_one_metric_per_task() -> None:
-    columns = {c.column: c.metrics for c in score_columns("primary")}
+    columns = {c.column: c.metrics for c in preset("glue", "primary").columns()}
     assert columns["mnli_m"] == ("matched_accuracy",)
     assert columns["mnli_mm"] == ("mismatched_accuracy",)
     assert columns["cola"] == ("matthews_correlation",)
