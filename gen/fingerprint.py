@@ -25,9 +25,12 @@ _GEN = Path(__file__).resolve().parent
 _PACKAGES = ("pandas", "numpy", "altair", "vl-convert-python", "scipy", "pyarrow", "orjson", "pydantic", "pyyaml")
 # Set by mike for the build of each version it deploys.
 MIKE_VERSION = "MIKE_DOCS_VERSION"
-# Whether static chart images are rendered (gen.images.STATIC_IMAGES): `mkdocs serve` skips them.
+# Whether static chart images are rendered (read by gen.pages.site): `mkdocs serve` skips them.
 STATIC_IMAGES = "REPORT_IMAGES"
 _ENVIRONMENT = (MIKE_VERSION, "REPORT_STRICT", STATIC_IMAGES)
+# Whether tracked files differ from HEAD, as the footer says (gen.report.git_commit). --no-optional-locks: a build
+# only reads the checkout and must not rewrite its index under a concurrent git.
+GIT_STATUS = ("--no-optional-locks", "status", "--porcelain", "--untracked-files=no")
 # Branches a previous version is read from (gen.sources.previous).
 _BRANCHES = ("refs/heads/gh-pages", "refs/remotes/origin/gh-pages")
 
@@ -70,10 +73,8 @@ def _git(args: list[str], folder: Path) -> str:
 def _revisions(folders: set[Path]) -> list[str]:
     """The commits the pages show (HEAD, and whether tracked files differ from it, as gen.report.git_commit asks)
     or read (gh-pages, for Changes), per folder where generation asks git."""
-    # --no-optional-locks: a build only reads the checkout and must not rewrite its index under a concurrent git.
-    status = ["--no-optional-locks", "status", "--porcelain", "--untracked-files=no"]
     return [
-        f"{folder} {_git(['rev-parse', 'HEAD'], folder)} clean={_git(status, folder) == '0 '} "
+        f"{folder} {_git(['rev-parse', 'HEAD'], folder)} clean={_git(list(GIT_STATUS), folder) == '0 '} "
         f"{_git(['for-each-ref', *_BRANCHES], folder)}"
         for folder in sorted(folders)
     ]

@@ -26,6 +26,7 @@ from gen.analysis.training import best_steps, curve_bands, downsample, drawable
 from gen.analysis.variants import best_per_task, by_task, method_cells, method_ranking, method_scores, rank_sweep
 from gen.benchmarks import Suite
 from gen.config import ConfigError, ReportConfig, TableSource
+from gen.fingerprint import GIT_STATUS
 from gen.runs import WARNING_COLUMNS, Runs, build_runs
 from gen.sources.load import load_sources
 from gen.sources.previous import load_previous
@@ -245,8 +246,9 @@ def analyse(config: ReportConfig) -> Report:
     every = build_runs(loaded.runs, loaded.files, config)
     del loaded  # the per-run records: everything below reads the runs table
     families, strategies = config.family_order, config.strategy_names
-    reference = load_reference(config.efficiency) if config.efficiency.table is not None else None
-    if reference is not None and config.efficiency.table is not None:
+    reference = None
+    if config.efficiency.table is not None:
+        reference = load_reference(config.efficiency)
         every.warnings = reference_warnings(every, reference, config.efficiency.table.name)
     # The Overview's costs: the reference table's when the config says so, else the measured ones.
     overview_reference = reference if config.efficiency.source == "reference" else None
@@ -255,9 +257,11 @@ def analyse(config: ReportConfig) -> Report:
     scores = figures.scores.merge(verdicts, on="run_id", how="left").merge(
         configurations(runs.table, health.health.varying), on="run_id", how="left"
     )
-    cells = figures.cells.merge(unhealthy_counts(scores), on=[*CELL_KEYS, "column"], how="left")
-    intervals = ordered(cell_stats(scores), families, strategies)
-    intervals = intervals.merge(unhealthy_counts(scores), on=[*CELL_KEYS, "column"], how="left")
+    unhealthy = unhealthy_counts(scores)
+    cells = figures.cells.merge(unhealthy, on=[*CELL_KEYS, "column"], how="left")
+    intervals = ordered(cell_stats(scores), families, strategies).merge(
+        unhealthy, on=[*CELL_KEYS, "column"], how="left"
+    )
     variants = compare_variants(config, runs)
     glue, differences, measured, combined = figures.glue, figures.differences, figures.measured, figures.combined
     return Report(
@@ -318,8 +322,7 @@ def git_commit(folder: Path) -> str | None:
     commit = git("rev-parse", "--short=12", "HEAD")
     if commit is None or commit.returncode != 0:
         return None
-    # --no-optional-locks: a build only reads the checkout and must not rewrite its index under a concurrent git.
-    status = git("--no-optional-locks", "status", "--porcelain", "--untracked-files=no")
+    status = git(*GIT_STATUS)
     # Clean only when git says so: the footer must not vouch for a tree it could not check.
     clean = status is not None and status.returncode == 0 and not status.stdout.strip()
     return commit.stdout.strip() + ("" if clean else "+dirty")

@@ -87,9 +87,10 @@ def collapsed_reasons(wide: pd.DataFrame, suite: Suite) -> pd.Series:
     return reasons
 
 
-def duplicate_reasons(wide: pd.DataFrame, settings: list[str], ignore: set[str], suite: Suite) -> pd.Series:
+def duplicate_reasons(wide: pd.DataFrame, settings: list[str], ignore: set[str], scores: pd.Series) -> pd.Series:
     """Per run: "same result as <run>" when another run of the same task, family, strategy and seed has the same
-    settings (a setting missing on one side is ignored) and identical result metrics; "" otherwise.
+    settings (a setting missing on one side is ignored) and identical result metrics; "" otherwise. ``scores``:
+    each run's health score (``health_scores``).
 
     Of each such pair the run with more settings given (then the first run id) is the original and stays.
     """
@@ -99,7 +100,7 @@ def duplicate_reasons(wide: pd.DataFrame, settings: list[str], ignore: set[str],
     # Only runs sharing the task's health score exactly can be the same result: grouping by it first keeps the
     # pairwise comparison to a handful of candidates (seeds repeat across ranks by the dozen).
     keys = [*CELL, "seed", "_score"]
-    candidates = wide.assign(_score=health_scores(wide, suite))
+    candidates = wide.assign(_score=scores)
     candidates = candidates[candidates["_score"].notna() & candidates.duplicated(keys, keep=False)]
     for _, group in candidates.groupby(keys, sort=False, dropna=False):
         records = {str(run_id): _present(row) for run_id, row in group[[*compared, *metrics]].iterrows()}
@@ -128,24 +129,24 @@ def _same_run(a: dict[str, object], b: dict[str, object], settings: list[str], m
     return bool(shared) and all(a[m] == b[m] for m in shared)
 
 
-def health_scores(wide: pd.DataFrame, suite: Suite) -> pd.Series:
-    """Per run: the value of its task's health metric (NaN for a task the suite does not know)."""
-    scores = pd.Series(np.nan, index=wide.index, dtype=float)
+def health_scores(wide: pd.DataFrame, suite: Suite) -> pd.DataFrame:
+    """Per run: its task's health metric (``metric``, "" for a task the suite does not know) and its value
+    (``score``, NaN then). Looked up once per task, not per run."""
+    scores = pd.DataFrame({"metric": "", "score": np.nan}, index=wide.index)
     for task in wide["task"].dropna().unique():
         metric = health_metric(suite, str(task))
         if metric is not None and metric in wide.columns:
             runs = wide["task"] == task
-            scores[runs] = wide.loc[runs, metric]
+            scores.loc[runs, "metric"] = metric
+            scores.loc[runs, "score"] = wide.loc[runs, metric]
     return scores
 
 
-def outlier_reasons(wide: pd.DataFrame, eligible: pd.Series, suite: Suite) -> pd.Series:
+def outlier_reasons(wide: pd.DataFrame, eligible: pd.Series, health: pd.DataFrame) -> pd.Series:
     """Per run: why it lies far below its cell (robust z on the task's health metric), or ""; only ``eligible``
-    runs (not collapsed, not duplicates) form the cells and can be outliers."""
+    runs (not collapsed, not duplicates) form the cells and can be outliers. ``health``: ``health_scores``."""
     reasons = pd.Series("", index=wide.index, dtype=object)
-    metric = wide["task"].map(lambda task: health_metric(suite, str(task)) or "")
-    values = health_scores(wide, suite)
-    scores = wide[CELL].assign(metric=metric, score=values)[eligible & values.notna()]
+    scores = wide[CELL].join(health)[eligible & health["score"].notna()]
     if scores.empty:
         return reasons
     cell = [scores[c] for c in CELL]
@@ -174,9 +175,10 @@ def run_health(table: pd.DataFrame, settings: list[str], ignore: list[str], suit
         empty = pd.DataFrame(columns=HEALTH_COLUMNS)
         return Health(empty, pd.DataFrame(columns=[*CELL, "seed", "n_runs", "runs"]), _varying_empty())
     wide = _wide(table, settings)
+    health = health_scores(wide, suite)
     collapsed = collapsed_reasons(wide, suite)
-    duplicate = duplicate_reasons(wide, settings, set(ignore), suite)
-    outlier = outlier_reasons(wide, (collapsed == "") & (duplicate == ""), suite)
+    duplicate = duplicate_reasons(wide, settings, set(ignore), health["score"])
+    outlier = outlier_reasons(wide, (collapsed == "") & (duplicate == ""), health)
     verdict = np.select(
         [collapsed != "", duplicate != "", outlier != ""], ["collapsed", "duplicate", "outlier"], default="healthy"
     )

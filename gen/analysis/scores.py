@@ -84,6 +84,27 @@ def strategy_pairs(strategies: list[str]) -> list[tuple[str, str]]:
     return list(combinations(strategies, 2))
 
 
+CellMeans = dict[tuple[str, str], pd.Series]
+
+
+def cell_means(cells: pd.DataFrame) -> CellMeans:
+    """(family, strategy) -> its cell means by score column."""
+    return {
+        (str(family), str(strategy)): group.set_index("column")["mean"]
+        for (family, strategy), group in cells.groupby(["family", "strategy"])
+    }
+
+
+def shared_columns(means: CellMeans, family: str, a: str, b: str) -> tuple[pd.Series, pd.Series, list[str]] | None:
+    """The cell means of strategies ``a`` and ``b`` in one family and the columns both have; None when either has
+    no cell there or they share no column."""
+    if (family, a) not in means or (family, b) not in means:
+        return None
+    left, right = means[(family, a)], means[(family, b)]
+    columns = [c for c in left.index if c in right.index]
+    return (left, right, columns) if columns else None
+
+
 DIFFERENCE_COLUMNS = ["family", "from", "to", "difference_points", "std_points", "n_columns", "columns"]
 
 
@@ -91,16 +112,13 @@ def score_differences(cells: pd.DataFrame, strategies: list[str]) -> pd.DataFram
     """Per family and strategy pair: the suite-score difference ``to − from`` in points (100 × the mean over the
     columns both have of the per-column difference), and its sample std over those columns."""
     rows = []
-    by_cell = {key: group.set_index("column")["mean"] for key, group in cells.groupby(["family", "strategy"])}
+    means = cell_means(cells)
     families = list(dict.fromkeys(cells["family"]))
     for family in families:
         for source, target in strategy_pairs(strategies):
-            if (family, source) not in by_cell or (family, target) not in by_cell:
+            if (shared := shared_columns(means, family, source, target)) is None:
                 continue
-            a, b = by_cell[(family, source)], by_cell[(family, target)]
-            common = [c for c in a.index if c in b.index]
-            if not common:
-                continue
+            a, b, common = shared
             per_column = 100 * (b[common] - a[common])
             rows.append(
                 {

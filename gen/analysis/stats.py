@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import math
-from itertools import combinations
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from gen.analysis.scores import CELL_KEYS
+from gen.analysis.scores import CELL_KEYS, cell_means, shared_columns, strategy_pairs
 
 # The comparisons contract (downloads/comparisons.csv): difference = to − from, in points of the suite's scale.
 COMPARISON_COLUMNS = [
@@ -134,19 +133,16 @@ def paired_comparisons(
     p-values are raw here; ``holm_corrected`` corrects them across the rows of a page.
     """
     seeded = _seeded(scores)
-    means = {key: group.set_index("column")["mean"] for key, group in cells.groupby(["family", "strategy"])}
+    means = cell_means(cells)
     column_task = dict(zip(scores["column"], scores["task"], strict=False))
     order = families or list(dict.fromkeys(cells["family"]))
     rows: list[dict[str, object]] = []
-    for a, b in combinations(strategies, 2):
+    for a, b in strategy_pairs(strategies):
         suite_differences = []
         for family in order:
-            if (family, a) not in means or (family, b) not in means:
+            if (shared := shared_columns(means, family, a, b)) is None:
                 continue
-            left, right = means[(family, a)], means[(family, b)]
-            columns = [c for c in left.index if c in right.index]
-            if not columns:
-                continue
+            left, right, columns = shared
             by_task: dict[str, list[str]] = {}
             for column in columns:
                 by_task.setdefault(column_task.get(column, column), []).append(column)

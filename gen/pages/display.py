@@ -27,10 +27,11 @@ def for_charts(report: Report, frame: pd.DataFrame) -> pd.DataFrame:
     """``frame`` with its family and method columns (where present) holding display names."""
     config = report.config
     named = frame.copy()
-    if "family" in named:
-        named["family"] = named["family"].map(lambda f: config.family_label(str(f)))
-    if "method" in named:
-        named["method"] = named["method"].map(lambda m: config.method_label(str(m)))
+    for column, label in (("family", config.family_label), ("method", config.method_label)):
+        if column in named:
+            # Once per distinct value, not per row: a scores frame holds a row per run and task column.
+            names = {value: label(str(value)) for value in named[column].dropna().unique()}
+            named[column] = named[column].map(names)
     return named
 
 
