@@ -90,12 +90,20 @@ def paired_test(differences: np.ndarray) -> tuple[str, float]:
     return "paired t", float(stats.ttest_1samp(differences, 0.0).pvalue)
 
 
-def _seeded(scores: pd.DataFrame) -> pd.DataFrame:
-    """Per (family, strategy, task, column, seed): the mean over that seed's runs (several runs of one seed count
-    once). Runs without a seed are left out: they cannot be paired."""
+def _by_seed(scores: pd.DataFrame) -> dict[str, dict[tuple[str, str], dict[object, float]]]:
+    """Per family and (strategy, column): the mean score per seed (several runs of one seed count once). Runs without
+    a seed are left out: they cannot be paired."""
     seeded = scores[scores["seed"].astype(str) != ""]
-    keys = ["family", "strategy", "task", "column", "seed"]
-    return seeded.groupby(keys, sort=False, observed=True)["score"].mean().reset_index()
+    means = seeded.groupby(["family", "strategy", "column", "seed"], sort=True, observed=True)["score"].mean()
+    by_family: dict[str, dict[tuple[str, str], dict[object, float]]] = {}
+    for (family, strategy, column, seed), score in means.items():  # type: ignore[misc]
+        by_family.setdefault(str(family), {}).setdefault((str(strategy), str(column)), {})[seed] = float(score)
+    return by_family
+
+
+def _mean_difference(left: dict[str, float], right: dict[str, float], columns: list[str]) -> float:
+    """The mean over ``columns`` of right − left (as pandas computes it, so the tables' figures agree)."""
+    return float(np.mean(np.asarray([right[c] for c in columns]) - np.asarray([left[c] for c in columns])))
 
 
 def _test_row(differences: np.ndarray, unit: str) -> dict[str, object]:
@@ -132,7 +140,7 @@ def paired_comparisons(
       published figure per cell) are not tested: "no seeds".
     p-values are raw here; ``holm_corrected`` corrects them across the rows of a page.
     """
-    seeded = _seeded(scores)
+    by_seed = _by_seed(scores)
     means = cell_means(cells)
     column_task = dict(zip(scores["column"], scores["task"], strict=False))
     order = families or list(dict.fromkeys(cells["family"]))
@@ -146,15 +154,17 @@ def paired_comparisons(
             by_task: dict[str, list[str]] = {}
             for column in columns:
                 by_task.setdefault(column_task.get(column, column), []).append(column)
+            left_means, right_means = left.to_dict(), right.to_dict()
+            seeds = by_seed.get(family)
             for task, task_columns in by_task.items():
-                difference = float((right[task_columns] - left[task_columns]).mean())
-                rows.append(_row(a, b, family, task, difference, _seed_differences(seeded, family, a, b, task_columns)))
+                difference = _mean_difference(left_means, right_means, task_columns)
+                rows.append(_row(a, b, family, task, difference, _seed_differences(seeds, a, b, task_columns)))
             averaged = [c for c in columns if suite_columns is None or c in suite_columns]
             if not averaged:
                 continue
-            difference = float((right[averaged] - left[averaged]).mean())
+            difference = _mean_difference(left_means, right_means, averaged)
             suite_differences.append(difference)
-            rows.append(_row(a, b, family, suite, difference, _seed_differences(seeded, family, a, b, averaged)))
+            rows.append(_row(a, b, family, suite, difference, _seed_differences(seeds, a, b, averaged)))
         if len(suite_differences) > 1:
             differences = np.asarray(suite_differences)
             row = {
@@ -177,21 +187,22 @@ def _row(a: str, b: str, family: str, task: str, difference: float, pairs: np.nd
     return {"family": family, "from": a, "to": b, "task": task, "difference_points": 100 * difference, **tested}
 
 
-def _seed_differences(seeded: pd.DataFrame, family: str, a: str, b: str, columns: list[str]) -> np.ndarray | None:
+def _seed_differences(
+    by_seed: dict[tuple[str, str], dict[object, float]] | None, a: str, b: str, columns: list[str]
+) -> np.ndarray | None:
     """Per seed both strategies ran on every one of ``columns``: to − from of its mean over them; None when no
-    run of the family has a seed."""
-    subset = seeded[(seeded["family"] == family) & seeded["column"].isin(columns)]
-    if subset.empty:
+    run of the family on these columns has a seed (``by_seed``: the family's scores from ``_by_seed``)."""
+    if by_seed is None or not any(column in columns for _, column in by_seed):
         return None
-    wide = subset.pivot_table(index="seed", columns=["strategy", "column"], values="score", observed=True)
     sides = []
     for strategy in (a, b):
-        wanted = [(strategy, c) for c in columns]
-        if not all(key in wide.columns for key in wanted):
+        if not all((strategy, c) in by_seed for c in columns):
             return np.asarray([], dtype=float)
-        sides.append(wide[wanted].dropna().mean(axis=1).rename(strategy))
-    paired = pd.concat(sides, axis=1, join="inner")
-    return (paired[b] - paired[a]).to_numpy(dtype=float)
+        per_column = [by_seed[(strategy, c)] for c in columns]
+        # Seeds in sorted order (the groupby's), as every table lists them.
+        seeds = [seed for seed in per_column[0] if all(seed in values for values in per_column[1:])]
+        sides.append({seed: np.mean([values[seed] for values in per_column]) for seed in seeds})
+    return np.asarray([sides[1][seed] - sides[0][seed] for seed in sides[0] if seed in sides[1]], dtype=float)
 
 
 def holm_corrected(table: pd.DataFrame) -> pd.DataFrame:
