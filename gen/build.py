@@ -16,11 +16,13 @@ from typing import TYPE_CHECKING
 
 from gen import cache
 from gen.config import ReportConfig, ReportError, load_config, printable
-from gen.fingerprint import inputs_fingerprint
+from gen.fingerprint import build_inputs
+from gen.memo import Memo
 from gen.pages import embeds
 from gen.pages.writers import GenFilesWriter, RecordingWriter, frame, unframe
 
 if TYPE_CHECKING:
+    from gen.report import Report
     from gen.runs import Runs
 
 log = logging.getLogger("mkdocs.plugins.gen")
@@ -57,20 +59,27 @@ class Generated:
 _GENERATED = b"gen-generated/1\n"
 
 
-def generated(config: ReportConfig) -> Generated:
-    """Analyse and write every page into a recording (imports the data libraries: the slow path)."""
-    from gen.pages.site import write_site
-    from gen.report import analyse
+def generated(config: ReportConfig, inputs: Memo | None = None) -> Generated:
+    """Analyse and write every page into a recording (imports the data libraries: the slow path). With ``inputs``,
+    every part whose inputs are unchanged since an earlier build is reused (gen.memo)."""
+    from gen.pages.site import Files, unit, write_site
+    from gen.report import Report
 
-    report = analyse(config)
+    report = Report(config, inputs)
     output = RecordingWriter()
     write_site(report, output)
-    return Generated(output, embeds.CURRENT, summary(report.runs), strict_problems(report.runs))
+
+    def account() -> Files:
+        return Files(RecordingWriter(), data={"lines": summary(report), "strict": strict_problems(report.runs)})
+
+    logged = unit(report, "build log", account).data
+    return Generated(output, embeds.CURRENT, logged["lines"], logged["strict"])
 
 
 def cached_or_generated(config: ReportConfig) -> Generated:
     """The recorded output of a build with the same inputs, or a new generation (then recorded)."""
-    entry = cache.entry_path("generated", inputs_fingerprint(config), ".generated")
+    fingerprint, inputs = build_inputs(config)
+    entry = cache.entry_path("generated", fingerprint, ".generated")
     body = cache.read_entry(entry)
     if body is not None:
         try:
@@ -81,7 +90,7 @@ def cached_or_generated(config: ReportConfig) -> Generated:
         else:
             log.info("gen: inputs unchanged since a previous build; reusing its pages")
             return recorded
-    result = generated(config)
+    result = generated(config, inputs)
     cache.write_entry(entry, result.to_bytes())
     return result
 
@@ -89,8 +98,9 @@ def cached_or_generated(config: ReportConfig) -> Generated:
 SHOWN_IN_LOG = 10
 
 
-def summary(runs: Runs) -> list[str]:
+def summary(report: Report) -> list[str]:
     """The few lines the build log prints about what was read (the Data quality page has everything)."""
+    runs = report.runs
     outcomes = runs.files["outcome"].value_counts()
     duplicates = runs.duplicates
     lines = [
@@ -99,7 +109,7 @@ def summary(runs: Runs) -> list[str]:
         f"{runs.table['run_id'].nunique()} runs assigned a strategy, {len(runs.unmatched)} unmatched, "
         f"{len(runs.rejected_runs)} rejected, {int((~duplicates['kept'].astype(bool)).sum())} dropped as duplicates "
         f"({duplicates['group'].nunique()} duplicate groups)",
-        f"{len(runs.warnings)} warnings on ingested runs (NaN in training logs, folder and file disagreeing)",
+        f"{len(report.warnings)} warnings on ingested runs (NaN in training logs, folder and file disagreeing)",
     ]
     problems = [f"rejected {r.source_file}: {r.reason}" for r in runs.files.itertuples() if r.outcome == "rejected"]
     rejected_files = set(runs.files.loc[runs.files["outcome"] == "rejected", "source_file"])
@@ -130,10 +140,13 @@ def main() -> None:
     """Entry point for mkdocs-gen-files: generate with freshly imported code.
 
     `mkdocs serve` runs this script again on every change, in the same process: dropping the cached gen modules
-    makes edits to gen/ take effect without restarting the server.
+    makes edits to gen/ take effect without restarting the server. The stages kept for the next rebuild (gen.memo)
+    carry over: their keys include the code's hash, so those of older code are never reused.
     """
+    kept = getattr(sys.modules.get("gen.memo"), "STAGES", {})
     for name in [m for m in sys.modules if m == "gen" or m.startswith("gen.")]:
         del sys.modules[name]
+    importlib.import_module("gen.memo").STAGES.update(kept)
     importlib.import_module("gen.build").generate()
 
 

@@ -19,6 +19,7 @@ from pydantic import BaseModel
 
 from gen import cache
 from gen.config import ReportConfig
+from gen.memo import Memo
 from gen.sources.discovery import discover
 
 _GEN = Path(__file__).resolve().parent
@@ -70,22 +71,47 @@ def _git(args: list[str], folder: Path) -> str:
     return f"{done.returncode} {done.stdout.strip()}"
 
 
-def _revisions(folders: set[Path]) -> list[str]:
-    """The commits the pages show (HEAD, and whether tracked files differ from it, as gen.report.git_commit asks)
-    or read (gh-pages, for Changes), per folder where generation asks git."""
-    return [
-        f"{folder} {_git(['rev-parse', 'HEAD'], folder)} clean={_git(list(GIT_STATUS), folder) == '0 '} "
-        f"{_git(['for-each-ref', *_BRANCHES], folder)}"
-        for folder in sorted(folders)
+def _revisions(folders: set[Path]) -> tuple[list[str], list[str]]:
+    """Per folder where generation asks git: the commit the pages show (HEAD, and whether tracked files differ from
+    it, as gen.report.git_commit asks), and the gh-pages branches Changes reads."""
+    ordered = sorted(folders)
+    shown = [
+        f"{folder} {_git(['rev-parse', 'HEAD'], folder)} clean={_git(list(GIT_STATUS), folder) == '0 '}"
+        for folder in ordered
     ]
+    return shown, [f"{folder} {_git(['for-each-ref', *_BRANCHES], folder)}" for folder in ordered]
+
+
+def _digest(lines: list[str]) -> str:
+    return hashlib.sha256("\n".join(lines).encode()).hexdigest()[:32]
+
+
+def build_inputs(config: ReportConfig) -> tuple[str, Memo]:
+    """This build's fingerprint (see the module docstring), and its inputs as gen.memo reads them: a base (code,
+    config, environment, and any path outside the sections below) and a key per leaf."""
+    code = cache.code_version(*sorted(_GEN.rglob("*.py")), packages=_PACKAGES)
+    sections = {
+        "sources": config.sources,
+        "efficiency": config.efficiency,
+        "published": config.published,
+        "changes": config.changes,
+    }
+    leaves = {
+        leaf: [line for path in sorted(set(_paths(value))) for line in _stat_lines(path)]
+        for leaf, value in sections.items()
+    }
+    named = {path for value in sections.values() for path in _paths(value)}
+    base = [code, config.config_path.read_text(encoding="utf-8"), config.model_dump_json()]
+    base += [line for path in sorted(set(_paths(config)) - named) for line in _stat_lines(path)]
+    base += [f"{name}={os.environ.get(name, '')}" for name in _ENVIRONMENT]
+    shown, branches = _revisions({config.config_path.parent, Path.cwd()})
+    leaves["git"] = shown
+    leaves["changes"] += branches
+    keys = {leaf: _digest(lines) for leaf, lines in leaves.items()}
+    memo = Memo(_digest(base), keys, cache.cache_root() is not None)
+    return _digest([memo.base, *(f"{leaf} {key}" for leaf, key in sorted(keys.items()))]), memo
 
 
 def inputs_fingerprint(config: ReportConfig) -> str:
     """The fingerprint of this build's inputs (see the module docstring)."""
-    code = cache.code_version(*sorted(_GEN.rglob("*.py")), packages=_PACKAGES)
-    lines = [code, config.config_path.read_text(encoding="utf-8"), config.model_dump_json()]
-    for path in sorted(set(_paths(config))):
-        lines += _stat_lines(path)
-    lines += _revisions({config.config_path.parent, Path.cwd()})
-    lines += [f"{name}={os.environ.get(name, '')}" for name in _ENVIRONMENT]
-    return hashlib.sha256("\n".join(lines).encode()).hexdigest()[:32]
+    return build_inputs(config)[0]

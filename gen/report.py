@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from gen import memo
 from gen.analysis.changes import SCORE_KEYS, cell_changes, run_changes, scores_from_runs_csv
 from gen.analysis.coverage import completion_rate, coverage
 from gen.analysis.efficiency import (
@@ -27,6 +28,7 @@ from gen.analysis.variants import best_per_task, by_task, method_cells, method_r
 from gen.benchmarks import Suite
 from gen.config import ConfigError, ReportConfig, TableSource
 from gen.fingerprint import GIT_STATUS
+from gen.memo import Memo, stage
 from gen.runs import WARNING_COLUMNS, Runs, build_runs
 from gen.sources.load import load_sources
 from gen.sources.previous import load_previous
@@ -204,93 +206,190 @@ def judge_runs(every: Runs, config: ReportConfig, reference: pd.DataFrame | None
     return runs, RunHealth(health, excluded, sensitivity(everything, healthy)), used
 
 
-@dataclass
 class Report:
-    """Everything the pages show, computed once from the runs table."""
+    """Everything the pages show, derived from the runs table: each field is a stage (gen.memo) computed on first
+    use, so a build computes only what the pages it regenerates read."""
 
-    config: ReportConfig
-    runs: Runs
-    health: RunHealth
-    scores: pd.DataFrame
-    cells: pd.DataFrame
-    glue: pd.DataFrame
-    differences: pd.DataFrame
-    measured: pd.DataFrame
-    versus: pd.DataFrame
-    reference: pd.DataFrame | None
-    combined: pd.DataFrame
-    normalised: pd.DataFrame
-    observations: pd.DataFrame
-    thin_cells: pd.DataFrame
-    changes: Changes | None
-    commit: str | None
-    cell_stats: pd.DataFrame
-    variability: pd.DataFrame
-    comparisons: pd.DataFrame
-    variants: Variants | None
-    tradeoffs: pd.DataFrame
-    coverage: Coverage
-    reproduction: Reproduction | None
-    findings: pd.DataFrame
-    training: Training
+    def __init__(self, config: ReportConfig, memo: Memo | None = None) -> None:
+        self.config = config
+        self.memo = memo or Memo()
+        self._stages: dict[str, tuple[dict[str, str], object]] = {}
 
     @property
     def strategies(self) -> list[str]:
         """Strategies in config order."""
         return self.config.strategy_names
 
+    @stage
+    def every(self) -> Runs:
+        """Every valid run, before the health policy excludes any."""
+        memo.read("sources")
+        loaded = load_sources(self.config)
+        return build_runs(loaded.runs, loaded.files, self.config)
+
+    @stage
+    def reference(self) -> pd.DataFrame | None:
+        """The efficiency reference table, when configured."""
+        if self.config.efficiency.table is None:
+            return None
+        memo.read("efficiency")
+        return load_reference(self.config.efficiency)
+
+    @stage
+    def warnings(self) -> pd.DataFrame:
+        """What was read but is odd without costing a run, and reference rows that match no run."""
+        if self.reference is None or self.config.efficiency.table is None:
+            return self.every.warnings
+        return reference_warnings(self.every, self.reference, self.config.efficiency.table.name)
+
+    @stage
+    def judged(self) -> tuple[Runs, RunHealth, Headline]:
+        """The runs the analyses use, every run's health, and the headline figures."""
+        # The Overview's costs: the reference table's when the config says so, else the measured ones.
+        overview_reference = self.reference if self.config.efficiency.source == "reference" else None
+        return judge_runs(self.every, self.config, overview_reference)
+
+    @stage
+    def runs(self) -> Runs:
+        """The runs the analyses use (less what the health policy excludes)."""
+        return self.judged[0]
+
+    @stage
+    def health(self) -> RunHealth:
+        """Every run's health verdict, the excluded runs, the sensitivity of the headline."""
+        return self.judged[1]
+
+    @stage
+    def scores(self) -> pd.DataFrame:
+        """A row per run and score column, with its health verdict and configuration."""
+        health = self.health.health
+        verdicts = health.runs[["run_id", "verdict", "reason"]].rename(columns={"reason": "health_reason"})
+        return (
+            self.judged[2]
+            .scores.merge(verdicts, on="run_id", how="left")
+            .merge(configurations(self.runs.table, health.varying), on="run_id", how="left")
+        )
+
+    @stage
+    def unhealthy(self) -> pd.DataFrame:
+        """Unhealthy runs per cell and column."""
+        return unhealthy_counts(self.scores)
+
+    @stage
+    def cells(self) -> pd.DataFrame:
+        """Mean score per (family, strategy, column)."""
+        return self.judged[2].cells.merge(self.unhealthy, on=[*CELL_KEYS, "column"], how="left")
+
+    @stage
+    def cell_stats(self) -> pd.DataFrame:
+        """Per cell: n, mean, std and the 95% interval."""
+        intervals = ordered(cell_stats(self.scores), self.config.family_order, self.strategies)
+        return intervals.merge(self.unhealthy, on=[*CELL_KEYS, "column"], how="left")
+
+    @stage
+    def glue(self) -> pd.DataFrame:
+        """The suite score per (family, strategy)."""
+        return self.judged[2].glue
+
+    @stage
+    def differences(self) -> pd.DataFrame:
+        """Suite-score differences between strategies."""
+        return self.judged[2].differences
+
+    @stage
+    def measured(self) -> pd.DataFrame:
+        """Measured costs per (family, strategy)."""
+        return self.judged[2].measured
+
+    @stage
+    def combined(self) -> pd.DataFrame:
+        """Scores and costs side by side."""
+        return self.judged[2].combined
+
+    @stage
+    def observations(self) -> pd.DataFrame:
+        """The key observations of the Overview."""
+        return self.judged[2].observations
+
+    @stage
+    def versus(self) -> pd.DataFrame:
+        """Costs against the baseline strategy."""
+        return versus_baseline(self.measured, self.strategies[0])
+
+    @stage
+    def normalised(self) -> pd.DataFrame:
+        """Every metric scaled so that 1 is best."""
+        return normalised_metrics(self.combined)
+
+    @stage
+    def thin_cells(self) -> pd.DataFrame:
+        """Cells with fewer runs than the config asks for."""
+        return thin_cells(self.cells, self.config.min_runs)
+
+    @stage
+    def changes(self) -> Changes | None:
+        """This build against the previous published version."""
+        memo.read("changes")
+        return compare_with_previous(self.config, self.scores)
+
+    @stage
+    def commit(self) -> str | None:
+        """The commit the results come from."""
+        memo.read("git")
+        return git_commit(self.config.config_path.parent)
+
+    @stage
+    def variability(self) -> pd.DataFrame:
+        """Seed variability per task column."""
+        return seed_variability(self.scores)
+
+    @stage
+    def variants(self) -> Variants | None:
+        """PEFT methods and ranks, when configured."""
+        return compare_variants(self.config, self.runs)
+
+    @stage
+    def comparisons(self) -> pd.DataFrame:
+        """Paired tests between strategies and methods, Holm-corrected together."""
+        return all_comparisons(self.scores, self.cells, self.config, self.variants)
+
+    @stage
+    def tradeoffs(self) -> pd.DataFrame:
+        """Accuracy–cost points with Pareto fronts."""
+        return trade_offs(self.scores, self.runs, self.variants)
+
+    @stage
+    def coverage(self) -> Coverage:
+        """The experiment grid's completion."""
+        return grid_coverage(self.scores, self.variants)
+
+    @stage
+    def reproduction(self) -> Reproduction | None:
+        """Our runs against the published figures."""
+        memo.read("published")
+        return reproduce(self.config, self.cell_stats)
+
+    @stage
+    def findings(self) -> pd.DataFrame:
+        """The findings, per pair of strategies."""
+        return findings(self.glue, self.cells, self.strategies, self.config.suite)
+
+    @stage
+    def training(self) -> Training:
+        """Training curves and best steps."""
+        return training(self.runs, self.config.suite)
+
+    def compute_all(self) -> Report:
+        """Every stage, now (errors in the inputs surface here rather than on first use)."""
+        for name, value in vars(type(self)).items():
+            if isinstance(value, stage):
+                getattr(self, name)
+        return self
+
 
 def analyse(config: ReportConfig) -> Report:
     """Load every source, judge every run's health and compute every analysis the pages need."""
-    loaded = load_sources(config)
-    every = build_runs(loaded.runs, loaded.files, config)
-    del loaded  # the per-run records: everything below reads the runs table
-    families, strategies = config.family_order, config.strategy_names
-    reference = None
-    if config.efficiency.table is not None:
-        reference = load_reference(config.efficiency)
-        every.warnings = reference_warnings(every, reference, config.efficiency.table.name)
-    # The Overview's costs: the reference table's when the config says so, else the measured ones.
-    overview_reference = reference if config.efficiency.source == "reference" else None
-    runs, health, figures = judge_runs(every, config, overview_reference)
-    verdicts = health.health.runs[["run_id", "verdict", "reason"]].rename(columns={"reason": "health_reason"})
-    scores = figures.scores.merge(verdicts, on="run_id", how="left").merge(
-        configurations(runs.table, health.health.varying), on="run_id", how="left"
-    )
-    unhealthy = unhealthy_counts(scores)
-    cells = figures.cells.merge(unhealthy, on=[*CELL_KEYS, "column"], how="left")
-    intervals = ordered(cell_stats(scores), families, strategies).merge(
-        unhealthy, on=[*CELL_KEYS, "column"], how="left"
-    )
-    variants = compare_variants(config, runs)
-    glue, differences, measured, combined = figures.glue, figures.differences, figures.measured, figures.combined
-    return Report(
-        config=config,
-        runs=runs,
-        health=health,
-        scores=scores,
-        cells=cells,
-        glue=glue,
-        differences=differences,
-        measured=measured,
-        versus=versus_baseline(measured, strategies[0]),
-        reference=reference,
-        combined=combined,
-        normalised=normalised_metrics(combined),
-        observations=figures.observations,
-        thin_cells=thin_cells(cells, config.min_runs),
-        changes=compare_with_previous(config, scores),
-        commit=git_commit(config.config_path.parent),
-        cell_stats=intervals,
-        variability=seed_variability(scores),
-        comparisons=all_comparisons(scores, cells, config, variants),
-        variants=variants,
-        tradeoffs=trade_offs(scores, runs, variants),
-        coverage=grid_coverage(scores, variants),
-        reproduction=reproduce(config, intervals),
-        findings=findings(glue, cells, strategies, config.suite),
-        training=training(runs, config.suite),
-    )
+    return Report(config).compute_all()
 
 
 def reference_warnings(runs: Runs, reference: pd.DataFrame, name: str) -> pd.DataFrame:

@@ -40,7 +40,7 @@ def write(folder: Path, published: str | None = None) -> Path:
 
 def test_a_reference_row_matching_no_run_is_a_warning_naming_it(tmp_path: Path) -> None:
     report = analyse(load_config(write(tmp_path)))
-    warnings = report.runs.warnings
+    warnings = report.warnings
     (row,) = warnings[warnings["source"] == "efficiency.table"].to_dict("records")
     assert (row["source_file"], row["field"]) == ("reference.csv", "row 3")
     assert "'BERT-Base'" in row["reason"] and "'BERT-base'" in row["reason"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -96,12 +97,13 @@ def _by_seed(scores: pd.DataFrame) -> dict[str, dict[tuple[str, str], dict[objec
     seeded = scores[scores["seed"].astype(str) != ""]
     means = seeded.groupby(["family", "strategy", "column", "seed"], sort=True, observed=True)["score"].mean()
     by_family: dict[str, dict[tuple[str, str], dict[object, float]]] = {}
-    for (family, strategy, column, seed), score in means.items():  # type: ignore[misc]
+    for keys, score in means.items():
+        family, strategy, column, seed = cast(tuple[Any, Any, Any, Any], keys)
         by_family.setdefault(str(family), {}).setdefault((str(strategy), str(column)), {})[seed] = float(score)
     return by_family
 
 
-def _mean_difference(left: dict[str, float], right: dict[str, float], columns: list[str]) -> float:
+def _mean_difference(left: dict[Any, float], right: dict[Any, float], columns: list[str]) -> float:
     """The mean over ``columns`` of right − left (as pandas computes it, so the tables' figures agree)."""
     return float(np.mean(np.asarray([right[c] for c in columns]) - np.asarray([left[c] for c in columns])))
 

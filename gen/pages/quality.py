@@ -55,7 +55,7 @@ def page(report: Report) -> Page:
         f"{len(files):,} files found: {int((files['outcome'] == 'ingested').sum()):,} ingested, "
         f"{len(rejected):,} rejected, {int((files['outcome'] == 'ignored').sum()):,} ignored. "
         f"{runs.table['run_id'].nunique():,} runs are assigned a strategy, {len(runs.unmatched):,} are unmatched "
-        f"and {len(runs.rejected_runs):,} rejected; {len(runs.warnings):,} warnings.",
+        f"and {len(runs.rejected_runs):,} rejected; {len(report.warnings):,} warnings.",
         "",
         counts_table(files),
         download_links(PATH, ["files.csv"]),
@@ -84,7 +84,7 @@ def page(report: Report) -> Page:
                 "Runs that could not be scored, with the reason",
             )
         )
-    lines += ["", "## Warnings", "", *warnings_section(runs.warnings)]
+    lines += ["", "## Warnings", "", *warnings_section(report.warnings)]
     lines += ["", "## Unmatched runs", ""]
     if runs.unmatched.empty:
         lines.append("Every run matched a strategy rule.")

@@ -5,7 +5,10 @@ from __future__ import annotations
 import hashlib
 import io
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any, TypeVar
 
 import pandas as pd
 import pyarrow as pa
@@ -14,6 +17,7 @@ import pyarrow.parquet as pq
 from gen import __version__, charts, images
 from gen.analysis.efficiency import COMBINED
 from gen.analysis.scores import glue_table
+from gen.config import ReportConfig
 from gen.fingerprint import MIKE_VERSION, STATIC_IMAGES
 from gen.pages import (
     accuracy,
@@ -34,11 +38,12 @@ from gen.pages.drilldown import family_pages, task_pages
 from gen.pages.embeds import Embeds
 from gen.pages.figure import FigureRef
 from gen.pages.render import Page
-from gen.pages.writers import Writer
+from gen.pages.writers import RecordingWriter, Writer
 from gen.report import Report
 from gen.runs import wide_runs
 
 BUNDLE_PATH = "javascripts/vega-bundle.js"
+T = TypeVar("T")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -87,44 +92,52 @@ def combined_download(report: Report) -> pd.DataFrame:
     return table if report.config.suite.name == "GLUE" else table.drop(columns="glue_score")
 
 
-def downloads(report: Report) -> dict[str, pd.DataFrame]:
-    """Every table offered for download, by file name (the stable contract on the Data page)."""
-    frames = {
-        "runs.csv": wide_runs(report.runs),
-        "glue_table.csv": glue_table(report.cells, report.glue),
-        "combined.csv": combined_download(report),
-        "observations.csv": report.observations,
-        "score_cells.csv": report.cells.drop(columns="column_rank"),
-        "differences.csv": report.differences,
-        "efficiency.csv": report.measured,
-        "files.csv": report.runs.files,
-        "unmatched.csv": report.runs.unmatched,
-        "duplicates.csv": report.runs.duplicates,
-        "warnings.csv": report.runs.warnings,
-        "run_health.csv": report.health.health.runs,
-        "seed_repeats.csv": report.health.health.seed_repeats,
-        "varying_settings.csv": report.health.health.varying,
-        "sensitivity.csv": report.health.sensitivity,
-        "cell_stats.csv": report.cell_stats.drop(columns="column_rank"),
-        "comparisons.csv": report.comparisons,
-        "tradeoffs.csv": report.tradeoffs,
-        "coverage.csv": report.coverage.cells,
-        "missing_runs.csv": report.coverage.missing,
-        "best_steps.csv": report.training.best,
-        "training_curves.csv": report.training.bands,
+def downloads(config: ReportConfig) -> dict[str, Callable[[Report], pd.DataFrame]]:
+    """Every table offered for download, by file name (the stable contract on the Data page); which ones the config
+    alone decides, so a build knows them before computing any."""
+    frames: dict[str, Callable[[Report], pd.DataFrame]] = {
+        "runs.csv": lambda r: wide_runs(r.runs),
+        "glue_table.csv": lambda r: glue_table(r.cells, r.glue),
+        "combined.csv": combined_download,
+        "observations.csv": lambda r: r.observations,
+        "score_cells.csv": lambda r: r.cells.drop(columns="column_rank"),
+        "differences.csv": lambda r: r.differences,
+        "efficiency.csv": lambda r: r.measured,
+        "files.csv": lambda r: r.runs.files,
+        "unmatched.csv": lambda r: r.runs.unmatched,
+        "duplicates.csv": lambda r: r.runs.duplicates,
+        "warnings.csv": lambda r: r.warnings,
+        "run_health.csv": lambda r: r.health.health.runs,
+        "seed_repeats.csv": lambda r: r.health.health.seed_repeats,
+        "varying_settings.csv": lambda r: r.health.health.varying,
+        "sensitivity.csv": lambda r: r.health.sensitivity,
+        "cell_stats.csv": lambda r: r.cell_stats.drop(columns="column_rank"),
+        "comparisons.csv": lambda r: r.comparisons,
+        "tradeoffs.csv": lambda r: r.tradeoffs,
+        "coverage.csv": lambda r: r.coverage.cells,
+        "missing_runs.csv": lambda r: r.coverage.missing,
+        "best_steps.csv": lambda r: r.training.best,
+        "training_curves.csv": lambda r: r.training.bands,
     }
-    if report.reference is not None:
-        frames["reference_efficiency.csv"] = report.reference
-    if report.reproduction is not None:
-        frames["reproduction.csv"] = report.reproduction.cells.drop(columns="column_rank")
-    if report.variants is not None:
-        frames["variant_cells.csv"] = report.variants.cells.drop(columns="column_rank")
-        frames["rank_sweep.csv"] = report.variants.sweep
+    if config.efficiency.table is not None:
+        frames["reference_efficiency.csv"] = lambda r: _present(r.reference)
+    if config.published is not None:
+        frames["reproduction.csv"] = lambda r: _present(r.reproduction).cells.drop(columns="column_rank")
+    if config.variants is not None:
+        frames["variant_cells.csv"] = lambda r: _present(r.variants).cells.drop(columns="column_rank")
+        frames["rank_sweep.csv"] = lambda r: _present(r.variants).sweep
     return frames
 
 
-def pages(report: Report) -> Iterator[Page]:
-    """Every generated page, one at a time (so a page's charts can render while the next is built)."""
+def _present(value: T | None) -> T:
+    """A part the config asks for, so the analyses computed it."""
+    assert value is not None
+    return value
+
+
+def pages(report: Report) -> Iterator[tuple[str, Callable[[], Iterable[Page]]]]:
+    """Every generated page, as units of one or more pages (built one at a time, so a page's charts can render
+    while the next is built)."""
     modules = (
         overview,
         accuracy,
@@ -140,13 +153,13 @@ def pages(report: Report) -> Iterator[Page]:
         data,
     )
     for module in modules:
-        yield module.page(report)
-    yield from family_pages(report)
-    yield from task_pages(report)
+        yield module.__name__, partial(lambda m: [m.page(report)], module)
+    yield "families", partial(family_pages, report)
+    yield "tasks", partial(task_pages, report)
 
 
-def embeds(report: Report, built: list[Page]) -> Embeds:
-    """Everything hand-written pages may embed by name (documented on the Writing pages page)."""
+def embeds(report: Report) -> tuple[dict[str, str], dict[str, str]]:
+    """The tables and numbers hand-written pages may embed by name (documented on the Writing pages page)."""
     labels = {c.column: c.label for c in report.config.suite.columns()}
     numbers = {
         f"glue_score.{row['family']}.{row['strategy']}": f"{row['glue_score']:.4f}"
@@ -160,63 +173,131 @@ def embeds(report: Report, built: list[Page]) -> Embeds:
     }
     numbers["runs"] = f"{report.runs.table['run_id'].nunique():,}"
     numbers["completion_rate"] = f"{report.coverage.rate:.1%}"
-    return Embeds(
-        tables={
-            "combined": overview.combined_table(report),
-            "task-scores": accuracy.task_table(report, labels),
-            "differences": accuracy.differences_table(report),
-        },
-        charts={
-            chart.name: FigureRef(chart.name, chart.title, chart.description) for page in built for chart in page.charts
-        },
-        numbers=numbers,
-    )
+    tables = {
+        "combined": overview.combined_table(report),
+        "task-scores": accuracy.task_table(report, labels),
+        "differences": accuracy.differences_table(report),
+    }
+    return tables, numbers
+
+
+@dataclass
+class Files:
+    """What one unit of the site wrote, and what the build needs to know of it (gen.memo keeps it as data)."""
+
+    written: RecordingWriter
+    # Charts shown: [name, title, description], and their specs at static size (when images are rendered).
+    charts: list[list[str]] = field(default_factory=list)
+    static_specs: list[dict[str, Any]] = field(default_factory=list)
+    # Anything else a unit gives (the footer, the embeds, the build log).
+    data: dict[str, Any] = field(default_factory=dict)
+
+    def encode(self) -> tuple[dict[str, Any], bytes]:
+        """A JSON-able header and the recording's bytes."""
+        return {"charts": self.charts, "static_specs": self.static_specs, "data": self.data}, self.written.to_bytes()
+
+    @classmethod
+    def decode(cls, header: dict[str, Any], payload: bytes) -> Files:
+        """Files from ``encode``; ValueError when they are not."""
+        charts, specs, data = header.get("charts"), header.get("static_specs"), header.get("data")
+        if not (isinstance(charts, list) and isinstance(specs, list) and isinstance(data, dict)):
+            raise ValueError("unit: charts, specs or data of the wrong type")
+        return cls(RecordingWriter.from_bytes(payload), charts, specs, data)
+
+
+def unit(report: Report, name: str, compute: Callable[[], Files]) -> Files:
+    """One unit of the site, reused from an earlier build while the inputs it read are unchanged (gen.memo)."""
+    return report.memo.unit(name, compute, Files.encode, Files.decode)
+
+
+def page_files(built: Iterable[Page], static: bool) -> Files:
+    """A unit's pages with their charts' specs and data."""
+    files = Files(RecordingWriter())
+    for page in built:
+        files.written.write(page.path, page.markdown + "\n")
+        for chart in page.charts:
+            for path, content in charts.spec_files(chart).items():
+                files.written.write(path, content)
+            files.written.write(f"charts/{chart.name}.csv", csv_text(charts.chart_data(chart)))
+            files.charts.append([chart.name, chart.title, chart.description])
+            if static:
+                files.static_specs.append(charts.static_spec(chart.spec))
+    return files
+
+
+def download_files(report: Report, name: str, make: Callable[[Report], pd.DataFrame]) -> Files:
+    """One download as CSV, plus LaTeX for a table small enough for a paper."""
+    frame = make(report)
+    files = Files(RecordingWriter())
+    files.written.write(f"downloads/{name}", csv_text(frame))
+    if len(frame) <= LATEX_MAX_ROWS:
+        files.written.write(f"downloads/{name.removesuffix('.csv')}.tex", latex_text(frame))
+    return files
 
 
 def write_site(report: Report, writer: Writer) -> None:
-    """Write pages, their charts (spec, SVG, PNG), the downloads and the chart bundle."""
-    built = []
+    """Write pages, their charts (spec, SVG, PNG), the downloads and the chart bundle; each unit is reused from an
+    earlier build while the inputs it read are unchanged."""
     static = os.environ.get(STATIC_IMAGES, "on") != "off"
+    shown: list[list[str]] = []
     # Each page's chart images render in worker processes from when the page is built, while this process goes on.
     with images.Renderer() as renderer:
-        for page in pages(report):
-            built.append(page)
-            if static:
-                renderer.add([charts.static_spec(chart.spec) for chart in page.charts])
-            writer.write(page.path, page.markdown + "\n")
-            for chart in page.charts:
-                for path, content in charts.spec_files(chart).items():
-                    writer.write(path, content)
-                writer.write(f"charts/{chart.name}.csv", csv_text(charts.chart_data(chart)))
+        for name, built in pages(report):
+            files = unit(report, f"page {name}", lambda built=built: page_files(built(), static))  # type: ignore[misc]
+            files.written.replay(writer)
+            shown += files.charts
+            renderer.add(files.static_specs)
+        tables, numbers = embeds_unit(report)
         # Read by gen/hooks.py when MkDocs renders the hand-written pages, later in this build.
-        embed_registry.CURRENT = embeds(report, built)
-        frames = downloads(report)
-        files = {name: csv_text(frame) for name, frame in frames.items()}
-        for name, text in files.items():
-            writer.write(f"downloads/{name}", text)
-            if len(frames[name]) <= LATEX_MAX_ROWS:
-                writer.write(f"downloads/{name.removesuffix('.csv')}.tex", latex_text(frames[name]))
-        writer.write("downloads/runs.parquet", parquet_bytes(report.runs.all_table))
-        every_chart = [chart for page in built for chart in page.charts] if static else []
-        for chart, (svg, png) in zip(every_chart, renderer.images(), strict=True):
-            writer.write(f"charts/{chart.name}.svg", svg)
-            writer.write(f"charts/{chart.name}.png", png)
+        embed_registry.CURRENT = Embeds(tables, {c[0]: FigureRef(*c) for c in shown}, numbers)
+        runs_csv = ""
+        for name, make in downloads(report.config).items():
+            files = unit(report, f"download {name}", partial(download_files, report, name, make))
+            files.written.replay(writer)
+            runs_csv = runs_csv or str(files.written.files.get("downloads/runs.csv", ""))
+        parquet = unit(report, "download runs.parquet", partial(parquet_files, report))
+        parquet.written.replay(writer)
+        for (chart, _, _), (svg, png) in zip(shown if static else [], renderer.images(), strict=True):
+            writer.write(f"charts/{chart}.svg", svg)
+            writer.write(f"charts/{chart}.png", png)
         writer.write(BUNDLE_PATH, renderer.bundle())
-    writer.footer(footer(report, files["runs.csv"]))
+    results = hashlib.sha256(runs_csv.encode()).hexdigest()[:12]
+    counted = unit(report, "footer", partial(footer_files, report)).data
+    writer.footer(footer(results, int(counted["runs"]), counted["commit"]))
     if os.environ.get(MIKE_VERSION):
         writer.version_selector()
 
 
-def footer(report: Report, runs_csv: str) -> str:
-    """What the site was built from: a fingerprint of the runs table, its size, the generator and the commit."""
-    fingerprint = hashlib.sha256(runs_csv.encode()).hexdigest()[:12]
-    parts = [
-        f"Results fingerprint {fingerprint}",
-        f"{report.runs.table['run_id'].nunique():,} runs",
-        f"generator {__version__}",
-    ]
-    if report.commit:
-        parts.append(f"commit {report.commit}")
+def embeds_unit(report: Report) -> tuple[dict[str, str], dict[str, str]]:
+    """``embeds``, reused while its inputs are unchanged."""
+
+    def compute() -> Files:
+        tables, numbers = embeds(report)
+        return Files(RecordingWriter(), data={"tables": tables, "numbers": numbers})
+
+    data = unit(report, "embeds", compute).data
+    made = Embeds.from_data({"tables": data.get("tables"), "numbers": data.get("numbers"), "charts": {}})
+    return made.tables, made.numbers
+
+
+def parquet_files(report: Report) -> Files:
+    """Every valid run as Parquet."""
+    files = Files(RecordingWriter())
+    files.written.write("downloads/runs.parquet", parquet_bytes(report.runs.all_table))
+    return files
+
+
+def footer_files(report: Report) -> Files:
+    """What the footer says of the runs: their number and the commit they come from."""
+    return Files(RecordingWriter(), data={"runs": report.runs.table["run_id"].nunique(), "commit": report.commit})
+
+
+def footer(results: str, runs: int, commit: str | None) -> str:
+    """What the site was built from: ``results`` (a fingerprint of the runs table), its size, the generator and the
+    commit."""
+    parts = [f"Results fingerprint {results}", f"{runs:,} runs", f"generator {__version__}"]
+    if commit:
+        parts.append(f"commit {commit}")
     if version := os.environ.get(MIKE_VERSION):
         parts.insert(0, f"Version {version}")
     return " · ".join(parts)

@@ -1,0 +1,135 @@
+"""Incremental generation: every part of a build remembers which inputs it read, and is redone only when one of them
+changed.
+
+A build's inputs are a *base* (the generator's code and libraries, the config, the environment: a change there
+redoes everything) and named *leaves*, each with a key of its current content (gen.fingerprint): ``sources`` (the
+result files), ``efficiency`` (the reference table), ``published``, ``changes`` (the version compared against) and
+``git`` (the commit shown). The analyses mark the leaves they read (``read``), and reading a stage marks the leaves
+that stage read, so a page knows its leaves without declaring them: they are recorded as the page is computed.
+
+- A *stage* (a Report field: gen.report) is kept in this process, for `mkdocs serve`'s next rebuild.
+- A *unit* (a page with its charts, a download, the footer, the build log) is kept on disk in the build cache, as
+  data (no pickle), for any later build.
+
+Either is reused only when every leaf it read still has the key it had: dependencies are found, not declared, so a
+forgotten one cannot make a page stale (tests/test_incremental.py checks incremental against cold builds).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+from gen import cache
+from gen.pages.writers import frame, unframe
+
+log = logging.getLogger("mkdocs.plugins.gen")
+
+T = TypeVar("T")
+LEAVES = ("sources", "efficiency", "published", "changes", "git")
+
+# The leaves read by the computations in progress, innermost last.
+_reading: list[set[str]] = []
+# Stages of earlier generations in this process (`mkdocs serve`): (base, stage) -> (leaf keys, value). Only the
+# newest value per stage is kept. gen.build keeps this across its reloads of the gen modules.
+STAGES: dict[tuple[str, str], tuple[dict[str, str], Any]] = {}
+# Start of a unit's bytes in the cache; a change of layout changes it.
+_UNIT = b"gen-unit/1\n"
+
+
+def read(*leaves: str) -> None:
+    """Note that the computations in progress read these leaves."""
+    for reading in _reading:
+        reading.update(leaves)
+
+
+@contextlib.contextmanager
+def _recording() -> Iterator[set[str]]:
+    reading: set[str] = set()
+    _reading.append(reading)
+    try:
+        yield reading
+    finally:
+        _reading.pop()
+
+
+@dataclass
+class Memo:
+    """The inputs of one build: its base and its leaves' keys; ``enabled`` is False when the cache is off."""
+
+    base: str = ""
+    leaves: dict[str, str] = field(default_factory=dict)
+    enabled: bool = False
+
+    def _current(self, recorded: object) -> bool:
+        return isinstance(recorded, dict) and all(self.leaves.get(leaf) == key for leaf, key in recorded.items())
+
+    def _keys(self, read_leaves: set[str]) -> dict[str, str]:
+        return {leaf: self.leaves.get(leaf, "") for leaf in sorted(read_leaves)}
+
+    def stage(self, name: str, compute: Callable[[], T]) -> tuple[dict[str, str], T]:
+        """A stage's leaf keys and value: kept from an earlier generation of this process when still current."""
+        held = STAGES.get((self.base, name)) if self.enabled else None
+        if held is not None and self._current(held[0]):
+            return held
+        with _recording() as reading:
+            value = compute()
+        done = (self._keys(reading), value)
+        if self.enabled:
+            for key in [k for k in STAGES if k[1] == name]:
+                del STAGES[key]
+            STAGES[(self.base, name)] = done
+        return done
+
+    def unit(
+        self,
+        name: str,
+        compute: Callable[[], T],
+        encode: Callable[[T], tuple[dict[str, Any], bytes]],
+        decode: Callable[[dict[str, Any], bytes], T],
+    ) -> T:
+        """A unit's value: from the build cache when every leaf it read is unchanged, else computed and stored.
+
+        ``encode`` gives a JSON-able header and bytes; ``decode`` takes them back (ValueError when they do not fit).
+        """
+        entry = cache.entry_path("units", hashlib.sha256(f"{self.base}\n{name}".encode()).hexdigest()[:32], ".unit")
+        body = cache.read_entry(entry) if self.enabled else None
+        if body is not None:
+            try:
+                header, payload = unframe(_UNIT, body)
+                if self._current(header.get("leaves")):
+                    read(*header["leaves"])
+                    return decode(header.get("value", {}), payload)
+            except (ValueError, KeyError, TypeError) as exc:  # another layout, or damaged: compute it again
+                log.info("gen: cached %s is unusable (%s); computing it again", name, exc)
+        with _recording() as reading:
+            value = compute()
+        read(*reading)
+        if self.enabled:
+            header, payload = encode(value)
+            cache.write_entry(entry, frame(_UNIT, {"leaves": self._keys(reading), "value": header}, payload))
+        return value
+
+
+class stage(Generic[T]):
+    """A Report field computed on first use, once per report, and kept across generations while its leaves are
+    unchanged (``Memo.stage``); every use marks the leaves it read."""
+
+    def __init__(self, compute: Callable[[Any], T]) -> None:
+        self.compute = compute
+        self.name = compute.__name__
+        self.__doc__ = compute.__doc__
+
+    def __get__(self, report: Any, owner: type | None = None) -> T:
+        if report is None:
+            return self  # type: ignore[return-value]
+        done = report._stages.get(self.name)
+        if done is None:
+            done = report.memo.stage(self.name, lambda: self.compute(report))
+            report._stages[self.name] = done
+        read(*done[0])
+        return done[1]  # type: ignore[no-any-return]
