@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 
 import pandas as pd
-from scipy import stats
 
 from gen.benchmarks import Suite
 
@@ -68,6 +67,8 @@ def cell_changes(current: pd.DataFrame, previous: pd.DataFrame) -> pd.DataFrame:
         elif a == b or sorted(a) == sorted(b):
             verdict = "unchanged"
         else:
+            from scipy import stats  # imported where used: 0.7 s that builds computing no statistics do not pay
+
             p_value = float(stats.ttest_ind(b, a, equal_var=False).pvalue)
             if math.isnan(p_value):  # both sides without spread
                 verdict = "unchanged" if delta == 0 else ("improvement" if delta > 0 else "regression")

@@ -7,6 +7,7 @@ counted twice (``seed_repeats``) and settings other than the seed that vary (``v
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -103,7 +104,7 @@ def duplicate_reasons(wide: pd.DataFrame, settings: list[str], ignore: set[str],
     candidates = wide.assign(_score=scores)
     candidates = candidates[candidates["_score"].notna() & candidates.duplicated(keys, keep=False)]
     for _, group in candidates.groupby(keys, sort=False, dropna=False):
-        records = {str(run_id): _present(row) for run_id, row in group[[*compared, *metrics]].iterrows()}
+        records = {str(run_id): _present(row) for run_id, row in group[[*compared, *metrics]].to_dict("index").items()}
         order = sorted(records, key=lambda run_id: (-sum(s in records[run_id] for s in compared), run_id))
         originals: list[str] = []
         for run_id in order:
@@ -118,7 +119,7 @@ def duplicate_reasons(wide: pd.DataFrame, settings: list[str], ignore: set[str],
     return reasons
 
 
-def _present(row: pd.Series) -> dict[str, object]:
+def _present(row: dict[Any, Any]) -> dict[str, object]:
     return {str(name): value for name, value in row.items() if pd.notna(value)}
 
 

@@ -11,7 +11,6 @@ import pandas as pd
 
 from gen.benchmarks import GLUE_TASKS, SUPERGLUE_TASKS, ScoreColumn
 from gen.charts.base import (
-    DARK_TEXT,
     HEIGHT,
     NEUTRAL,
     WIDTH,
@@ -25,6 +24,7 @@ from gen.charts.base import (
     round_out,
     slug,
     strategy_color,
+    text_color,
     with_health,
 )
 
@@ -124,9 +124,7 @@ def accuracy_heatmap(
         )
         text = base.mark_text(fontSize=10).encode(
             text=alt.Text("mean:Q", format=".3f"),
-            color=alt.condition(
-                DARK_TEXT.format(scale=f"{kind}_color", field="mean"), alt.value("black"), alt.value("white")
-            ),
+            color=text_color(f"{kind}_color", "mean"),
         )
         layers.append(alt.layer(rect, text).properties(name=kind))
     chart = (
@@ -253,13 +251,13 @@ def seed_intervals(
     bars = (
         alt.Chart(intervals.dropna(subset=["ci_low"]))
         .mark_rule(strokeWidth=2)
-        .encode(x="ci_low:Q", x2="ci_high:Q", y=y, yOffset=offset, color=strategy_color(strategies))
+        .encode(x=alt.X("ci_low:Q"), x2=alt.X2("ci_high:Q"), y=y, yOffset=offset, color=strategy_color(strategies))
     )
     means = (
         alt.Chart(intervals)
         .mark_tick(thickness=2, size=10)
         .encode(
-            x="mean:Q",
+            x=alt.X("mean:Q"),
             y=y,
             yOffset=offset,
             color=strategy_color(strategies),
@@ -312,7 +310,7 @@ def reproduction_chart(
         .mark_rule(strokeWidth=2)
         .encode(
             x=alt.X("low:Q", title="Ours − published (points)"),
-            x2="high:Q",
+            x2=alt.X2("high:Q"),
             y=y,
             yOffset=offset,
             color=strategy_color(strategies),
@@ -322,7 +320,7 @@ def reproduction_chart(
         alt.Chart()
         .mark_point(filled=True, size=40)
         .encode(
-            x="delta_points:Q",
+            x=alt.X("delta_points:Q"),
             y=y,
             yOffset=offset,
             color=strategy_color(strategies),

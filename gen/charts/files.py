@@ -3,9 +3,9 @@ fixed width for the static renderings."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
+import orjson
 import pandas as pd
 
 from gen.charts.base import INLINE_ROWS, WIDTH, Chart
@@ -66,5 +66,5 @@ def spec_files(chart: Chart) -> dict[str, str]:
     spec, rows = served_spec(chart)
     files = {f"charts/{chart.name}.vl.json": spec_json(spec) + "\n"}
     if rows is not None:
-        files[f"charts/{data_path(chart)}"] = json.dumps(rows, sort_keys=True, ensure_ascii=False) + "\n"
+        files[f"charts/{data_path(chart)}"] = orjson.dumps(rows, option=orjson.OPT_SORT_KEYS).decode("utf-8") + "\n"
     return files

@@ -7,7 +7,6 @@ import altair as alt
 import pandas as pd
 
 from gen.charts.base import (
-    DARK_TEXT,
     HEIGHT,
     WIDTH,
     Chart,
@@ -18,6 +17,7 @@ from gen.charts.base import (
     in_order,
     records,
     strategy_color,
+    text_color,
 )
 
 
@@ -150,7 +150,7 @@ def normalised_heatmap(normalised: pd.DataFrame, labels: dict[str, str]) -> Char
     )
     text = base.mark_text(fontSize=10).encode(
         text=alt.Text("standing:Q", format=".2f"),
-        color=alt.condition(DARK_TEXT.format(scale="color", field="standing"), alt.value("black"), alt.value("white")),
+        color=text_color("color", "standing"),
     )
     chart = (rect + text).properties(width=WIDTH, height=max(HEIGHT, 26 * data["row"].nunique()))
     description = (

@@ -63,7 +63,7 @@ def training_curves(
         .encode(
             x=x,
             y=alt.Y("low:Q", title=label, scale=alt.Scale(zero=False)),
-            y2="high:Q",
+            y2=alt.Y2("high:Q"),
             color=strategy_color(strategies),
         )
     )
@@ -72,7 +72,7 @@ def training_curves(
         .mark_line()
         .encode(
             x=x,
-            y="mean:Q",
+            y=alt.Y("mean:Q"),
             color=strategy_color(strategies),
             tooltip=[
                 alt.Tooltip("strategy:N"),

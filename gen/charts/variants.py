@@ -18,7 +18,7 @@ def method_shares(ranking: pd.DataFrame, group: str, group_label: str | None = N
         .encode(
             x=alt.X("average_pct_of_baseline:Q", title="Share of FFT's score", axis=alt.Axis(format="%")),
             y=alt.Y("method:N", title="Method", sort="-x"),
-            color=alt.value(PALETTE[0]),
+            color=alt.ColorValue(value=PALETTE[0]),
             tooltip=[
                 alt.Tooltip("method:N"),
                 alt.Tooltip("average:Q", format=".4f", title="Average score"),
