@@ -103,8 +103,11 @@ def duplicate_reasons(wide: pd.DataFrame, settings: list[str], ignore: set[str],
     keys = [*CELL, "seed", "_score"]
     candidates = wide.assign(_score=scores)
     candidates = candidates[candidates["_score"].notna() & candidates.duplicated(keys, keep=False)]
-    for _, group in candidates.groupby(keys, sort=False, dropna=False):
-        records = {str(run_id): _present(row) for run_id, row in group[[*compared, *metrics]].to_dict("index").items()}
+    # Rows read once as dicts: slicing the frame per group costs more than the comparisons.
+    rows = candidates[[*compared, *metrics]].to_dict("index")
+    ids = candidates.index
+    for positions in candidates.groupby(keys, sort=False, dropna=False).indices.values():
+        records = {str(ids[p]): _present(rows[ids[p]]) for p in positions}
         order = sorted(records, key=lambda run_id: (-sum(s in records[run_id] for s in compared), run_id))
         originals: list[str] = []
         for run_id in order:
@@ -210,11 +213,14 @@ def varying_settings(wide: pd.DataFrame, settings: list[str], ignore: set[str]) 
     grouped = wide.groupby(CELL, sort=False, dropna=False)
     distinct = grouped[compared].nunique(dropna=True)
     sizes = grouped.size()
+    # Each cell's rows by position and each setting as an array: slicing the frame per cell costs more.
+    positions = grouped.indices
+    columns = {setting: wide[setting].to_numpy(dtype=object) for setting in compared}
     rows: list[tuple[object, ...]] = []
     for key, counts in distinct.iterrows():
         cell = key if isinstance(key, tuple) else (key,)
         for setting in counts.index[counts > 1]:
-            values = grouped.get_group(cell)[setting].dropna().astype(str).unique()
+            values = {str(value) for value in columns[setting][positions[key]] if not pd.isna(value)}
             rows.append((*cell, sizes[cell], setting, ", ".join(sorted(values, key=_natural))))
     return pd.DataFrame(rows, columns=[*CELL, "n_runs", "setting", "values"]) if rows else _varying_empty()
 
