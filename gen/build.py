@@ -1,8 +1,9 @@
 """The pipeline's driver, run by mkdocs-gen-files at build time: config → report (gen.report) → pages.
 
 A build whose inputs are unchanged (gen.fingerprint) replays the pages the last such build wrote, from the cache,
-without importing the data libraries; any change to data, config or code generates everything again (with
-parsed files and chart images still reused from the cache where their own inputs are unchanged).
+without importing the data libraries. Otherwise each page, download, the footer and the build log is replayed
+from the cache when the inputs it read are unchanged, and computed again when not (gen.memo); parsed files and
+chart images are cached by their own inputs.
 """
 
 from __future__ import annotations

@@ -4,7 +4,8 @@ Inputs: the generator's code and library versions, the config (file bytes and va
 folder the config names (each file's path, size and modification time), the git state the pages show (the
 checkout's commit and whether it has uncommitted changes, and gh-pages when Changes reads a version from it) and the
 environment variables generation reads. Equal fingerprints mean equal output, so an unchanged rebuild can replay
-the recorded pages.
+the recorded pages. The same inputs, split into a base and named leaves, tell gen.memo which parts of a changed
+build can be reused.
 """
 
 from __future__ import annotations

@@ -3,46 +3,46 @@
 from __future__ import annotations
 
 import subprocess
-from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
 from gen import memo
 from gen.analysis.changes import SCORE_KEYS, cell_changes, run_changes, scores_from_runs_csv
-from gen.analysis.coverage import completion_rate, coverage
 from gen.analysis.efficiency import (
     normalised_metrics,
     versus_baseline,
 )
 from gen.analysis.findings import findings
-from gen.analysis.headline import Headline, headline, sensitivity
-from gen.analysis.health import Health, configurations, run_health, unhealthy_counts
+from gen.analysis.headline import Headline
+from gen.analysis.health import configurations, unhealthy_counts
 from gen.analysis.order import ordered
 from gen.analysis.reproduction import reproduction, reproduction_averages
-from gen.analysis.scores import CELL_KEYS, score_cells, suite_columns, task_scores, thin_cells
-from gen.analysis.stats import cell_stats, holm_corrected, paired_comparisons, seed_variability
-from gen.analysis.tradeoffs import labelled, tradeoff_points, with_fronts
-from gen.analysis.training import best_steps, curve_bands, downsample, drawable
-from gen.analysis.variants import best_per_task, by_task, method_cells, method_ranking, method_scores, rank_sweep
-from gen.benchmarks import Suite
+from gen.analysis.scores import CELL_KEYS, score_cells, task_scores, thin_cells
+from gen.analysis.sections import (
+    Changes,
+    Coverage,
+    Reproduction,
+    RunHealth,
+    Training,
+    Variants,
+    all_comparisons,
+    compare_variants,
+    grid_coverage,
+    judge_runs,
+    reference_warnings,
+    trade_offs,
+    training,
+)
+from gen.analysis.stats import cell_stats, seed_variability
 from gen.config import ConfigError, ReportConfig, TableSource
 from gen.fingerprint import GIT_STATUS
 from gen.memo import Memo, stage
-from gen.runs import WARNING_COLUMNS, Runs, build_runs
+from gen.runs import Runs, build_runs
 from gen.sources.load import load_sources
 from gen.sources.previous import load_previous
-from gen.sources.reference import load_reference, unmatched_reference_rows
+from gen.sources.reference import load_reference
 from gen.sources.table import load_table
-
-
-@dataclass
-class Changes:
-    """This build against a previous published version."""
-
-    previous: str
-    runs: pd.DataFrame
-    cells: pd.DataFrame
 
 
 def compare_with_previous(config: ReportConfig, scores: pd.DataFrame) -> Changes | None:
@@ -53,90 +53,6 @@ def compare_with_previous(config: ReportConfig, scores: pd.DataFrame) -> Changes
     before = scores_from_runs_csv(previous.runs, config.suite)
     now = scores[SCORE_KEYS]
     return Changes(previous.label, run_changes(now, before), cell_changes(now, before))
-
-
-@dataclass
-class Variants:
-    """PEFT methods and ranks against the baseline, per group."""
-
-    scores: pd.DataFrame
-    cells: pd.DataFrame
-    by_task: pd.DataFrame
-    ranking: pd.DataFrame
-    best: pd.DataFrame
-    sweep: pd.DataFrame
-
-
-def all_comparisons(
-    scores: pd.DataFrame, cells: pd.DataFrame, config: ReportConfig, variants: Variants | None
-) -> pd.DataFrame:
-    """Paired tests between strategies (per task, suite, over families), and between the methods of each variants
-    group (suite per family), Holm-corrected together: they are the rows of one page."""
-    suite = config.suite.name
-    averaged = suite_columns(config.suite)
-    parts = [paired_comparisons(scores, cells, config.strategy_names, suite, config.family_order, averaged)]
-    if variants is not None:
-        for group, runs in variants.scores[variants.scores["group"] != "baseline"].groupby("group", sort=False):
-            methods = sorted(runs["method"].unique())
-            group_cells = variants.cells[variants.cells["group"] == group].assign(strategy=lambda f: f["method"])
-            tested = paired_comparisons(
-                runs.assign(strategy=runs["method"]), group_cells, methods, suite, config.family_order, averaged
-            )
-            parts.append(tested[tested["task"] == suite].assign(compared=group))
-    return holm_corrected(pd.concat(parts, ignore_index=True))
-
-
-def compare_variants(config: ReportConfig, runs: Runs) -> Variants | None:
-    """The variants analyses, when the config asks for them."""
-    if config.variants is None:
-        return None
-    scores = method_scores(runs.all_table, config.variants, config.suite)
-    cells = method_cells(scores)
-    return Variants(scores, cells, by_task(cells), method_ranking(cells), best_per_task(cells), rank_sweep(scores))
-
-
-def trade_offs(report_scores: pd.DataFrame, runs: Runs, variants: Variants | None) -> pd.DataFrame:
-    """Accuracy–cost points with their Pareto fronts: per (family, group · method) when variants are configured,
-    else per (family, strategy)."""
-    if variants is not None:
-        ids = variants.scores.drop_duplicates("run_id").set_index("run_id")
-        label = ids["group"].where(ids["group"] == "baseline", ids["group"] + " · " + ids["method"])
-        scores, table = labelled(variants.scores, runs.all_table, label)
-    else:
-        label = report_scores.drop_duplicates("run_id").set_index("run_id")["strategy"]
-        scores, table = labelled(report_scores, runs.table, label)
-    return with_fronts(tradeoff_points(scores, table))
-
-
-@dataclass
-class Coverage:
-    """The experiment grid: completion per cell, the missing runs, and the overall rate."""
-
-    cells: pd.DataFrame
-    missing: pd.DataFrame
-    rate: float
-
-
-def grid_coverage(report_scores: pd.DataFrame, variants: Variants | None) -> Coverage:
-    """Coverage by (group · method · rank) when variants are configured, else by strategy."""
-    if variants is not None:
-        runs = variants.scores.drop_duplicates("run_id")
-        rank = runs["rank"].map(lambda r: "" if pd.isna(r) else f" · r{int(r)}")
-        configuration = runs["group"] + " · " + runs["method"] + rank
-    else:
-        runs = report_scores.drop_duplicates("run_id")
-        configuration = runs["strategy"]
-    cells, missing = coverage(runs.assign(configuration=configuration))
-    return Coverage(cells, missing, completion_rate(cells))
-
-
-@dataclass
-class Reproduction:
-    """Our runs against published figures."""
-
-    label: str
-    cells: pd.DataFrame
-    averages: pd.DataFrame
 
 
 def reproduce(config: ReportConfig, intervals: pd.DataFrame) -> Reproduction | None:
@@ -157,53 +73,6 @@ def reproduce(config: ReportConfig, intervals: pd.DataFrame) -> Reproduction | N
         )
     cells = reproduction(intervals, score_cells(task_scores(published.table, config.suite)))
     return Reproduction(config.published.label, cells, reproduction_averages(cells))
-
-
-# Steps per curve drawn on the page; the CSV download keeps every logged step.
-CURVE_POINTS = 40
-
-
-@dataclass
-class Training:
-    """Training dynamics: curves (every step, and downsampled for drawing) and the best step per cell."""
-
-    bands: pd.DataFrame
-    drawn: pd.DataFrame
-    best: pd.DataFrame
-
-
-def training(runs: Runs, suite: Suite) -> Training:
-    """Curves and best steps of the runs that have logs."""
-    bands = curve_bands(runs.curves)
-    return Training(bands, downsample(drawable(bands), CURVE_POINTS), best_steps(runs.curves, runs.table, suite))
-
-
-@dataclass
-class RunHealth:
-    """Every run's health verdict, what the policy excluded, and the headline with all runs against healthy ones."""
-
-    health: Health
-    excluded: pd.DataFrame
-    sensitivity: pd.DataFrame
-
-
-def judge_runs(every: Runs, config: ReportConfig, reference: pd.DataFrame | None) -> tuple[Runs, RunHealth, Headline]:
-    """Health verdicts for every valid run; the runs the analyses use (less what the policy excludes) and their
-    headline figures."""
-    health = run_health(every.all_table, every.settings, config.duplicates.ignore, config.suite)
-    excluded_ids = health.unhealthy_ids(config.run_health.excluded_verdicts())
-    unhealthy_ids = health.unhealthy_ids()
-    runs = every.without(excluded_ids)
-    everything = headline(every.table, config, reference)
-    healthy = headline(every.without(unhealthy_ids).table, config, reference) if unhealthy_ids else everything
-    if not excluded_ids:
-        used = everything
-    elif excluded_ids == unhealthy_ids:
-        used = healthy
-    else:
-        used = headline(runs.table, config, reference)
-    excluded = health.runs[health.runs["run_id"].isin(excluded_ids)].reset_index(drop=True)
-    return runs, RunHealth(health, excluded, sensitivity(everything, healthy)), used
 
 
 class Report:
@@ -390,17 +259,6 @@ class Report:
 def analyse(config: ReportConfig) -> Report:
     """Load every source, judge every run's health and compute every analysis the pages need."""
     return Report(config).compute_all()
-
-
-def reference_warnings(runs: Runs, reference: pd.DataFrame, name: str) -> pd.DataFrame:
-    """The runs' warnings plus one per reference-table row that matches no (model, strategy) of the runs."""
-    rows = [
-        {"source": "efficiency.table", "source_file": name, "run_id": "", "field": row, "reason": reason}
-        for row, reason in unmatched_reference_rows(reference, runs.table[["model", "strategy"]].drop_duplicates())
-    ]
-    if not rows:
-        return runs.warnings
-    return pd.concat([runs.warnings, pd.DataFrame(rows, columns=WARNING_COLUMNS)], ignore_index=True)
 
 
 def git_commit(folder: Path) -> str | None:
