@@ -141,13 +141,16 @@ def main() -> None:
     """Entry point for mkdocs-gen-files: generate with freshly imported code.
 
     `mkdocs serve` runs this script again on every change, in the same process: dropping the cached gen modules
-    makes edits to gen/ take effect without restarting the server. The stages kept for the next rebuild (gen.memo)
-    carry over: their keys include the code's hash, so those of older code are never reused.
+    makes edits to gen/ take effect without restarting the server. The stages and charts kept for the next rebuild
+    (gen.memo) carry over: their keys include the code's hash, so those of older code are never reused.
     """
-    kept = getattr(sys.modules.get("gen.memo"), "STAGES", {})
+    previous = sys.modules.get("gen.memo")
+    stages, keyed = getattr(previous, "STAGES", {}), getattr(previous, "KEYED", {})
     for name in [m for m in sys.modules if m == "gen" or m.startswith("gen.")]:
         del sys.modules[name]
-    importlib.import_module("gen.memo").STAGES.update(kept)
+    reloaded = importlib.import_module("gen.memo")
+    reloaded.STAGES.update(stages)
+    reloaded.KEYED.update(keyed)
     importlib.import_module("gen.build").generate()
 
 

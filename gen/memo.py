@@ -10,6 +10,8 @@ that stage read, so a page knows its leaves without declaring them: they are rec
 - A *stage* (a Report field: gen.report) is kept in this process, for `mkdocs serve`'s next rebuild.
 - A *unit* (a page with its charts, a download, the footer, the build log) is kept on disk in the build cache, as
   data (no pickle), for any later build.
+- A *keyed* value (a chart's spec) is kept by a digest of its arguments instead, in this process and on disk: after
+  one result file is added, the charts of other tasks are not built again although their page is.
 
 Either is reused only when every leaf it read still has the key it had: dependencies are found, not declared, so a
 forgotten one cannot make a page stale (tests/test_incremental.py checks incremental against cold builds).
@@ -39,6 +41,43 @@ _reading: list[set[str]] = []
 STAGES: dict[tuple[str, str], tuple[dict[str, str], Any]] = {}
 # Start of a unit's bytes in the cache; a change of layout changes it.
 _UNIT = b"gen-unit/1\n"
+# Keyed values of this process (`mkdocs serve`), by key; cleared when it grows past KEPT (a few builds' worth).
+KEYED: dict[str, Any] = {}
+KEPT = 2048
+# The inputs of the build in progress, for keyed values computed deep inside it (gen.charts); None outside a build.
+ACTIVE: Memo | None = None
+
+
+def digest(*values: Any) -> str:
+    """A digest of values: frames by their columns, dtypes, index and cells (pandas' row hashes), containers item by
+    item, anything else by its repr (dataclasses and the like: deterministic)."""
+    found = hashlib.sha256()
+    for value in values:
+        _feed(found, value)
+    return found.hexdigest()[:32]
+
+
+def _feed(found: Any, value: Any) -> None:
+    import pandas as pd
+
+    if isinstance(value, pd.DataFrame | pd.Series):
+        frame = value.to_frame() if isinstance(value, pd.Series) else value
+        found.update(f"F{list(frame.columns)!r}{[str(t) for t in frame.dtypes]!r}{len(frame)}".encode())
+        try:
+            found.update(pd.util.hash_pandas_object(frame, index=True).to_numpy().tobytes())
+        except TypeError:  # cells pandas cannot hash (lists, dicts): by their text instead
+            found.update(repr(frame.to_dict("split")).encode())
+    elif isinstance(value, list | tuple):
+        found.update(f"L{len(value)}".encode())
+        for item in value:
+            _feed(found, item)
+    elif isinstance(value, dict):
+        found.update(f"D{len(value)}".encode())
+        for key, item in value.items():
+            _feed(found, key)
+            _feed(found, item)
+    else:
+        found.update(f"R{value!r}".encode())
 
 
 def read(*leaves: str) -> None:
@@ -112,6 +151,39 @@ class Memo:
         if self.enabled:
             header, payload = encode(value)
             cache.write_entry(entry, frame(_UNIT, {"leaves": self._keys(reading), "value": header}, payload))
+        return value
+
+    def keyed(
+        self,
+        key: str,
+        compute: Callable[[], T],
+        encode: Callable[[T], bytes],
+        decode: Callable[[bytes], T],
+    ) -> T:
+        """A value that depends only on ``key`` (a digest of its arguments) and the base: kept in this process and in
+        the build cache; ``decode`` raises ValueError on bytes it cannot read."""
+        if not self.enabled:
+            return compute()
+        key = hashlib.sha256(f"{self.base}\n{key}".encode()).hexdigest()[:32]
+        # Kept as bytes, decoded on each use: no caller can change what the next one gets.
+        body = KEYED.get(key)
+        entry = cache.entry_path("keyed", key, ".bin")
+        if body is None:
+            body = cache.read_entry(entry)
+        if body is not None:
+            try:
+                value = decode(body)
+            except ValueError as exc:
+                log.info("gen: cached value %s is unusable (%s); computing it again", entry, exc)
+            else:
+                KEYED[key] = body
+                return value
+        value = compute()
+        body = encode(value)
+        cache.write_entry(entry, body)
+        if len(KEYED) >= KEPT:
+            KEYED.clear()
+        KEYED[key] = body
         return value
 
 

@@ -7,9 +7,12 @@ from __future__ import annotations
 import shutil
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+import pandas as pd
 import pytest
 
+import gen.charts.runs
 import gen.report
 from gen import cache, memo
 from gen.build import generated
@@ -158,3 +161,41 @@ def test_an_edited_reference_table_reuses_everything_else(
         assert "download reference_efficiency.csv" in redone
         assert "page gen.pages.accuracy" not in redone
         assert "download runs.csv" not in redone
+
+
+def test_charts_whose_data_did_not_change_are_reused(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After a run of one task is added, the Training page is built again, but only that task's curves are drawn
+    again: the other task's charts get the same rows and are reused (gen.charts.base.reused)."""
+    kept = tmp_path / "kept-cache"
+    generate(project, kept, monkeypatch, keep_stages=False)
+    add_file(project)  # an RTE run
+    drawn: list[str] = []
+    real_finish = gen.charts.runs.finish
+
+    def counting(name: str, *rest: Any) -> Any:
+        drawn.append(name)
+        return real_finish(name, *rest)
+
+    monkeypatch.setattr(gen.charts.runs, "finish", counting)
+    generate(project, kept, monkeypatch, keep_stages=True)
+    training = [name for name in drawn if name.startswith("training-")]
+    assert training and all(name.startswith("training-rte-") for name in training)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda f: f.assign(score=f["score"].where(f.index != 1, 0.5)),
+        lambda f: f.set_axis([0, 1, 3]),
+        lambda f: f.astype({"score": "float32"}),
+        lambda f: f.rename(columns={"task": "name"}),
+        lambda f: f.iloc[[0, 1]],
+    ],
+)
+def test_digest_tells_frames_apart(change: Callable[[pd.DataFrame], pd.DataFrame]) -> None:
+    frame = pd.DataFrame({"task": ["rte", "stsb", "rte"], "score": [0.61, 0.88, 0.63]})
+    assert memo.digest(frame) == memo.digest(frame.copy())
+    assert memo.digest(change(frame)) != memo.digest(frame)
+    assert memo.digest([frame, "a"]) != memo.digest([frame, "b"])

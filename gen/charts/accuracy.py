@@ -21,6 +21,7 @@ from gen.charts.base import (
     health_tooltips,
     in_order,
     records,
+    reused,
     round_out,
     slug,
     strategy_color,
@@ -75,6 +76,7 @@ def heat_domains(cells: pd.DataFrame, columns: Sequence[ScoreColumn] | None = No
     return domains
 
 
+@reused
 def accuracy_heatmap(
     cells: pd.DataFrame,
     family: str,
@@ -167,6 +169,7 @@ def _thinning_note(scores: pd.DataFrame, drawn: pd.DataFrame) -> str:
     )
 
 
+@reused
 def run_scores(
     scores: pd.DataFrame, strategies: list[str], labels: dict[str, str], families: list[str] | None = None
 ) -> Chart:
@@ -208,6 +211,7 @@ def run_scores(
     return finish("run-scores", "Every run's score", description + _thinning_note(scores, drawn), chart)
 
 
+@reused
 def seed_intervals(
     scores: pd.DataFrame,
     cells: pd.DataFrame,
@@ -290,6 +294,7 @@ def seed_intervals(
     return finish("seed-intervals", "Every seed, mean and 95% interval", description, alt.vconcat(*panels))
 
 
+@reused
 def reproduction_chart(
     cells: pd.DataFrame, strategies: list[str], labels: dict[str, str], families: list[str] | None = None
 ) -> Chart:

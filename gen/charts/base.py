@@ -4,15 +4,19 @@ place specs are finished."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ParamSpec
 
 import altair as alt
+import orjson
 import pandas as pd
+
+from gen import memo
 
 # Okabe–Ito: distinguishable with the common colour-vision deficiencies. Ordered so that the first four (the
 # strategies most reports have) keep 3:1 contrast against both the light and the dark page background.
@@ -78,6 +82,41 @@ class Chart:
     title: str
     description: str
     spec: dict[str, Any]
+
+    def to_bytes(self) -> bytes:
+        """The chart as JSON (for the build cache: data only)."""
+        return orjson.dumps([self.name, self.title, self.description, self.spec], option=orjson.OPT_SERIALIZE_NUMPY)
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> Chart:
+        """A chart from ``to_bytes``; ValueError when the bytes are not one."""
+        try:
+            name, title, description, spec = orjson.loads(data)
+        except (orjson.JSONDecodeError, ValueError, TypeError) as exc:
+            raise ValueError(f"not a chart: {exc}") from None
+        if not (isinstance(name, str) and isinstance(title, str) and isinstance(description, str)):
+            raise ValueError("not a chart: name, title or description is not text")
+        if not isinstance(spec, dict):
+            raise ValueError("not a chart: the spec is not an object")
+        return cls(name, title, description, spec)
+
+
+P = ParamSpec("P")
+
+
+def reused(build: Callable[P, Chart]) -> Callable[P, Chart]:
+    """A chart builder whose charts are kept by a digest of its arguments during a build (gen.memo.keyed): building
+    a spec with Altair costs tens of milliseconds, and after a small change most charts get the same arguments."""
+
+    @functools.wraps(build)
+    def reusing(*args: P.args, **kwargs: P.kwargs) -> Chart:
+        inputs = memo.ACTIVE
+        if inputs is None:
+            return build(*args, **kwargs)
+        key = memo.digest(build.__module__, build.__qualname__, args, kwargs)
+        return inputs.keyed(key, lambda: build(*args, **kwargs), Chart.to_bytes, Chart.from_bytes)
+
+    return reusing
 
 
 def text_color(scale: str, field: str) -> alt.ColorValue:

@@ -18,6 +18,7 @@ from gen.charts.base import (
     finish,
     in_order,
     records,
+    reused,
     spans_orders,
     strategy_color,
 )
@@ -27,6 +28,7 @@ FRONTIER = "on the Pareto frontier"
 PANEL = 200
 
 
+@reused
 def cost_bars(
     costs: pd.DataFrame,
     strategies: list[str],
@@ -106,6 +108,7 @@ def _tradeoff_rows(points: pd.DataFrame, cost: str, groups: dict[str, str]) -> p
     return pd.concat([frame, *repeated], ignore_index=True)
 
 
+@reused
 def tradeoff_chart(
     points: pd.DataFrame,
     cost: str,

@@ -16,11 +16,13 @@ from gen.charts.base import (
     finish,
     in_order,
     records,
+    reused,
     strategy_color,
     text_color,
 )
 
 
+@reused
 def score_vs_cost(
     combined: pd.DataFrame,
     strategies: list[str],
@@ -61,6 +63,7 @@ def score_vs_cost(
     return finish(f"score-vs-{cost.replace('_', '-')}", f"{suite} score vs {label}", description, chart)
 
 
+@reused
 def score_per_param(
     combined: pd.DataFrame, strategies: list[str], families: list[str] | None = None, suite: str = "GLUE"
 ) -> Chart:
@@ -106,6 +109,7 @@ def _metric_label(name: str, direction: str, scale: str) -> str:
     return f"{name} {arrow}" + (" (log)" if scale == "log" else "")
 
 
+@reused
 def normalised_heatmap(normalised: pd.DataFrame, labels: dict[str, str]) -> Chart:
     """Heatmap of each metric's standing among the rows, 1 = best, a row per (model, strategy).
 

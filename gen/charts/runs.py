@@ -13,11 +13,13 @@ from gen.charts.base import (
     finish,
     in_order,
     records,
+    reused,
     slug,
     strategy_color,
 )
 
 
+@reused
 def coverage_heatmap(cells: pd.DataFrame) -> Chart:
     """Share of expected seeds present per configuration and (family, task)."""
     data = records(cells.assign(column=cells["family"] + " · " + cells["task"]))
@@ -44,6 +46,7 @@ def coverage_heatmap(cells: pd.DataFrame) -> Chart:
     return finish("coverage-heatmap", "Completion of the experiment grid", description, chart)
 
 
+@reused
 def training_curves(
     drawn: pd.DataFrame,
     task: str,

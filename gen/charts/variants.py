@@ -5,9 +5,10 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from gen.charts.base import HEIGHT, PALETTE, WIDTH, Chart, facet_columns, finish, in_order, records, slug
+from gen.charts.base import HEIGHT, PALETTE, WIDTH, Chart, facet_columns, finish, in_order, records, reused, slug
 
 
+@reused
 def method_shares(ranking: pd.DataFrame, group: str, group_label: str | None = None, baseline: str = "FFT") -> Chart:
     """Bar chart of each method's average share of the baseline's score within one group (``group_label``: its
     display name)."""
@@ -32,6 +33,7 @@ def method_shares(ranking: pd.DataFrame, group: str, group_label: str | None = N
     return finish(f"method-shares-{slug(group)}", f"Share of {baseline} by method — {name}", description, chart)
 
 
+@reused
 def rank_sweep_chart(
     sweep: pd.DataFrame, group: str, families: list[str] | None = None, group_label: str | None = None
 ) -> Chart:

@@ -14,7 +14,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from gen import __version__, charts, images
+from gen import __version__, charts, images, memo
 from gen.analysis.efficiency import COMBINED
 from gen.analysis.scores import glue_table
 from gen.config import ReportConfig
@@ -238,6 +238,14 @@ def download_files(report: Report, name: str, make: Callable[[Report], pd.DataFr
 def write_site(report: Report, writer: Writer) -> None:
     """Write pages, their charts (spec, SVG, PNG), the downloads and the chart bundle; each unit is reused from an
     earlier build while the inputs it read are unchanged."""
+    memo.ACTIVE = report.memo  # charts are reused by their arguments within this build (gen.charts.reused)
+    try:
+        _write_site(report, writer)
+    finally:
+        memo.ACTIVE = None
+
+
+def _write_site(report: Report, writer: Writer) -> None:
     static = os.environ.get(STATIC_IMAGES, "on") != "off"
     shown: list[list[str]] = []
     # Each page's chart images render in worker processes from when the page is built, while this process goes on.

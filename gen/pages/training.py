@@ -57,9 +57,11 @@ def page(report: Report) -> Page:
         lines += [f"## {esc(label)}", ""]
         tracked = curve_series(report.config.suite, task)
         for series, name in ((tracked, metric_name(tracked.removeprefix("eval_"))), ("loss", "training loss")):
-            if drawn[(drawn["task"] == task) & (drawn["series"] == series)].empty:
+            # Each chart gets its own rows: a chart whose curves did not change is then reused (gen.charts.reused).
+            shown = named[(named["task"] == task) & (named["series"] == series)].reset_index(drop=True)
+            if shown.empty:
                 continue
-            chart = charts.training_curves(named, task, series, report.strategies, name, chart_families(report), label)
+            chart = charts.training_curves(shown, task, series, report.strategies, name, chart_families(report), label)
             chart_list.append(chart)
             lines += [chart_block(chart, PATH), ""]
     return Page(PATH, "\n".join(lines), chart_list)
