@@ -14,7 +14,7 @@ from gen.analysis.health import (
 )
 from gen.benchmarks import Suite
 from gen.pages.links import family_link, task_link
-from gen.pages.render import Col, download_links, html_table, num, text
+from gen.pages.render import Col, download_links, html_table, listed, num, text
 from gen.report import Report
 
 PATH = "data-quality.md"
@@ -122,11 +122,11 @@ def section(report: Report) -> list[str]:
     if unhealthy.empty:
         lines.append("Every run assigned a strategy is healthy.")
     else:
+        shown, rest = listed(unhealthy, "run_health.csv")
+        lines += rest
         lines.append(
             html_table(
-                unhealthy.assign(
-                    excluded=unhealthy["run_id"].isin(excluded["run_id"]).map({True: "excluded", False: "kept"})
-                ),
+                shown.assign(excluded=shown["run_id"].isin(excluded["run_id"]).map({True: "excluded", False: "kept"})),
                 [
                     Col("run_id", "Run"),
                     Col("family", "Family", family_link(report, PATH)),
@@ -151,13 +151,15 @@ def seed_repeat_lines(report: Report) -> list[str]:
     repeats = repeats[repeats["strategy"] != ""]
     if repeats.empty:
         return ["No seed has more than one run in any cell."]
+    shown, rest = listed(repeats, "seed_repeats.csv")
     return [
         f"In {len(repeats):,} (cell, seed) pairs one seed has several runs, so the cell's mean weighs that seed "
         "more than the others: a duplicate, or runs of that seed under several configurations (see below). The "
         "paired tests on Statistics average the runs of one seed first.",
         "",
+        *rest,
         html_table(
-            repeats,
+            shown,
             [
                 Col("family", "Family", family_link(report, PATH)),
                 Col("strategy", "Strategy"),
@@ -178,14 +180,16 @@ def varying_lines(report: Report) -> list[str]:
     varying = varying[varying["strategy"] != ""]
     if varying.empty:
         return ["Within every cell, the runs differ only in their seed."]
+    shown, rest = listed(varying, "varying_settings.csv")
     return [
         "These cells average runs that differ in more than their seed, so their mean mixes configurations and their "
         "spread is not seed variability alone. Seed variability on Statistics is computed within one configuration. "
         "To report one configuration, pin it in the strategy rule (e.g. `match: {variant: lora, peft: lora, rank: "
         "8}`; see the README).",
         "",
+        *rest,
         html_table(
-            varying,
+            shown,
             [
                 Col("family", "Family", family_link(report, PATH)),
                 Col("strategy", "Strategy"),

@@ -6,7 +6,7 @@ import pandas as pd
 
 from gen.pages import health
 from gen.pages.links import family_link, task_link
-from gen.pages.render import Col, Page, download_links, html_table, num
+from gen.pages.render import Col, Page, download_links, html_table, listed, num
 from gen.report import Report
 
 PATH = "data-quality.md"
@@ -112,13 +112,15 @@ def warnings_section(warnings: pd.DataFrame) -> list[str]:
     """What was read but is odd, without costing any run (never fails a strict build)."""
     if warnings.empty:
         return ["Nothing odd was read: no NaN or Infinity in a training log, no folder name contradicting its file."]
+    shown, rest = listed(warnings, "warnings.csv")
     return [
         f"{warnings['run_id'].nunique():,} ingested runs carry {len(warnings):,} warnings. Each run is used; the "
         "warning says what was left out of it (a NaN step is a gap in its curve) or which value was taken. "
         "Warnings never fail a strict build.",
         "",
+        *rest,
         html_table(
-            warnings,
+            shown,
             [Col("source", "Source"), Col("run_id", "Run"), Col("field", "Field"), Col("reason", "Warning")],
             "Warnings on ingested runs: file, field and what was done",
         ),

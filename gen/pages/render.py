@@ -165,6 +165,18 @@ def download_link(page_path: str, name: str) -> str:
     return f'<a href="{rel(page_path, "downloads/" + name)}" download>{esc(name)}</a>'
 
 
+# Lists of runs on a page show this many rows, and the download beside them has every one: a page's size (and
+# MkDocs' time to render it) must not grow with the number of runs.
+LISTED_ROWS = 100
+
+
+def listed(frame: pd.DataFrame, download: str) -> tuple[pd.DataFrame, list[str]]:
+    """The rows of ``frame`` a page lists (the first LISTED_ROWS), and the lines saying where the rest are."""
+    if len(frame) <= LISTED_ROWS:
+        return frame, []
+    return frame.head(LISTED_ROWS), [f"The first {LISTED_ROWS} of {len(frame):,} are listed; {download} has all.", ""]
+
+
 def download_links(page_path: str, names: Sequence[str]) -> str:
     """A line of download links to files under downloads/."""
     return f'<p class="downloads">Download: {" · ".join(download_link(page_path, n) for n in names)}</p>'

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from gen.charts import Chart, slug
-from gen.pages.render import Col, chart_block, esc, html_table, num, rel
+from gen.pages.render import LISTED_ROWS, Col, chart_block, esc, html_table, listed, num, rel
 from gen.pages.site import csv_text, latex_text
 
 POISON = [
@@ -79,3 +79,13 @@ def test_latex_tables_are_booktabs_with_text_escaped() -> None:
     assert tex.splitlines()[:2] == ["\\begin{tabular}{lr}", "\\toprule"]
     assert "\\midrule" in tex and "\\bottomrule" in tex
     assert "a\\_b \\& 50\\% \\$x\\$ \\#1 \\{y\\} & 0.1235 \\\\" in tex
+
+
+def test_lists_of_runs_are_bounded_and_point_to_the_download() -> None:
+    """A page lists at most LISTED_ROWS runs, whatever the number of runs; the rest are in the named download."""
+    many = pd.DataFrame({"run_id": [f"run-{i}" for i in range(250)]})
+    shown, rest = listed(many, "run_health.csv")
+    assert shown["run_id"].tolist() == [f"run-{i}" for i in range(LISTED_ROWS)]
+    assert "250" in rest[0] and "run_health.csv" in rest[0]
+    few = many.head(LISTED_ROWS)
+    assert listed(few, "run_health.csv")[0] is few and listed(few, "run_health.csv")[1] == []
