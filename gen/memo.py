@@ -13,8 +13,9 @@ that stage read, so a page knows its leaves without declaring them: they are rec
 - A *keyed* value (a chart's spec) is kept by a digest of its arguments instead, in this process and on disk: after
   one result file is added, the charts of other tasks are not built again although their page is.
 
-Either is reused only when every leaf it read still has the key it had: dependencies are found, not declared, so a
-forgotten one cannot make a page stale (tests/test_incremental.py checks incremental against cold builds).
+A stage or a unit is reused only when every leaf it read still has the key it had: dependencies are found, not
+declared, so a forgotten one cannot make a page stale (tests/test_incremental.py checks incremental against cold
+builds). A keyed value depends on nothing but its arguments and the base.
 """
 
 from __future__ import annotations
@@ -32,7 +33,6 @@ from gen.pages.writers import frame, unframe
 log = logging.getLogger("mkdocs.plugins.gen")
 
 T = TypeVar("T")
-LEAVES = ("sources", "efficiency", "published", "changes", "git")
 
 # The leaves read by the computations in progress, innermost last.
 _reading: list[set[str]] = []

@@ -131,7 +131,8 @@ def downloads(config: ReportConfig) -> dict[str, Callable[[Report], pd.DataFrame
 
 def _present(value: T | None) -> T:
     """A part the config asks for, so the analyses computed it."""
-    assert value is not None
+    if value is None:
+        raise ValueError("a download the config asks for has no analysis behind it")
     return value
 
 
