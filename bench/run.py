@@ -41,6 +41,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 import yaml
 from mkdocs.utils.yaml import get_yaml_loader, yaml_load
@@ -122,20 +123,35 @@ def timed_script(script: str, args: list[str], env: dict[str, str]) -> tuple[flo
     return float(seconds), int(count)
 
 
+def site_config(docs_dir: Path, site_dir: Path) -> dict[str, Any]:
+    """The project's mkdocs.yml reading pages from ``docs_dir`` into ``site_dir``, for a copy written elsewhere:
+    the paths it gives relative to its own folder made absolute."""
+    config: dict[str, Any] = yaml_load(MKDOCS_YML.read_text(encoding="utf-8"), loader=get_yaml_loader(yaml.SafeLoader))
+    config["docs_dir"], config["site_dir"] = str(docs_dir), str(site_dir)
+    config["theme"]["custom_dir"] = str(MKDOCS_YML.parent / config["theme"]["custom_dir"])
+    config["hooks"] = [str(MKDOCS_YML.parent / hook) for hook in config.get("hooks", [])]
+    config["watch"] = [str(MKDOCS_YML.parent / folder) for folder in config.get("watch", [])]
+    for plugin in config["plugins"]:
+        if isinstance(plugin, dict) and "gen-files" in plugin:
+            plugin["gen-files"]["scripts"] = [str(MKDOCS_YML.parent / s) for s in plugin["gen-files"]["scripts"]]
+    return config
+
+
+def write_yaml(config: dict[str, Any], target: Path) -> None:
+    """Write a config as YAML, keys in their order."""
+    target.write_text(yaml.safe_dump(config, sort_keys=False, allow_unicode=True), encoding="utf-8")
+
+
 def floor_config(docs_dir: Path, site_dir: Path, target: Path, extra_features: tuple[str, ...] = ()) -> None:
     """Write to ``target`` mkdocs.yml without gen-files and ``watch``, reading pages generated into ``docs_dir``."""
-    config = yaml_load(MKDOCS_YML.read_text(encoding="utf-8"), loader=get_yaml_loader(yaml.SafeLoader))
+    config = site_config(docs_dir, site_dir)
     # Each plugin entry is a name or a one-key mapping {name: options}.
     config["plugins"] = [p for p in config["plugins"] if (p if isinstance(p, str) else next(iter(p))) != "gen-files"]
     config.pop("watch", None)
-    config["docs_dir"], config["site_dir"] = str(docs_dir), str(site_dir)
     config["theme"]["features"] = [*config["theme"]["features"], *extra_features]
-    # Other relative paths are relative to mkdocs.yml's folder; the copy lives elsewhere.
-    config["theme"]["custom_dir"] = str(MKDOCS_YML.parent / config["theme"]["custom_dir"])
-    config["hooks"] = [str(MKDOCS_YML.parent / hook) for hook in config.get("hooks", [])]
     # DirectoryWriter leaves the footer the plugin would set as ``copyright`` in footer.txt.
     config["copyright"] = (docs_dir / "footer.txt").read_text(encoding="utf-8").strip()
-    target.write_text(yaml.safe_dump(config, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    write_yaml(config, target)
 
 
 def write_config(results: Path, target: Path) -> None:
@@ -147,21 +163,13 @@ def write_config(results: Path, target: Path) -> None:
     reference = target.parent / "reference.csv"
     shutil.copyfile(REAL_CONFIG.parent / config["efficiency"]["table"], reference)
     config["efficiency"]["table"] = str(reference)
-    target.write_text(yaml.safe_dump(config, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    write_yaml(config, target)
 
 
 def serve_config(docs_dir: Path, site_dir: Path, target: Path) -> None:
     """Write to ``target`` the project's mkdocs.yml reading hand-written pages from ``docs_dir`` (a copy the serve
-    benchmark edits), every other path made absolute."""
-    config = yaml_load(MKDOCS_YML.read_text(encoding="utf-8"), loader=get_yaml_loader(yaml.SafeLoader))
-    config["docs_dir"], config["site_dir"] = str(docs_dir), str(site_dir)
-    config["theme"]["custom_dir"] = str(MKDOCS_YML.parent / config["theme"]["custom_dir"])
-    config["hooks"] = [str(MKDOCS_YML.parent / hook) for hook in config.get("hooks", [])]
-    config["watch"] = [str(MKDOCS_YML.parent / folder) for folder in config.get("watch", [])]
-    for plugin in config["plugins"]:
-        if isinstance(plugin, dict) and "gen-files" in plugin:
-            plugin["gen-files"]["scripts"] = [str(MKDOCS_YML.parent / s) for s in plugin["gen-files"]["scripts"]]
-    target.write_text(yaml.safe_dump(config, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    benchmark edits)."""
+    write_yaml(site_config(docs_dir, site_dir), target)
 
 
 # The reference table's cell the serve benchmark edits: BERT-base FFT's memory, shown on Efficiency.

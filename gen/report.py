@@ -113,17 +113,18 @@ class Report:
 
     @stage
     def judged(self) -> tuple[Runs, RunHealth, Headline]:
-        """The runs the analyses use, every run's health, and the headline figures."""
+        """The runs the analyses use, every run's health, and the headline figures (the properties below name the
+        parts; reading one reads this stage)."""
         # The Overview's costs: the reference table's when the config says so, else the measured ones.
         overview_reference = self.reference if self.config.efficiency.source == "reference" else None
         return judge_runs(self.every, self.config, overview_reference)
 
-    @stage
+    @property
     def runs(self) -> Runs:
         """The runs the analyses use (less what the health policy excludes)."""
         return self.judged[0]
 
-    @stage
+    @property
     def health(self) -> RunHealth:
         """Every run's health verdict, the excluded runs, the sensitivity of the headline."""
         return self.judged[1]
@@ -155,27 +156,27 @@ class Report:
         intervals = ordered(cell_stats(self.scores), self.config.family_order, self.strategies)
         return intervals.merge(self.unhealthy, on=[*CELL_KEYS, "column"], how="left")
 
-    @stage
+    @property
     def glue(self) -> pd.DataFrame:
         """The suite score per (family, strategy)."""
         return self.judged[2].glue
 
-    @stage
+    @property
     def differences(self) -> pd.DataFrame:
         """Suite-score differences between strategies."""
         return self.judged[2].differences
 
-    @stage
+    @property
     def measured(self) -> pd.DataFrame:
         """Measured costs per (family, strategy)."""
         return self.judged[2].measured
 
-    @stage
+    @property
     def combined(self) -> pd.DataFrame:
         """Scores and costs side by side."""
         return self.judged[2].combined
 
-    @stage
+    @property
     def observations(self) -> pd.DataFrame:
         """The key observations of the Overview."""
         return self.judged[2].observations
