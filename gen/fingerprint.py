@@ -64,23 +64,45 @@ def _stat_lines(path: Path) -> list[str]:
     ]
 
 
-def _git(args: list[str], folder: Path) -> str:
+def _git(commands: list[tuple[list[str], Path]]) -> list[str]:
+    """Each git command's exit code and output, or "no git": started together, as each costs a process start."""
+    return [_answer(process) for process in [_start(args, folder) for args, folder in commands]]
+
+
+def _start(args: list[str], folder: Path) -> subprocess.Popen[str] | None:
     try:
-        done = subprocess.run(["git", *args], cwd=folder, capture_output=True, text=True, timeout=30)
-    except (OSError, subprocess.TimeoutExpired):
+        return subprocess.Popen(
+            ["git", *args], cwd=folder, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+        )
+    except OSError:
+        return None
+
+
+def _answer(process: subprocess.Popen[str] | None) -> str:
+    if process is None:
         return "no git"
-    return f"{done.returncode} {done.stdout.strip()}"
+    try:
+        output = process.communicate(timeout=30)[0]
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.communicate()
+        return "no git"
+    return f"{process.returncode} {output.strip()}"
 
 
 def _revisions(folders: set[Path]) -> tuple[list[str], list[str]]:
     """Per folder where generation asks git: the commit the pages show (HEAD, and whether tracked files differ from
     it, as gen.report.git_commit asks), and the gh-pages branches Changes reads."""
     ordered = sorted(folders)
+    asked = [(args, folder) for folder in ordered for args in (["rev-parse", "HEAD"], list(GIT_STATUS))]
+    asked += [(["for-each-ref", *_BRANCHES], folder) for folder in ordered]
+    answers = _git(asked)
+    count = len(ordered)
+    heads, statuses, branches = answers[0 : 2 * count : 2], answers[1 : 2 * count : 2], answers[2 * count :]
     shown = [
-        f"{folder} {_git(['rev-parse', 'HEAD'], folder)} clean={_git(list(GIT_STATUS), folder) == '0 '}"
-        for folder in ordered
+        f"{folder} {head} clean={status == '0 '}" for folder, head, status in zip(ordered, heads, statuses, strict=True)
     ]
-    return shown, [f"{folder} {_git(['for-each-ref', *_BRANCHES], folder)}" for folder in ordered]
+    return shown, [f"{folder} {refs}" for folder, refs in zip(ordered, branches, strict=True)]
 
 
 def _digest(lines: list[str]) -> str:

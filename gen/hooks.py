@@ -1,5 +1,5 @@
 """MkDocs hooks: the published address and Material's version selector under mike, errors repeated while serving,
-watching the report config wherever it lives, and embeds in hand-written pages."""
+watching the report config wherever it lives (by notifications, not polling), and embeds in hand-written pages."""
 
 from __future__ import annotations
 
@@ -91,9 +91,12 @@ def on_startup(command: str, dirty: bool) -> None:
 
 
 def on_serve(server: Any, config: Any, builder: Any) -> Any:
-    """Watch the config file, its sources and reference table (``watch:`` in mkdocs.yml covers only data/, gen/)."""
+    """Hear changes from the system rather than by polling (gen.watch), and watch the config file, its sources and
+    reference table (``watch:`` in mkdocs.yml covers only data/, gen/)."""
     from gen.config import ReportError, load_config
+    from gen.watch import use_notifications
 
+    use_notifications(server)
     try:
         report = load_config()
     except ReportError:

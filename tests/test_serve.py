@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -45,12 +46,14 @@ def wait_for(url: str, wanted: str, timeout: float = 120) -> str:
 
 
 @contextmanager
-def serving(config: Path, log: Path | None = None) -> Iterator[str]:
-    """``mkdocs serve`` for a report config (its log written to ``log``, else discarded); yields the base URL."""
+def serving(config: Path, log: Path | None = None, project: Path = ROOT) -> Iterator[str]:
+    """``mkdocs serve`` of ``project`` for a report config (its log written to ``log``, else discarded); yields the
+    base URL."""
     env = {**os.environ, "REPORT_CONFIG": str(config), "NO_MKDOCS_2_WARNING": "1", "SITE_URL": SITE_URL}
-    command = [sys.executable, "-m", "mkdocs", "serve", "-a", f"127.0.0.1:{SITE_PORT}", "-f", str(ROOT / "mkdocs.yml")]
+    command = [sys.executable, "-m", "mkdocs", "serve", "-a", f"127.0.0.1:{SITE_PORT}", "-f", "mkdocs.yml"]
     with open(log or os.devnull, "w") as output:
-        server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)
+        # From the project's folder: `python -m` puts it first on the path, so its gen/ is the one imported.
+        server = subprocess.Popen(command, cwd=project, env=env, stdout=output, stderr=subprocess.STDOUT)
         try:
             yield f"http://127.0.0.1:{SITE_PORT}"
         finally:
@@ -75,12 +78,17 @@ def test_changed_data_file_changes_the_page(tmp_path: Path) -> None:
     data.write_text("variant,family,task,seed,metric,value\nfft,bert,rte,1,accuracy,0.625\n")
     config = tmp_path / "report.yml"
     config.write_text(CONFIG)
-    with serving(config) as base:
+    log = tmp_path / "serve.log"
+    with serving(config, log) as base:
         wait_for(f"{base}/downloads/combined.csv", "0.625")
         wait_for(f"{base}/index.html", "0.6250")
         data.write_text("variant,family,task,seed,metric,value\nfft,bert,rte,1,accuracy,0.875\n")
         wait_for(f"{base}/index.html", "0.8750")
         assert "0.875" in wait_for(f"{base}/downloads/combined.csv", "0.875")
+        # One build at start and one for the change: the build reading the data must not count as a change
+        # (gen.watch), or the server would rebuild forever.
+        time.sleep(3)
+        assert log.read_text().count("Building documentation") == 2, log.read_text()[-3000:]
         # The browser draws charts from their specs; the static SVG/PNG are left to `make site` (gen/hooks.py).
         assert fetch(f"{base}/charts/score-vs-params-m.vl.json") is not None
         assert fetch(f"{base}/charts/score-vs-params-m.svg") is None
@@ -101,3 +109,25 @@ def test_a_config_error_is_shown_each_time_it_comes_back(tmp_path: Path) -> None
             assert text.count("key 'bogus_key'") == attempt, f"attempt {attempt}:\n{text[-3000:]}"
             config.write_text(CONFIG)
             wait_for_count(log, "Reloading browsers", attempt)
+
+
+def test_an_edit_to_the_generator_shows_and_stays(tmp_path: Path) -> None:
+    """gen/ edited while serving: the next build uses the edit, and later data edits keep it (gen.build.main
+    imports the generator again only when its code changed)."""
+    project = tmp_path / "project"
+    for folder in ("gen", "docs", "overrides"):
+        shutil.copytree(ROOT / folder, project / folder, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "mkdocs.yml", project / "mkdocs.yml")
+    (project / "data").mkdir()  # watched (mkdocs.yml); the data read here is the report config's
+    data = tmp_path / "runs.csv"
+    data.write_text("variant,family,task,seed,metric,value\nfft,bert,rte,1,accuracy,0.625\n")
+    config = tmp_path / "report.yml"
+    config.write_text(CONFIG)
+    coverage = project / "gen" / "pages" / "coverage.py"
+    with serving(config, project=project) as base:
+        wait_for(f"{base}/coverage.html", "Completion by configuration")
+        coverage.write_text(coverage.read_text().replace("Completion by configuration", "Edited completion"))
+        wait_for(f"{base}/coverage.html", "Edited completion")
+        data.write_text("variant,family,task,seed,metric,value\nfft,bert,rte,1,accuracy,0.875\n")
+        wait_for(f"{base}/index.html", "0.8750")
+        assert "Edited completion" in (fetch(f"{base}/coverage.html") or "")
