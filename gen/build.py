@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gen import cache
-from gen.config import ReportConfig, ReportError, load_config, printable
+from gen.config import ReportConfig, load_config
+from gen.config.base import ReportError, printable
 from gen.fingerprint import build_inputs
 from gen.memo import Memo
 from gen.pages import embeds

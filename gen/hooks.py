@@ -56,7 +56,8 @@ def on_config(config: Any) -> Any:
     canonical link and in sitemap.xml."""
     from mkdocs.exceptions import PluginError
 
-    from gen.config import ReportError, load_config
+    from gen.config import load_config
+    from gen.config.base import ReportError
     from gen.fingerprint import MIKE_VERSION
 
     # A config error is left to the build's own run of the config, which names file, key and fix. The title is
@@ -93,7 +94,8 @@ def on_startup(command: str, dirty: bool) -> None:
 def on_serve(server: Any, config: Any, builder: Any) -> Any:
     """Hear changes from the system rather than by polling (gen.watch), and watch the config file, its sources and
     reference table (``watch:`` in mkdocs.yml covers only data/, gen/)."""
-    from gen.config import ReportError, load_config
+    from gen.config import load_config
+    from gen.config.base import ReportError
     from gen.watch import use_notifications
 
     use_notifications(server)

@@ -35,7 +35,9 @@ from gen.analysis.sections import (
     training,
 )
 from gen.analysis.stats import cell_stats, seed_variability
-from gen.config import ConfigError, ReportConfig, TableSource
+from gen.config import ReportConfig
+from gen.config.base import ConfigError
+from gen.config.sources import TableSource
 from gen.fingerprint import GIT_STATUS
 from gen.memo import Memo, stage
 from gen.runs import Runs, build_runs

@@ -10,7 +10,8 @@ import numpy as np
 import pandas as pd
 
 from gen.benchmarks import COST_METRICS, out_of_range
-from gen.config import ConfigError, ReportConfig, ReportError, printable
+from gen.config import ReportConfig
+from gen.config.base import ConfigError, ReportError, printable
 from gen.sources.base import FileOutcome, RunRecord
 
 ID_COLUMNS = ["run_id", "source", "source_file", "strategy", "family", "model", "task", "seed"]

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from gen.config import ReportConfig, StrategyRule, TableSource
+from gen.config import ReportConfig, StrategyRule
+from gen.config.sources import TableSource
 from gen.runs import Runs, build_runs
 from gen.sources.base import FileOutcome, RunRecord
 

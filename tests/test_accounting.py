@@ -9,7 +9,8 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gen.config import MetricsJsonSource, StrategyRule
+from gen.config import StrategyRule
+from gen.config.sources import MetricsJsonSource
 from gen.runs import build_runs
 from gen.sources.load import load_sources
 from tests.helpers import config

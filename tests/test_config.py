@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from gen.config import DEFAULT_CONFIG, ConfigError, load_config
+from gen.config import DEFAULT_CONFIG, load_config
+from gen.config.base import ConfigError
 
 MINIMAL = """
 title: T

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from gen.config import ConfigError, load_config
+from gen.config import load_config
+from gen.config.base import ConfigError
 from gen.report import analyse
 from tests.conftest import build_site
 from tests.test_real_data import read_csv

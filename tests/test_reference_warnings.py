@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from gen.config import ConfigError, load_config
+from gen.config import load_config
+from gen.config.base import ConfigError
 from gen.report import analyse
 
 CONFIG = """

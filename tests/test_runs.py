@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from gen.config import ConfigError, DuplicatesConfig, ReportError, StrategyRule
+from gen.config import DuplicatesConfig, StrategyRule
+from gen.config.base import ConfigError, ReportError
 from gen.runs import Runs, assign_strategy, build_runs, wide_runs
 from gen.sources.base import FileOutcome, RunRecord
 from tests.helpers import config, run, runs_of

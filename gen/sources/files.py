@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import partial
 
 from gen.cache import exit_with_parent
-from gen.config import LegacyJsonSource, LmEvalSource, MetricsJsonSource, path_regex
+from gen.config.sources import LegacyJsonSource, LmEvalSource, MetricsJsonSource, path_regex
 from gen.sources.base import FileOutcome, InputError, RunRecord, SourceLoad, decode_runs, encode_runs
 from gen.sources.discovery import discover, file_kind
 from gen.sources.parse_cache import ParseCache, Parsed

@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
-from gen.config import HfTrainerSource, path_regex
+from gen.config.sources import HfTrainerSource, path_regex
 from gen.sources.base import (
     FileOutcome,
     InputError,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from gen.config import LegacyJsonSource, path_regex
+from gen.config.sources import LegacyJsonSource, path_regex
 from gen.sources.base import InputError, RunRecord, SourceLoad, as_field, parse_json_object
 from gen.sources.files import fields_from_path, load_files
 from gen.sources.metrics_json import require_identity, settings, trainer_run

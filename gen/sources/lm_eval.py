@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from gen.config import LmEvalSource
+from gen.config.sources import LmEvalSource
 from gen.sources.base import (
     InputError,
     ParsedJson,

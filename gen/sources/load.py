@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from gen.config import HfTrainerSource, LegacyJsonSource, LmEvalSource, MetricsJsonSource, ReportConfig, TableSource
+from gen.config import ReportConfig
+from gen.config.sources import HfTrainerSource, LegacyJsonSource, LmEvalSource, MetricsJsonSource, TableSource
 from gen.sources.base import SourceLoad
 from gen.sources.hf_trainer import load_hf_trainer
 from gen.sources.legacy_json import load_legacy_json

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
 
-from gen.config import MetricsJsonSource
+from gen.config.sources import MetricsJsonSource
 from gen.sources.base import (
     Curves,
     InputError,

@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from gen import cache
-from gen.config import HfTrainerSource, LegacyJsonSource, LmEvalSource, MetricsJsonSource
+from gen.config.sources import HfTrainerSource, LegacyJsonSource, LmEvalSource, MetricsJsonSource
 
 log = logging.getLogger("mkdocs.plugins.gen")
 
@@ -34,7 +34,10 @@ _SCHEMA = pa.schema(
 # Rows per Parquet row group: memory while reading or writing the cache stays a batch, not the whole table.
 _BATCH_ROWS = 10_000
 # The readers' code: a change to any of them makes earlier parses stale.
-_READER_FILES = [*sorted(Path(__file__).parent.glob("*.py")), Path(__file__).parents[1] / "config.py"]
+_READER_FILES = [
+    *sorted(Path(__file__).parent.glob("*.py")),
+    *sorted((Path(__file__).parents[1] / "config").glob("*.py")),
+]
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from gen.config import ConfigError, EfficiencyConfig
+from gen.config import EfficiencyConfig
+from gen.config.base import ConfigError
 from gen.sources.discovery import file_kind
 
 # Factor from each unit to the column's own unit (params: millions, memory: MB, time: seconds).

@@ -17,7 +17,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from gen.config import ConfigError, TableSource
+from gen.config.base import ConfigError
+from gen.config.sources import TableSource
 from gen.sources.base import FileOutcome, InputError, RunRecord, SourceLoad, as_field
 from gen.sources.discovery import file_kind
 

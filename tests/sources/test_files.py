@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from gen.config import MetricsJsonSource, path_regex
+from gen.config.sources import MetricsJsonSource, path_regex
 from gen.sources.base import InputError
 from gen.sources.discovery import discover
 from gen.sources.files import Pending, parse_one, read_bounded

@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from gen.config import ConfigError, HfTrainerSource, StrategyRule, load_config
+from gen.config import StrategyRule, load_config
+from gen.config.base import ConfigError
+from gen.config.sources import HfTrainerSource
 from gen.runs import Runs, build_runs
 from gen.sources.base import SourceLoad, curve_points
 from gen.sources.hf_trainer import PICKLE_REASON, load_hf_trainer, read_trainer_file

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from gen.config import LegacyJsonSource
+from gen.config.sources import LegacyJsonSource
 from gen.sources.base import InputError
 from gen.sources.legacy_json import load_legacy_json, read_legacy
 from tests.conftest import shared_path

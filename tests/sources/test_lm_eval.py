@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from gen.config import LmEvalSource
+from gen.config.sources import LmEvalSource
 from gen.sources.base import InputError, RunRecord, SourceLoad
 from gen.sources.lm_eval import load_lm_eval, read_lm_eval
 from tests.conftest import ROOT

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from gen.config import MetricsJsonSource
+from gen.config.sources import MetricsJsonSource
 from gen.sources.base import InputError, curve_points
 from gen.sources.metrics_json import default_path_fields, load_metrics_json, read_run
 

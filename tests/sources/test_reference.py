@@ -9,7 +9,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from gen.config import DEFAULT_CONFIG, ConfigError, EfficiencyConfig, load_config
+from gen.config import DEFAULT_CONFIG, EfficiencyConfig, load_config
+from gen.config.base import ConfigError
 from gen.runs import build_runs
 from gen.sources.load import load_sources
 from gen.sources.reference import load_reference, parse_quantity, unmatched_reference_rows

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from gen.config import ConfigError, TableSource
+from gen.config.base import ConfigError
+from gen.config.sources import TableSource
 from gen.sources.base import SourceLoad
 from gen.sources.table import load_table
 

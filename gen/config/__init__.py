@@ -8,135 +8,24 @@ from __future__ import annotations
 
 import functools
 import os
-import re
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator
 
 from gen.benchmarks import Suite, declared_task, preset
+from gen.config.base import ConfigError, Strict
+from gen.config.sources import Source
 
-DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "data" / "report.yml"
+DEFAULT_CONFIG = Path(__file__).resolve().parents[2] / "data" / "report.yml"
 CONFIG_ENV = "REPORT_CONFIG"
 
 
-class ReportError(Exception):
-    """A problem that stops the build; the message says what to fix."""
-
-
-def printable(line: str) -> str:
-    """A message with the control characters that names from data may hold (newlines, terminal escape codes)
-    written as escapes, so a file name cannot forge log lines or restyle the terminal."""
-    return "".join(c if c.isprintable() else ascii(c)[1:-1] for c in line)
-
-
-class ConfigError(ReportError):
-    """A config problem a user must fix; the message names file, key and fix."""
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-_PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
-
-
-def path_regex(pattern: str) -> re.Pattern[str]:
-    """A ``path_pattern`` such as ``{variant}/task_{task}_{family}_{seed}/**/metrics.json`` as a regex.
-
-    ``{name}`` captures one path segment's worth of text (no ``/``), ``*`` any text within a segment and ``**/``
-    any number of folders.
-    """
-    parts = re.split(r"(\{[A-Za-z_][A-Za-z0-9_]*\}|\*\*/|\*)", pattern)
-    regex = []
-    for part in parts:
-        if found := _PLACEHOLDER.fullmatch(part):
-            regex.append(f"(?P<{found[1]}>[^/]+?)")
-        elif part == "**/":
-            regex.append("(?:.*/)?")
-        elif part == "*":
-            regex.append("[^/]*")
-        else:
-            regex.append(re.escape(part))
-    return re.compile("^" + "".join(regex) + "$")
-
-
-class _FileSource(_Strict):
-    path: Path
-    # Glob patterns on the path relative to `path`; matching files are counted as ignored.
-    exclude: list[str] = []
-    # Named fields encoded in the relative path; None = the default KD-LoRA layout.
-    path_pattern: str | None = None
-    max_file_mb: float = Field(default=50.0, gt=0)
-
-    @field_validator("path_pattern")
-    @classmethod
-    def _pattern_compiles(cls, value: str | None) -> str | None:
-        if value is not None:
-            try:
-                path_regex(value)
-            except re.error as exc:
-                raise ValueError(f"not a valid path pattern ({exc}); use {{field}} placeholders, * and **/") from None
-        return value
-
-
-class MetricsJsonSource(_FileSource):
-    """Hugging Face Trainer-style ``metrics.json`` files, one run per file, at any depth under ``path``."""
-
-    type: Literal["metrics-json"]
-    pattern: str = "metrics.json"
-
-
-class LegacyJsonSource(_FileSource):
-    """The older layout: one JSON per configuration holding a teacher FFT, teacher LoRA and student run."""
-
-    type: Literal["legacy-json"]
-    pattern: str = "*.json"
-
-
-class _ConstantFieldsSource(_FileSource):
-    # Fields every run of the source gets, for what neither the files nor their paths say (e.g. {peft: lora}).
-    fields: dict[str, str | int | float | bool] = {}
-
-    def model_post_init(self, context: object, /) -> None:
-        # Run after validation; pydantic reports a ValueError raised here as a validation error of this source.
-        captured = set(_PLACEHOLDER.findall(self.path_pattern or ""))
-        if both := sorted(captured & set(self.fields)):
-            raise ValueError(f"field(s) {', '.join(both)} given both by path_pattern and by fields; keep one")
-
-
-class HfTrainerSource(_ConstantFieldsSource):
-    """Hugging Face Trainer output folders (what ``run_glue.py`` and most fine-tuning scripts write): a run is a
-    folder holding ``all_results.json`` or ``eval_results.json``, with ``train_results.json`` and
-    ``trainer_state.json`` beside it; ``path_pattern`` is matched against the result file's path."""
-
-    type: Literal["hf-trainer"]
-
-
-class LmEvalSource(_ConstantFieldsSource):
-    """lm-evaluation-harness results files (0.4 format), at any depth under ``path``: one run per task and filter."""
-
-    type: Literal["lm-eval"]
-    pattern: str = "results*.json"
-
-
-class TableSource(_Strict):
-    """A tidy CSV or JSONL table: one row per run and metric (columns ``task``, ``metric``, ``value``)."""
-
-    type: Literal["table"]
-    path: Path
-    # Our column name -> the table's, where they differ (e.g. {task: Task, value: Score}).
-    columns: dict[str, str] = {}
-
-
-Source = Annotated[
-    MetricsJsonSource | LegacyJsonSource | HfTrainerSource | LmEvalSource | TableSource, Field(discriminator="type")
-]
 MatchValue = str | int | float | bool | list[str | int | float | bool]
 
 
-class StrategyRule(_Strict):
+class StrategyRule(Strict):
     """Runs whose fields all match ``match`` get strategy ``name`` (a list means any of its values)."""
 
     name: str = Field(min_length=1)
@@ -150,7 +39,7 @@ class StrategyRule(_Strict):
         }
 
 
-class EfficiencyConfig(_Strict):
+class EfficiencyConfig(Strict):
     """Where the Overview's parameters, memory and inference time come from."""
 
     source: Literal["measured", "reference"] = "measured"
@@ -159,7 +48,7 @@ class EfficiencyConfig(_Strict):
     columns: dict[Literal["params_m", "memory_mb", "inference_s"], str] = {}
 
 
-class DuplicatesConfig(_Strict):
+class DuplicatesConfig(Strict):
     """Runs with identical fields (seed included) are duplicates: keep all (flagged), the latest, or fail."""
 
     keep: Literal["all", "latest", "fail"] = "all"
@@ -170,7 +59,7 @@ class DuplicatesConfig(_Strict):
 Policy = Literal["keep", "exclude"]
 
 
-class RunHealthConfig(_Strict):
+class RunHealthConfig(Strict):
     """What to do with runs that are not healthy: ``keep`` them (flagged everywhere) or ``exclude`` them from
     every analysis (listed on Data quality as excluded, with the reason)."""
 
@@ -201,7 +90,7 @@ METHOD_NAMES = {
 }
 
 
-class VariantsConfig(_Strict):
+class VariantsConfig(Strict):
     """PEFT methods compared with each other and a full fine-tuning baseline, per group (e.g. teacher, student)."""
 
     method: str = "peft"
@@ -213,14 +102,14 @@ class VariantsConfig(_Strict):
     groups: dict[str, dict[str, MatchValue]] = Field(min_length=1)
 
 
-class PublishedConfig(_Strict):
+class PublishedConfig(Strict):
     """Published figures to reproduce: a tidy table (like a `table` source) whose runs the strategy rules name."""
 
     path: Path
     label: str = "published figures"
 
 
-class ChangesConfig(_Strict):
+class ChangesConfig(Strict):
     """What the Changes page compares this build with."""
 
     # A runs.csv of the previous version; when unset, `version` is read from mike's gh-pages branch via git.
@@ -228,7 +117,7 @@ class ChangesConfig(_Strict):
     version: str = "latest"
 
 
-class TaskSpec(_Strict):
+class TaskSpec(Strict):
     """One task of a declared suite: the run field ``task`` equals ``name``; its score is the mean of ``metrics``."""
 
     name: str = Field(min_length=1)
@@ -240,7 +129,7 @@ class TaskSpec(_Strict):
     higher_is_better: bool = True
 
 
-class SuiteSpec(_Strict):
+class SuiteSpec(Strict):
     """A benchmark suite declared in the config: its name replaces "GLUE" in every label, title and finding."""
 
     name: str = Field(min_length=1)
@@ -255,7 +144,7 @@ class SuiteSpec(_Strict):
         return tasks
 
 
-class ReportConfig(_Strict):
+class ReportConfig(Strict):
     """The whole report: what to read, how to name runs, how to score them."""
 
     title: str = "Benchmark report"
