@@ -65,10 +65,12 @@ def downsample(bands: pd.DataFrame, max_points: int) -> pd.DataFrame:
 def best_steps(curves: pd.DataFrame, table: pd.DataFrame, suite: Suite) -> pd.DataFrame:
     """Per (family, strategy, task): mean step at which each run's tracking eval metric peaked, and the mean
     training time per epoch (train time / epochs)."""
-    # Looked up once per task, not per logged point. As text: the columns may be categorical (gen.runs keeps large
-    # curve tables compact) with other categories.
+    # Looked up once per task, not per logged point. Only the series some task tracks are compared row by row, as
+    # text (the columns may be categorical, gen.runs keeps large curve tables compact, with other categories): every
+    # row as text took gigabytes at 300k runs.
     series_of = {task: curve_series(suite, str(task)) for task in curves["task"].unique()}
-    tracked = curves[curves["series"].astype(str) == curves["task"].map(series_of).astype(str)]
+    candidates = curves[curves["series"].isin(set(series_of.values()))]
+    tracked = candidates[candidates["series"].astype(str) == candidates["task"].map(series_of).astype(str)]
     peak = tracked.loc[tracked.groupby("run_id")["value"].idxmax()]
     steps = peak.groupby(["family", "strategy", "task"], sort=False).agg(
         best_step=("step", "mean"), best_value=("value", "mean"), n_runs=("run_id", "nunique")
