@@ -43,17 +43,21 @@ class Runs:
         """The same runs less ``run_ids`` in every table the analyses read (the accounts stay as they are)."""
         if not run_ids:
             return self
-
-        def keep(frame: pd.DataFrame) -> pd.DataFrame:
-            # isin on the categorical itself matches codes; as strings, 300k runs' curves took gigabytes.
-            kept = frame[~frame["run_id"].isin(run_ids)].reset_index(drop=True)
-            for column in kept.select_dtypes("category"):
-                kept[column] = kept[column].cat.remove_unused_categories()
-            return kept
-
         return dataclasses.replace(
-            self, table=keep(self.table), all_table=keep(self.all_table), curves=keep(self.curves)
+            self,
+            table=without_runs(self.table, run_ids),
+            all_table=without_runs(self.all_table, run_ids),
+            curves=without_runs(self.curves, run_ids),
         )
+
+
+def without_runs(frame: pd.DataFrame, run_ids: set[str]) -> pd.DataFrame:
+    """``frame`` less the rows of ``run_ids``, its categorical columns less the values no row has any more."""
+    # isin on the categorical itself matches codes; as strings, 300k runs' curves took gigabytes.
+    kept = frame[~frame["run_id"].isin(run_ids)].reset_index(drop=True)
+    for column in kept.select_dtypes("category"):
+        kept[column] = kept[column].cat.remove_unused_categories()
+    return kept
 
 
 Rules = list[tuple[str, list[tuple[str, frozenset[str]]]]]
@@ -220,10 +224,17 @@ def build_runs(
             reasons_per_file[file_key].append(problem)
             continue
         kept_per_file[file_key] += 1
-        warnings += [
-            {"source": run.source, "source_file": run.source_file, "run_id": run.run_id, "field": name, "reason": why}
-            for name, why in run_warnings(run)
-        ]
+        if run.warnings or run.non_finite:  # most runs have none: no list to build for them
+            warnings += [
+                {
+                    "source": run.source,
+                    "source_file": run.source_file,
+                    "run_id": run.run_id,
+                    "field": name,
+                    "reason": why,
+                }
+                for name, why in run_warnings(run)
+            ]
         strategy = assign_strategy(run.fields, config, rules)
         if strategy is None:
             unmatched.append({"run_id": run.run_id, "source": run.source, **run.fields})

@@ -18,7 +18,7 @@ from gen.analysis.training import best_steps, curve_bands, downsample, drawable
 from gen.analysis.variants import best_per_task, by_task, method_cells, method_ranking, method_scores, rank_sweep
 from gen.benchmarks import Suite
 from gen.config import ReportConfig
-from gen.runs import WARNING_COLUMNS, Runs
+from gen.runs import WARNING_COLUMNS, Runs, without_runs
 from gen.sources.reference import unmatched_reference_rows
 
 
@@ -151,7 +151,8 @@ def judge_runs(every: Runs, config: ReportConfig, reference: pd.DataFrame | None
     unhealthy_ids = health.unhealthy_ids()
     runs = every.without(excluded_ids)
     everything = headline(every.table, config, reference)
-    healthy = headline(every.without(unhealthy_ids).table, config, reference) if unhealthy_ids else everything
+    # Only the scored table: Runs.without would also filter the curves, the largest table, for nothing.
+    healthy = headline(without_runs(every.table, unhealthy_ids), config, reference) if unhealthy_ids else everything
     if not excluded_ids:
         used = everything
     elif excluded_ids == unhealthy_ids:

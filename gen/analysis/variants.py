@@ -16,8 +16,15 @@ def _matches(table: pd.DataFrame, match: dict[str, MatchValue]) -> pd.Series:
     selected = pd.Series(True, index=table.index)
     for field, value in match.items():
         allowed = [str(v) for v in (value if isinstance(value, list) else [value])]
-        selected &= table[field].astype(str).isin(allowed) if field in table else False
+        selected &= _as_text_in(table[field], allowed) if field in table else False
     return selected
+
+
+def _as_text_in(values: pd.Series, allowed: list[str]) -> pd.Series:
+    """Rows whose value, as text, is one of ``allowed``."""
+    # Each distinct value converted once: every row as text took a string per row of the runs table.
+    distinct = values.drop_duplicates()
+    return values.isin(distinct[distinct.astype(str).isin(allowed)])
 
 
 def method_scores(all_table: pd.DataFrame, variants: VariantsConfig, suite: Suite) -> pd.DataFrame:
@@ -33,10 +40,11 @@ def method_scores(all_table: pd.DataFrame, variants: VariantsConfig, suite: Suit
     if not parts:
         return pd.DataFrame(columns=[*KEYS, "rank", "run_id", "task", "seed", "score", "params_m"])
     labelled = pd.concat(parts, ignore_index=True)
-    labelled["method"] = labelled[variants.method].astype(str) if variants.method in labelled else ""
-    labelled["rank"] = pd.to_numeric(labelled[variants.rank], errors="coerce") if variants.rank in labelled else None
     scores = task_scores(labelled, suite)
+    # Method and rank read once per run, not once per metric row.
     identity = labelled.drop_duplicates("run_id").set_index("run_id")
+    identity["method"] = identity[variants.method].astype(str) if variants.method in identity else ""
+    identity["rank"] = pd.to_numeric(identity[variants.rank], errors="coerce") if variants.rank in identity else None
     params = labelled[labelled["metric"] == "params_m"].set_index("run_id")["value"]
     scores["group"] = scores["run_id"].map(identity["group"])
     scores["method"] = scores["run_id"].map(identity["method"])

@@ -47,6 +47,10 @@ def page(report: Report) -> Page:
     chart_list = []
     # The chart keeps the group ids (they pick the strategy colour); only the method part is renamed there.
     named = for_charts(report, points).assign(label=points["label"].map(lambda text: chart_label(report, text)))
+    # The same for every cost's chart: read from the runs once, not once per chart.
+    groups = charts.group_strategies(
+        report.variants.scores if report.variants else None, report.scores, report.strategies
+    )
     for cost in COSTS:
         measured = points[points[cost].notna()].sort_values(cost, kind="stable")
         lines += [f"## Score vs {COST_LABELS[cost]}", ""]
@@ -66,9 +70,7 @@ def page(report: Report) -> Page:
             COST_LABELS[cost],
             report.strategies,
             chart_families(report),
-            charts.group_strategies(
-                report.variants.scores if report.variants else None, report.scores, report.strategies
-            ),
+            groups,
         )
         chart_list.append(chart)
         frontier = shown[shown[f"on_front_{cost}"]]
