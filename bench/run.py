@@ -381,6 +381,14 @@ def run_size(size: str, runs: int, work: Path, serve: bool, port: int) -> SizeRe
         # A synthetic tree is kept for the next invocation: it must be as make_results wrote it.
         for path in added:
             shutil.rmtree(path.parent)
+            # And the folders made for it, now empty (the seed folder): rmdir refuses any that holds something.
+            for folder in path.parent.parents:
+                if folder == results:
+                    break
+                try:
+                    folder.rmdir()
+                except OSError:
+                    break
         shutil.rmtree(scratch)
     return result
 
