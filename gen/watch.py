@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from watchdog.events import (
+    DirDeletedEvent,
+    DirMovedEvent,
     FileClosedEvent,
     FileCreatedEvent,
     FileDeletedEvent,
@@ -27,13 +29,16 @@ from watchdog.observers.polling import PollingObserver
 
 log = logging.getLogger("mkdocs.plugins.gen")
 
-# What changes a file; FileClosedEvent is a close after writing (an editor's save may show only as that).
+# What changes a file; FileClosedEvent is a close after writing (an editor's save may show only as that). A folder
+# moved away or deleted is one event for all its files (a folder moved in comes as one per file).
 WRITES: list[type[FileSystemEvent]] = [
     FileCreatedEvent,
     FileModifiedEvent,
     FileDeletedEvent,
     FileMovedEvent,
     FileClosedEvent,
+    DirDeletedEvent,
+    DirMovedEvent,
 ]
 # MkDocs' own polling interval, used when notifications are unavailable.
 POLLING_S = 0.5
@@ -64,7 +69,7 @@ class WriteObserver(Observer):  # type: ignore[misc,valid-type]
             return self.fallback.schedule(event_handler, path, recursive=recursive)
         writes = [kind for kind in WRITES if event_filter is None or kind in event_filter]
         watch: ObservedWatch = super().schedule(
-            event_handler, path, recursive=recursive, event_filter=writes, follow_symlink=follow_symlink
+            FolderAsFiles(event_handler), path, recursive=recursive, event_filter=writes, follow_symlink=follow_symlink
         )
         return watch
 
@@ -87,6 +92,18 @@ class WriteObserver(Observer):  # type: ignore[misc,valid-type]
         if self.fallback is not None:
             self.fallback.stop()
         super().stop()
+
+
+class FolderAsFiles(FileSystemEventHandler):
+    """Hands a folder's event on as a change of a file: MkDocs' handler ignores folder events, but a results folder
+    moved out of the tree changes what the build reads."""
+
+    def __init__(self, handler: FileSystemEventHandler) -> None:
+        self.handler = handler
+
+    def dispatch(self, event: FileSystemEvent) -> None:
+        """Pass ``event`` on, a folder's as a deletion of a file at its path."""
+        self.handler.dispatch(FileDeletedEvent(event.src_path) if event.is_directory else event)
 
 
 def use_notifications(server: Any) -> None:

@@ -74,3 +74,16 @@ def test_falls_back_to_polling_when_the_system_refuses(
     assert isinstance(server.observer.fallback, PollingObserver)
     (tmp_path / "data" / "metrics.json").write_text('{"eval_accuracy": 0.5}')
     assert rebuild_wanted(server, within=3)
+
+
+def test_a_results_folder_moved_in_or_out_is_heard(server: LiveReloadServer, tmp_path: Path) -> None:
+    run = tmp_path / "elsewhere" / "task_rte_bert_1"
+    run.mkdir(parents=True)
+    (run / "metrics.json").write_text("{}")
+    server.observer.start()
+    shutil.move(run, tmp_path / "data" / run.name)
+    assert rebuild_wanted(server, within=0.2)
+    # The system reports a folder moved away as one event, not one per file; watchdog holds it 0.5 s for the move's
+    # other half, which never comes from outside the watched folder.
+    shutil.move(tmp_path / "data" / run.name, tmp_path / "elsewhere" / "gone")
+    assert rebuild_wanted(server, within=1.5)
