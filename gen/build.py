@@ -8,19 +8,17 @@ chart images are cached by their own inputs.
 
 from __future__ import annotations
 
-import hashlib
 import importlib
 import logging
 import os
 import sys
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gen import cache
 from gen.config import ReportConfig, load_config
 from gen.config.base import ReportError, printable
-from gen.fingerprint import build_inputs
+from gen.fingerprint import build_inputs, source_files
 from gen.memo import Memo
 from gen.pages import embeds
 from gen.pages.writers import GenFilesWriter, RecordingWriter, frame, unframe
@@ -151,7 +149,7 @@ def main() -> None:
     charts kept for the next rebuild (gen.memo) carry over: their keys include the code's hash, so those of older
     code are never reused.
     """
-    code = _source_hash()
+    code = cache.code_version(*source_files())
     loaded = sys.modules.get("gen.build")
     if loaded is not None and getattr(loaded, "LOADED_CODE", None) == code:
         loaded.generate(code)
@@ -169,15 +167,6 @@ def main() -> None:
 
 # The hash of gen/ this module was imported from (given by main).
 LOADED_CODE: str | None = None
-
-
-def _source_hash() -> str:
-    """A hash of every source file of the gen package, as it is on disk now."""
-    digest = hashlib.sha256()
-    for path in sorted(Path(__file__).resolve().parent.rglob("*.py")):
-        digest.update(f"{path}\0".encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()
 
 
 def generate(code: str | None = None) -> None:

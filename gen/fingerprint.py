@@ -109,10 +109,15 @@ def _digest(lines: list[str]) -> str:
     return hashlib.sha256("\n".join(lines).encode()).hexdigest()[:32]
 
 
+def source_files() -> list[Path]:
+    """The generator's source files (the gen package), in a fixed order."""
+    return sorted(_GEN.rglob("*.py"))
+
+
 def build_inputs(config: ReportConfig) -> tuple[str, Memo]:
     """This build's fingerprint (see the module docstring), and its inputs as gen.memo reads them: a base (code,
     config, environment, and any path outside the sections below) and a key per leaf."""
-    code = cache.code_version(*sorted(_GEN.rglob("*.py")), packages=_PACKAGES)
+    code = cache.code_version(*source_files(), packages=_PACKAGES)
     sections = {
         "sources": config.sources,
         "efficiency": config.efficiency,
