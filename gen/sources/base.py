@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+import numpy as np
 import orjson
 
 Outcome = Literal["ingested", "rejected", "ignored"]
@@ -31,10 +32,10 @@ def all_numbers(values: list[Any]) -> bool:
 
 def interleave(steps: list[float], values: list[float]) -> bytes:
     """Steps and values of one series as packed float64 (step, value) pairs."""
-    flat = array("d", bytes(16 * len(steps)))
-    flat[0::2] = array("d", steps)
-    flat[1::2] = array("d", values)
-    return flat.tobytes()
+    flat = steps + values
+    flat[0::2] = steps
+    flat[1::2] = values
+    return array("d", flat).tobytes()
 
 
 def curve_points(curves: Curves) -> list[tuple[str, float, float]]:
@@ -205,7 +206,7 @@ def parse_json_object(data: bytes) -> ParsedJson:
     # string (\u003a) is not counted in the file, so a file holding such an escape takes the slow path (looked for
     # only when the file has a backslash at all, which is found at memchr speed; most files have none).
     escaped = b"\\" in data and b"\\u003" in data
-    if not escaped and data.count(b":") == orjson.dumps(parsed).count(b":"):
+    if not escaped and _colons(data) == _colons(orjson.dumps(parsed)):
         return ParsedJson(parsed)
     duplicates = {}
     try:
@@ -213,6 +214,11 @@ def parse_json_object(data: bytes) -> ParsedJson:
     except (ValueError, RecursionError):  # nested deeper than the stdlib parser goes: repeats not named
         return ParsedJson(parsed)
     return ParsedJson(parsed, False, _repeats_named(repeated, duplicates))
+
+
+def _colons(data: bytes) -> int:
+    # numpy compares a whole file at once, a few times faster than bytes.count (a byte-by-byte loop).
+    return int(np.count_nonzero(np.frombuffer(data, np.uint8) == ord(":")))
 
 
 def _check_object(parsed: object) -> None:
@@ -297,9 +303,11 @@ def _shown_value(value: object) -> str:
 def encode_runs(runs: list[RunRecord]) -> bytes:
     """The runs read from one file as compact JSON, for the parse cache and for worker processes to hand back.
 
-    Curves stay packed, as hex: turning them into JSON numbers and back cost more than parsing the file.
+    Curves stay packed, as hex: turning them into JSON numbers and back cost more than parsing the file. Copied:
+    orjson's bytes keep the whole buffer they were written in (several times their length here), and a payload is
+    kept until the parse cache is saved.
     """
-    return orjson.dumps(
+    encoded = orjson.dumps(
         [
             [
                 run.key,
@@ -313,6 +321,7 @@ def encode_runs(runs: list[RunRecord]) -> bytes:
             for run in runs
         ]
     )
+    return bytes(memoryview(encoded))
 
 
 def decode_runs(payload: bytes, source: str, source_file: str, modified_ns: int) -> list[RunRecord]:

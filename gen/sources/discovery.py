@@ -29,8 +29,12 @@ class Found:
     stamp: tuple[int, int] = (0, 0)
 
 
-def discover(root: Path, pattern: str, exclude: list[str]) -> list[Found]:
-    """Files under ``root`` whose name matches ``pattern``, sorted by relative path, each stat'ed once.
+def discover(
+    root: Path, pattern: str, exclude: list[str], to_read: Callable[[Found], None] | None = None
+) -> list[Found]:
+    """Files under ``root`` whose name matches ``pattern``, sorted by relative path, each stat'ed once; each file to
+    read is also given to ``to_read`` as soon as it is found (in walk order), so it can be read while the walk goes
+    on (``to_read`` must raise no OSError: that would be taken for the folder's).
 
     Real folders are read first; then each symlinked folder, in name order: a link to a folder that contains it
     is a loop (rejected, not read forever); a link to a folder already read is an alias, whose files are ignored
@@ -39,7 +43,7 @@ def discover(root: Path, pattern: str, exclude: list[str]) -> list[Found]:
     any file whose path is not valid UTF-8 is rejected unread. One ``scandir`` per folder and one ``stat`` per
     file: on a large tree this walk is most of an unchanged ingest.
     """
-    walk = _Walk(pattern, exclude)
+    walk = _Walk(pattern, exclude, to_read)
     real_root = os.path.realpath(root)
     walk.canonical[real_root] = "."
     try:
@@ -59,9 +63,10 @@ _Entry = tuple[os.DirEntry[str], str, str, str | None]
 class _Walk:
     """The state of one discovery: what was found, the first name of every real folder read, links to follow."""
 
-    def __init__(self, pattern: str, exclude: list[str]) -> None:
+    def __init__(self, pattern: str, exclude: list[str], to_read: Callable[[Found], None] | None) -> None:
         self.pattern = pattern
         self.exclude = exclude
+        self.to_read = to_read
         self.found: list[Found] = []
         # Real path of every folder read -> its name under the root: a second way to it is an alias.
         self.canonical: dict[str, str] = {}
@@ -164,7 +169,10 @@ class _Walk:
             reason = f"not a regular file ({file_kind(info.st_mode)}): not read"
             self.found.append(Found(name, entry.path, "rejected", reason))
             return
-        self.found.append(Found(name, entry.path, stamp=(info.st_size, info.st_mtime_ns)))
+        found = Found(name, entry.path, stamp=(info.st_size, info.st_mtime_ns))
+        self.found.append(found)
+        if self.to_read is not None:
+            self.to_read(found)
 
     def _excluded(self, name: str) -> bool:
         return any(fnmatch.fnmatch(name, glob) for glob in self.exclude)

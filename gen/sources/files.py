@@ -7,14 +7,13 @@ import os
 import re
 import stat
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
-from functools import partial
 
 from gen.cache import exit_with_parent
 from gen.config.sources import LegacyJsonSource, LmEvalSource, MetricsJsonSource, path_regex
 from gen.sources.base import FileOutcome, InputError, RunRecord, SourceLoad, decode_runs, encode_runs
-from gen.sources.discovery import discover, file_kind
+from gen.sources.discovery import Found, discover, file_kind
 from gen.sources.parse_cache import ParseCache, Parsed
 
 
@@ -60,12 +59,9 @@ def load_files(
     cached = ParseCache.open(source, read)
     outcomes: dict[str, FileOutcome] = {}
     parsed: dict[str, Parsed] = {}
-    to_parse: list[Pending] = []
-    for found in discover(source.path, source.pattern, source.exclude):
+
+    def consider(found: Found) -> None:
         name = found.relative
-        if found.decided is not None:
-            outcomes[name] = FileOutcome(label, name, found.decided, reason=found.reason)
-            continue
         try:
             check_size(found.stamp[0], source.max_file_mb)
             path_fields = fields_from_path(name, pattern) if pattern is not None else None
@@ -75,15 +71,21 @@ def load_files(
                 path_fields = constants | (path_fields or {})
         except InputError as exc:
             outcomes[name] = FileOutcome(label, name, "rejected", reason=str(exc))
-            continue
+            return
         hit = cached.get(name, found.stamp)
         if hit is not None:
             parsed[name] = hit
         else:
-            to_parse.append(Pending(found.path, name, path_fields, found.stamp, limit))
-    parsed |= parse_all(read, to_parse)
+            parsing.add(Pending(found.path, name, path_fields, found.stamp, limit))
+
+    # Files are parsed while the walk goes on (gen.sources.discovery hands each over as it is found).
+    with Parsing(read) as parsing:
+        for found in discover(source.path, source.pattern, source.exclude, to_read=consider):
+            if found.decided is not None:
+                outcomes[found.relative] = FileOutcome(label, found.relative, found.decided, reason=found.reason)
+        parsed |= parsing.results()
     cached.save(parsed)
-    del cached  # its copy of the earlier parses; from here each file's parse is dropped once decoded
+    cached.close()  # its copy of the earlier parses; from here each file's parse is dropped once decoded
     for name in sorted([*outcomes, *parsed]):
         if name in outcomes:
             load.files.append(outcomes[name])
@@ -148,14 +150,65 @@ def parse_one(read: Reader, pending: Pending) -> Parsed:
 
 def parse_all(read: Reader, pending: list[Pending]) -> dict[str, Parsed]:
     """Parse files, in worker processes when there are many (parsing is CPU-bound: one process per core)."""
-    workers = min(os.cpu_count() or 1, 8)
-    if len(pending) < PARALLEL_MIN_FILES or workers < 2:
-        results = [parse_one(read, item) for item in pending]
-    else:
-        # fork: workers start in milliseconds and need nothing re-imported; they only read files and parse JSON.
-        fork = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(workers, fork, initializer=exit_with_parent, initargs=(os.getpid(),)) as pool:
-            # Big chunks cut the hand-over cost; eight per worker keep the load even to the end.
-            chunk = max(16, min(512, len(pending) // (8 * workers)))
-            results = list(pool.map(partial(parse_one, read), pending, chunksize=chunk))
-    return {item.relative: result for item, result in zip(pending, results, strict=True)}
+    with Parsing(read) as parsing:
+        for item in pending:
+            parsing.add(item)
+        return parsing.results()
+
+
+def parse_chunk(read: Reader, chunk: list[Pending]) -> list[Parsed]:
+    """``parse_one`` over a chunk of files (what one worker process is handed at a time)."""
+    return [parse_one(read, item) for item in chunk]
+
+
+class Parsing:
+    """Files parsed as they are added: once PARALLEL_MIN_FILES are waiting, worker processes (one per core) start
+    and are handed the files in chunks while more are added; fewer files are parsed in this process, by
+    ``results``."""
+
+    def __init__(self, read: Reader) -> None:
+        self.read = read
+        self.waiting: list[Pending] = []
+        self.handed: list[tuple[list[Pending], Future[list[Parsed]]]] = []
+        self.pool: ProcessPoolExecutor | None = None
+        self.workers = min(os.cpu_count() or 1, 8)
+
+    def __enter__(self) -> Parsing:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(cancel_futures=True)
+
+    def add(self, item: Pending) -> None:
+        """A file to parse."""
+        self.waiting.append(item)
+        if self.pool is None:
+            if len(self.waiting) < PARALLEL_MIN_FILES or (os.cpu_count() or 1) < 2:
+                return
+            # fork: workers start in milliseconds and need nothing re-imported; they only read files and parse JSON.
+            fork = multiprocessing.get_context("fork")
+            self.pool = ProcessPoolExecutor(self.workers, fork, initializer=exit_with_parent, initargs=(os.getpid(),))
+        # Chunks grow with the files handed so far: small ones keep the workers busy from the start and even to
+        # the end, big ones cut the hand-over cost on a large tree.
+        if len(self.waiting) >= min(512, max(64, len(self.handed) * 4)):
+            self._hand_over()
+
+    def _hand_over(self) -> None:
+        assert self.pool is not None
+        chunk, self.waiting = self.waiting, []
+        self.handed.append((chunk, self.pool.submit(parse_chunk, self.read, chunk)))
+
+    def results(self) -> dict[str, Parsed]:
+        """Every added file's parse, by relative path."""
+        if self.pool is None:
+            return {item.relative: parse_one(self.read, item) for item in self.waiting}
+        done: dict[str, Parsed] = {item.relative: parse_one(self.read, item) for item in self.waiting}
+        # The chunks no worker has started yet are parsed here, last first, while the workers finish theirs.
+        for chunk, future in reversed(self.handed):
+            if future.cancel():
+                done |= {item.relative: parse_one(self.read, item) for item in chunk}
+        for chunk, future in self.handed:
+            if not future.cancelled():
+                done |= dict(zip([item.relative for item in chunk], future.result(), strict=True))
+        return done

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
-import functools
+import math
 import re
 from dataclasses import dataclass
-from pathlib import PurePosixPath
+from operator import itemgetter
 from typing import Any
 
 from gen.config.sources import MetricsJsonSource
@@ -56,7 +56,7 @@ PATH_FIELDS = [
 def default_path_fields(relative: str) -> dict[str, str]:
     """Fields the default layout encodes in the folder names of a result file's path."""
     fields: dict[str, str] = {}
-    for part in PurePosixPath(relative).parent.parts:
+    for part in relative.split("/")[:-1]:
         for pattern in PATH_FIELDS:
             if found := pattern.match(part):
                 fields.update(found.groupdict())
@@ -74,7 +74,9 @@ class TrainerMetrics:
     def keep(self, name: str, value: object, where: str) -> None:
         """Keep ``value`` (the file's field ``where``) as metric ``name``: NaN/Infinity set aside with the reason,
         a value that is no number an InputError naming the field."""
-        if (reason := _non_finite_reason(value, where)) is not None:
+        if type(value) is float and math.isfinite(value):  # the usual value, kept without the checks' calls
+            self.metrics[name] = value
+        elif (reason := _non_finite_reason(value, where)) is not None:
             self.non_finite[name] = reason
         else:
             self.metrics[name] = float(value)  # type: ignore[arg-type]  # checked by _non_finite_reason
@@ -145,30 +147,46 @@ def trainer_curves(result: dict[str, Any], prefix: str = "") -> Curves:
     history = result.get("log_history", [])
     if not isinstance(history, list):
         raise InputError(f"field '{prefix}log_history': expected a list, got {type(history).__name__}")
-    # The hot loop of ingest (hundreds of entries per file): values are gathered unchecked and checked per series
-    # in bulk; only a file that fails the check is walked again, to name a wrong type or drop non-finite points.
-    series: dict[str, tuple[list[Any], list[Any]]] = {}
-    every_step = []
-    for index, entry in enumerate(history):
-        if not isinstance(entry, dict):
-            raise InputError(f"field '{prefix}log_history[{index}]': expected an object, got {type(entry).__name__}")
-        if "train_runtime" in entry or "step" not in entry:
-            continue
-        step = entry["step"]
-        every_step.append(step)
-        for key in _curve_keys(tuple(entry)):
-            steps, values = series.setdefault(key, ([], []))
-            steps.append(step)
-            values.append(entry[key])
-    if not (all_numbers(every_step) and all(all_numbers(values) for _, values in series.values())):
+    # Checked at C speed; only a log holding something else is walked, to name the first such entry.
+    if not set(map(type, history)) <= {dict}:
+        for index, entry in enumerate(history):
+            if not isinstance(entry, dict):
+                raise InputError(
+                    f"field '{prefix}log_history[{index}]': expected an object, got {type(entry).__name__}"
+                )
+    series = _series_by_shape(history)
+    if series is None:
         series = _finite_points(history, prefix)
     return tuple((name, interleave(steps, values)) for name, (steps, values) in series.items())
 
 
-@functools.lru_cache(maxsize=1024)
-def _curve_keys(keys: tuple[str, ...]) -> tuple[str, ...]:
-    """The keys of a log entry that are curves; a log has a handful of entry shapes, so this is remembered."""
-    return tuple(key for key in keys if _is_curve(key))
+def _series_by_shape(history: list[dict[str, Any]]) -> dict[str, tuple[list[Any], list[Any]]] | None:
+    """The curves of a log whose steps and values are all finite numbers and whose every curve is logged in entries
+    of one shape (keys, in order); None for any other log.
+
+    The hot loop of ingest (hundreds of entries per file): a log has a handful of entry shapes, so entries are
+    grouped by shape in one pass, then each series of a shape is taken from its entries and checked in bulk.
+    """
+    shapes: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for entry in history:
+        shape = tuple(entry)
+        if (entries := shapes.get(shape)) is None:
+            shapes[shape] = entries = []
+        entries.append(entry)
+    series: dict[str, tuple[list[Any], list[Any]]] = {}
+    for shape, entries in shapes.items():
+        if "train_runtime" in shape or "step" not in shape:
+            continue
+        steps = list(map(itemgetter("step"), entries))
+        if not all_numbers(steps):
+            return None
+        for key in shape:
+            if _is_curve(key):
+                values = list(map(itemgetter(key), entries))
+                if key in series or not all_numbers(values):
+                    return None
+                series[key] = (steps, values)
+    return series
 
 
 def _is_curve(key: str) -> bool:
@@ -226,9 +244,12 @@ def log_warnings(result: dict[str, Any], prefix: str = "") -> list[tuple[str, st
     return warnings
 
 
+_NESTED = (dict, list)
+
+
 def settings(values: dict[str, Any]) -> dict[str, str]:
     """Scalar settings as strings; ``model_family`` also names the family."""
-    fields = {str(k): as_field(v) for k, v in values.items() if not isinstance(v, dict | list)}
+    fields = {str(k): as_field(v) for k, v in values.items() if not isinstance(v, _NESTED)}
     if "model_family" in fields:
         fields["family"] = fields["model_family"]
     return fields
@@ -281,7 +302,7 @@ def read_run(data: bytes, relative: str, path_fields: dict[str, str] | None = No
         raise InputError(f"field 'args': expected an object, got {type(args).__name__}")
     from_path = default_path_fields(relative) if path_fields is None else path_fields
     # A folder named by a format string the script never filled in (`peft_lora_16_{}_8`) gives no value.
-    unfilled = sorted(name for name, value in from_path.items() if _UNFILLED.fullmatch(value))
+    unfilled = sorted(name for name, value in from_path.items() if "{" in value and _UNFILLED.fullmatch(value))
     from_path = {name: value for name, value in from_path.items() if name not in unfilled}
     from_file = settings(args)
     fields = from_path | from_file

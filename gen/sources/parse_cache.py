@@ -114,3 +114,7 @@ class ParseCache:
                     )
                 )
         cache.write_entry(self.entry, buffer.getvalue())
+
+    def close(self) -> None:
+        """Drop the earlier parses (the build keeps only its own from here)."""
+        self.known = {}

@@ -219,3 +219,29 @@ def test_a_folder_name_that_is_not_utf8_is_rejected_with_its_name_escaped(tmp_pa
         ),
         "good/metrics.json": ("ingested", ""),
     }
+
+
+def test_files_parsed_by_workers_during_the_walk_give_what_one_process_gives(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Worker processes start while the walk goes on and take files in chunks; the chunks no worker started are
+    parsed by the build's own process. Every file must come out as the one-process parse has it."""
+    for index in range(700):
+        data: object = {**RESULT, "eval_accuracy": index / 1000, "args": {**RESULT["args"], "seed": index}}  # type: ignore[dict-item]
+        if index % 97 == 0:
+            data = [1, 2]  # rejected: not an object
+        write(tmp_path / f"group_{index % 7}" / f"run_{index}" / "metrics.json", data)
+    (tmp_path / "group_3" / "run_3" / "metrics.json").write_text('{"eval_accuracy": 0.5,')  # rejected: cut short
+    source = MetricsJsonSource(type="metrics-json", path=tmp_path)
+
+    def loaded() -> tuple[list[tuple[str, str, str, int]], list[tuple[str, dict[str, str], dict[str, float]]]]:
+        load = load_metrics_json(source, "1:metrics-json")
+        files = [(f.source_file, f.outcome, f.reason, f.runs) for f in load.files]
+        return files, [(r.source_file, r.fields, r.metrics) for r in load.runs]
+
+    monkeypatch.setattr("gen.sources.files.PARALLEL_MIN_FILES", 10**9)
+    one_process = loaded()
+    monkeypatch.setattr("gen.sources.files.PARALLEL_MIN_FILES", 8)
+    monkeypatch.setattr("os.cpu_count", lambda: 2)
+    assert loaded() == one_process
+    assert len(one_process[0]) == 700 and sum(f[1] == "rejected" for f in one_process[0]) == 9
