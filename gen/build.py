@@ -1,9 +1,9 @@
 """The pipeline's driver, run by mkdocs-gen-files at build time: config → report (gen.report) → pages.
 
-A build whose inputs are unchanged (gen.fingerprint) replays the pages the last such build wrote, from the cache,
-without importing the data libraries. Otherwise each page, download, the footer and the build log is replayed
-from the cache when the inputs it read are unchanged, and computed again when not (gen.memo); parsed files and
-chart images are cached by their own inputs.
+A build whose inputs are unchanged (gen.fingerprint) hands MkDocs the files the last such build wrote, where they
+lie in the build cache (gen.stored), without importing the data libraries. Otherwise each page, download, the footer
+and the build log is replayed from the cache when the inputs it read are unchanged, and computed again when not
+(gen.memo); parsed files and chart images are cached by their own inputs.
 """
 
 from __future__ import annotations
@@ -12,53 +12,22 @@ import importlib
 import logging
 import os
 import sys
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from gen import cache
+from gen import cache, stored
 from gen.config import ReportConfig, load_config
 from gen.config.base import ReportError, printable
 from gen.fingerprint import build_inputs, source_files
 from gen.memo import Memo
 from gen.pages import embeds
-from gen.pages.writers import GenFilesWriter, RecordingWriter, frame, unframe
+from gen.pages.writers import GenFilesWriter, RecordingWriter
+from gen.stored import Generated
 
 if TYPE_CHECKING:
     from gen.report import Report
     from gen.runs import Runs
 
 log = logging.getLogger("mkdocs.plugins.gen")
-
-
-@dataclass
-class Generated:
-    """Everything one generation produced: the files, what hand-written pages may embed, and the build log."""
-
-    output: RecordingWriter
-    embeds: embeds.Embeds
-    log_lines: list[str]
-    # Why a strict build fails (rejections, unmatched runs), or None.
-    strict_problem: str | None
-
-    def to_bytes(self) -> bytes:
-        """The generation as data only, for the build cache: no pickle, so reading an entry runs no code."""
-        header = {"embeds": self.embeds.to_data(), "log_lines": self.log_lines, "strict_problem": self.strict_problem}
-        return frame(_GENERATED, header, self.output.to_bytes())
-
-    @classmethod
-    def from_bytes(cls, data: bytes) -> Generated:
-        """A generation from ``to_bytes``; ValueError when the bytes are not one."""
-        header, recording = unframe(_GENERATED, data)
-        lines, problem = header.get("log_lines"), header.get("strict_problem")
-        if not (isinstance(lines, list) and all(isinstance(line, str) for line in lines)):
-            raise ValueError("log lines of the wrong type")
-        if not (problem is None or isinstance(problem, str)):
-            raise ValueError("strict problem of the wrong type")
-        return cls(RecordingWriter.from_bytes(recording), embeds.Embeds.from_data(header.get("embeds")), lines, problem)
-
-
-# Start of a cached generation's bytes; a change of layout changes it, and older entries are then regenerated.
-_GENERATED = b"gen-generated/1\n"
 
 
 def generated(config: ReportConfig, inputs: Memo | None = None) -> Generated:
@@ -79,22 +48,15 @@ def generated(config: ReportConfig, inputs: Memo | None = None) -> Generated:
 
 
 def cached_or_generated(config: ReportConfig) -> Generated:
-    """The recorded output of a build with the same inputs, or a new generation (then recorded)."""
+    """The files of a build with the same inputs, kept in the build cache (gen.stored), or a new generation (then
+    kept)."""
     fingerprint, inputs = build_inputs(config)
-    entry = cache.entry_path("generated", fingerprint, ".generated")
-    body = cache.read_entry(entry)
-    if body is not None:
-        try:
-            recorded = Generated.from_bytes(body)
-        except (ValueError, RecursionError) as exc:  # written by an older generator or damaged: regenerate
-            # Info, not a warning: a strict build fails on warnings, and this only costs the generation.
-            log.info("gen: cached output %s is unusable (%s); generating again", entry, exc)
-        else:
-            log.info("gen: inputs unchanged since a previous build; reusing its pages")
-            return recorded
+    folder = cache.entry_path("generated", fingerprint, "")
+    if folder is not None and (kept := stored.load(folder)) is not None:
+        log.info("gen: inputs unchanged since a previous build; reusing its pages")
+        return kept
     result = generated(config, inputs)
-    cache.write_entry(entry, result.to_bytes())
-    return result
+    return result if folder is None else stored.store(result, folder)
 
 
 SHOWN_IN_LOG = 10

@@ -3,8 +3,8 @@
 Inputs: the generator's code and library versions, the config (file bytes and validated values), every file or
 folder the config names (each file's path, size and modification time), the git state the pages show (the
 checkout's commit and whether it has uncommitted changes, and gh-pages when Changes reads a version from it) and the
-environment variables generation reads. Equal fingerprints mean equal output, so an unchanged rebuild can replay
-the recorded pages. The same inputs, split into a base and named leaves, tell gen.memo which parts of a changed
+environment variables generation reads. Equal fingerprints mean equal output, so an unchanged rebuild can reuse
+the files kept (gen.stored). The same inputs, split into a base and named leaves, tell gen.memo which parts of a changed
 build can be reused.
 """
 

@@ -1,7 +1,7 @@
 """The build cache: a changed file changes the pages, a deleted file disappears, only changed files are parsed
 again, a corrupted, truncated or unwritable cache is detected and rebuilt (the pages equal a build without any
-cache) without failing a strict build, an unchanged rebuild replays the recorded pages, and nothing in the cache is
-a pickle."""
+cache) without failing a strict build, an unchanged rebuild reuses the kept pages (the same site as pages written
+anew), and nothing in the cache is a pickle."""
 
 from __future__ import annotations
 
@@ -11,14 +11,14 @@ import os
 import pickle
 import pickletools
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 import gen.sources.files
-from gen import cache
-from gen.build import Generated
+from gen import cache, stored
 from gen.config import load_config
 from gen.fingerprint import inputs_fingerprint
 from gen.images import render_png, render_svg
@@ -27,6 +27,7 @@ from gen.pages.figure import FigureRef
 from gen.pages.site import write_site
 from gen.pages.writers import DirectoryWriter, RecordingWriter
 from gen.report import analyse
+from gen.stored import Generated
 from tests.conftest import RESULTS, ROOT, build_site
 from tests.test_site import tree_digest
 
@@ -192,9 +193,16 @@ def mkdocs_build(project: Path, name: str) -> tuple[dict[str, str], str]:
     return tree_digest(project / name), done.stderr
 
 
-def test_an_unchanged_rebuild_replays_the_pages_and_any_change_generates_again(project: Path) -> None:
+def test_an_unchanged_rebuild_replays_the_pages_and_any_change_generates_again(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     first, log = mkdocs_build(project, "a")
     assert REUSED not in log
+    # The kept files, handed to MkDocs where they lie, make the site that writing them through mkdocs-gen-files does.
+    kept = os.environ["REPORT_CACHE"]
+    monkeypatch.setenv("REPORT_CACHE", "off")
+    assert mkdocs_build(project, "written")[0] == first
+    monkeypatch.setenv("REPORT_CACHE", kept)
     replayed, log = mkdocs_build(project, "b")
     assert REUSED in log and replayed == first
     path = one_file(project)
@@ -228,11 +236,12 @@ def test_an_unwritable_cache_costs_a_strict_build_nothing(project: Path, monkeyp
 def test_a_truncated_cache_is_rebuilt_in_a_strict_build(project: Path) -> None:
     first, _ = mkdocs_build(project, "a")
     entries = [path for path in (project / "cache").rglob("*") if path.is_file()]
-    assert {path.parent.name for path in entries} >= {"parsed", "charts", "generated"}
+    assert {path.relative_to(project / "cache").parts[0] for path in entries} >= {"parsed", "charts", "generated"}
     for path in entries:
         path.write_bytes(path.read_bytes()[: len(path.read_bytes()) // 2])
     log = strict_build_log(project, "b")
     assert "INFO    -  gen: cache entry" in log and "is corrupt; rebuilding it" in log
+    assert "INFO    -  gen: cached output" in log and "is unusable" in log  # the kept pages
     assert REUSED not in log
     assert tree_digest(project / "b") == first
 
@@ -261,15 +270,17 @@ def test_the_build_cache_holds_no_pickle_and_runs_no_planted_one(
     entries = [path for path in (project / "cache").rglob("*") if path.is_file()]
     assert not [path for path in entries if path.suffix in (".pickle", ".pkl")]
     assert not [path for path in entries if is_pickle(path.read_bytes()[:-32])]  # each entry without its digest
-    (recorded,) = (project / "cache" / "generated").iterdir()
+    assert not [path for path in entries if is_pickle(path.read_bytes())]  # and the kept pages, which have none
+    kept = project / "cache" / "generated"
     marker = project / "code-ran"
-    # A pickle that creates a folder when loaded, with a valid digest, where the next build looks for its recorded
-    # pages: under the fingerprint of its inputs, computed now (the generator's code may change between two
-    # builds), with the recorded entry's suffix and the old '.pickle' one.
+    # A pickle that creates a folder when loaded where the next build looks for its kept pages: under the
+    # fingerprint of its inputs, computed now (the generator's code may change between two builds), as the
+    # manifest and as the old '.pickle' entry, with a valid digest.
     monkeypatch.chdir(ROOT)  # where build_site runs MkDocs: the fingerprint includes its git state
     key = inputs_fingerprint(load_config(project / "report.yml"))
-    for path in {recorded, recorded.with_name(key + recorded.suffix), recorded.with_name(key + ".pickle")}:
-        cache.write_entry(path, pickle.dumps(Planted(str(marker))))
+    (kept / key).mkdir(exist_ok=True)
+    (kept / key / "manifest.json").write_bytes(pickle.dumps(Planted(str(marker))))
+    cache.write_entry(kept / f"{key}.pickle", pickle.dumps(Planted(str(marker))))
     log = strict_build_log(project, "b")
     assert not marker.exists()
     assert "is unusable" in log and REUSED not in log
@@ -295,9 +306,9 @@ class Planted:
         return os.mkdir, (self.path,)
 
 
-def test_recorded_pages_round_trip_as_data_and_damage_is_refused() -> None:
+def recorded() -> Generated:
     output = RecordingWriter()
-    output.write("index.md", "# Title\n\nodd text: \x1b[31m \udcff\n")
+    output.write("index.md", "# Title\n\nodd text: \x1b[31m é\n")
     output.write("charts/a.png", b"\x89PNG\x00\xff")
     output.write("empty.txt", "")
     output.footer("built from …")
@@ -307,10 +318,60 @@ def test_recorded_pages_round_trip_as_data_and_damage_is_refused() -> None:
         charts={"a": FigureRef("a", "A title", "what it shows")},
         numbers={"runs": "2,941"},
     )
-    recorded = Generated(output, offered, ["4 files: 4 ingested"], "strict mode: 1 rejected file(s)")
-    data = recorded.to_bytes()
-    assert Generated.from_bytes(data) == recorded
-    assert list(Generated.from_bytes(data).output.files) == ["index.md", "charts/a.png", "empty.txt"]
-    for damaged in (data[:-1], data + b"x", b"", data.replace(b"charts/a.png", b"charts/a.png\x00", 1)):
-        with pytest.raises(ValueError):
-            Generated.from_bytes(damaged)
+    return Generated(output, offered, ["4 files: 4 ingested"], "strict mode: 1 rejected file(s)")
+
+
+def test_kept_pages_are_the_files_written_and_come_back_as_data(tmp_path: Path) -> None:
+    folder = tmp_path / "generated" / "key"
+    folder.parent.mkdir()
+    kept = stored.store(recorded(), folder)
+    assert isinstance(kept.output, stored.StoredFiles)
+    assert (folder / "files" / "index.md").read_bytes() == "# Title\n\nodd text: \x1b[31m é\n".encode()
+    assert (folder / "files" / "charts" / "a.png").read_bytes() == b"\x89PNG\x00\xff"
+    loaded = stored.load(folder)
+    assert loaded is not None
+    assert (loaded.embeds, loaded.log_lines, loaded.strict_problem) == (
+        recorded().embeds,
+        recorded().log_lines,
+        recorded().strict_problem,
+    )
+    replayed = RecordingWriter()
+    loaded.output.replay(replayed)
+    assert list(replayed.files) == ["index.md", "charts/a.png", "empty.txt"]
+    assert replayed.files["charts/a.png"] == b"\x89PNG\x00\xff" and replayed.files["empty.txt"] == b""
+    assert (replayed.footer_text, replayed.selector) == ("built from …", True)
+    assert [p.name for p in folder.parent.iterdir()] == ["key"]  # nothing half-written left beside it
+
+
+def flip_a_byte(folder: Path) -> None:
+    path = folder / "files" / "index.md"
+    data = bytearray(path.read_bytes())
+    data[3] ^= 1
+    path.write_bytes(bytes(data))
+
+
+def name_a_file_outside(folder: Path) -> None:
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest["files"][0][0] = "../../outside.md"
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        flip_a_byte,
+        lambda folder: (folder / "files" / "charts" / "a.png").write_bytes(b"\x89PNG"),
+        lambda folder: (folder / "files" / "empty.txt").unlink(),
+        lambda folder: (folder / "manifest.json").write_bytes((folder / "manifest.json").read_bytes()[:-9]),
+        lambda folder: (folder / "manifest.json").write_bytes(pickle.dumps({"layout": "gen-stored/1"})),
+        name_a_file_outside,
+    ],
+)
+def test_damaged_kept_pages_are_refused_and_removed(tmp_path: Path, damage: Callable[[Path], object]) -> None:
+    (tmp_path / "outside.md").write_text("not written by the generator")
+    folder = tmp_path / "generated" / "key"
+    folder.parent.mkdir()
+    stored.store(recorded(), folder)
+    damage(folder)
+    assert stored.load(folder) is None
+    assert not folder.exists()

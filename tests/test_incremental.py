@@ -18,6 +18,8 @@ from gen import cache, memo
 from gen.build import generated
 from gen.config import load_config
 from gen.fingerprint import STATIC_IMAGES, build_inputs
+from gen.pages.writers import RecordingWriter
+from gen.stored import Generated
 from tests.conftest import REAL_CONFIG, RESULTS
 
 DATA = REAL_CONFIG.parent
@@ -45,7 +47,7 @@ def project(tmp_path: Path) -> Path:
 
 def generate(
     project: Path, cache_folder: Path, monkeypatch: pytest.MonkeyPatch, *, keep_stages: bool, images: bool = False
-) -> bytes:
+) -> Generated:
     """One generation into a recording, with ``cache_folder`` as the build cache; without ``keep_stages`` nothing
     is kept from earlier generations of this process. Static images only when asked (they take most of the time)."""
     monkeypatch.setenv("REPORT_CACHE", str(cache_folder))
@@ -54,7 +56,7 @@ def generate(
         memo.STAGES.clear()
     config = load_config(project / "report.yml")
     _, inputs = build_inputs(config)
-    return generated(config, inputs).to_bytes()
+    return generated(config, inputs)
 
 
 def add_file(project: Path) -> None:
@@ -128,7 +130,8 @@ def test_code_edited(project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPa
     monkeypatch.setattr(gen.pages.coverage, "page", edited)
     incremental = generate(project, kept, monkeypatch, keep_stages=True)
     cold = generate(project, tmp_path / "cold-cache", monkeypatch, keep_stages=False)
-    assert b"\nEdited.\n" in cold
+    assert isinstance(cold.output, RecordingWriter)
+    assert "\nEdited.\n" in str(cold.output.files["coverage.md"])
     assert incremental == cold
 
 

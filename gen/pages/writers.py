@@ -20,6 +20,9 @@ class Writer(Protocol):
     def write(self, path: str, content: str | bytes) -> None:
         """Write one file at a docs-relative path."""
 
+    def place(self, path: str, root: Path) -> None:
+        """Take the file written at ``root / path`` (kept in the build cache) as the file at ``path``."""
+
     def footer(self, text: str) -> None:
         """Show ``text`` in the footer of every page."""
 
@@ -40,6 +43,21 @@ class GenFilesWriter:
         else:
             with mkdocs_gen_files.open(path, "w", encoding="utf-8", newline="\n") as handle:
                 handle.write(content)
+
+    def place(self, path: str, root: Path) -> None:
+        """Hand MkDocs the file where it lies, as mkdocs-gen-files hands it the files written into its folder.
+
+        mkdocs-gen-files (pinned) has no public call for a file that exists elsewhere: its editor's file map is set
+        as its own ``open`` sets it (tests/test_cache.py builds a site this way and compares it)."""
+        from mkdocs.structure.files import File
+        from mkdocs_gen_files.editor import FilesEditor
+
+        editor = FilesEditor.current()
+        config = editor.config
+        file = File(path, str(root), config["site_dir"], config["use_directory_urls"])
+        file.generated_by = "mkdocs-gen-files"
+        editor._files[path] = file
+        editor.edit_paths.setdefault(path, None)
 
     def footer(self, text: str) -> None:
         """Material prints ``copyright`` in every page's footer, hand-written pages included."""
@@ -69,6 +87,10 @@ class DirectoryWriter:
         else:
             target.write_text(content, encoding="utf-8", newline="\n")
 
+    def place(self, path: str, root: Path) -> None:
+        """Copy the file at ``root / path`` under the root folder."""
+        self.write(path, (root / path).read_bytes())
+
     def footer(self, text: str) -> None:
         """Keep the footer next to the pages (there is no theme to show it)."""
         self.write("footer.txt", text + "\n")
@@ -88,6 +110,10 @@ class RecordingWriter:
     def write(self, path: str, content: str | bytes) -> None:
         """Keep one file."""
         self.files[path] = content
+
+    def place(self, path: str, root: Path) -> None:
+        """Keep the bytes of the file at ``root / path``."""
+        self.files[path] = (root / path).read_bytes()
 
     def footer(self, text: str) -> None:
         """Keep the footer."""

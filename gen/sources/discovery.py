@@ -13,8 +13,10 @@ import stat
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from gen.sources.base import Outcome
+if TYPE_CHECKING:
+    from gen.sources.base import Outcome
 
 
 @dataclass(frozen=True)
