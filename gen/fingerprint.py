@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import os
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -64,11 +65,6 @@ def _stat_lines(path: Path) -> list[str]:
     ]
 
 
-def _git(commands: list[tuple[list[str], Path]]) -> list[str]:
-    """Each git command's exit code and output, or "no git": started together, as each costs a process start."""
-    return [_answer(process) for process in [_start(args, folder) for args, folder in commands]]
-
-
 def _start(args: list[str], folder: Path) -> subprocess.Popen[str] | None:
     try:
         return subprocess.Popen(
@@ -90,19 +86,26 @@ def _answer(process: subprocess.Popen[str] | None) -> str:
     return f"{process.returncode} {output.strip()}"
 
 
-def _revisions(folders: set[Path]) -> tuple[list[str], list[str]]:
+def _revisions(folders: set[Path]) -> Callable[[], tuple[list[str], list[str]]]:
     """Per folder where generation asks git: the commit the pages show (HEAD, and whether tracked files differ from
-    it, as gen.report.git_commit asks), and the gh-pages branches Changes reads."""
+    it, as gen.report.git_commit asks), and the gh-pages branches Changes reads. The git commands start now, together
+    (each costs a process start), and are answered by the call returned, so the build walks its files meanwhile."""
     ordered = sorted(folders)
     asked = [(args, folder) for folder in ordered for args in (["rev-parse", "HEAD"], list(GIT_STATUS))]
     asked += [(["for-each-ref", *_BRANCHES], folder) for folder in ordered]
-    answers = _git(asked)
-    count = len(ordered)
-    heads, statuses, branches = answers[0 : 2 * count : 2], answers[1 : 2 * count : 2], answers[2 * count :]
-    shown = [
-        f"{folder} {head} clean={status == '0 '}" for folder, head, status in zip(ordered, heads, statuses, strict=True)
-    ]
-    return shown, [f"{folder} {refs}" for folder, refs in zip(ordered, branches, strict=True)]
+    started = [_start(args, folder) for args, folder in asked]
+
+    def answers() -> tuple[list[str], list[str]]:
+        answered = [_answer(process) for process in started]
+        count = len(ordered)
+        heads, statuses, branches = answered[0 : 2 * count : 2], answered[1 : 2 * count : 2], answered[2 * count :]
+        shown = [
+            f"{folder} {head} clean={status == '0 '}"
+            for folder, head, status in zip(ordered, heads, statuses, strict=True)
+        ]
+        return shown, [f"{folder} {refs}" for folder, refs in zip(ordered, branches, strict=True)]
+
+    return answers
 
 
 def _digest(lines: list[str]) -> str:
@@ -117,6 +120,7 @@ def source_files() -> list[Path]:
 def build_inputs(config: ReportConfig) -> tuple[str, Memo]:
     """This build's fingerprint (see the module docstring), and its inputs as gen.memo reads them: a base (code,
     config, environment, and any path outside the sections below) and a key per leaf."""
+    git_answers = _revisions({config.config_path.parent, Path.cwd()})
     code = cache.code_version(*source_files(), packages=_PACKAGES)
     sections = {
         "sources": config.sources,
@@ -132,7 +136,7 @@ def build_inputs(config: ReportConfig) -> tuple[str, Memo]:
     base = [code, config.config_path.read_text(encoding="utf-8"), config.model_dump_json()]
     base += [line for path in sorted(set(_paths(config)) - named) for line in _stat_lines(path)]
     base += [f"{name}={os.environ.get(name, '')}" for name in _ENVIRONMENT]
-    shown, branches = _revisions({config.config_path.parent, Path.cwd()})
+    shown, branches = git_answers()
     leaves["git"] = shown
     leaves["changes"] += branches
     keys = {leaf: _digest(lines) for leaf, lines in leaves.items()}
