@@ -51,12 +51,14 @@ def cached_or_generated(config: ReportConfig) -> Generated:
     """The files of a build with the same inputs, kept in the build cache (gen.stored), or a new generation (then
     kept)."""
     fingerprint, inputs = build_inputs(config)
-    folder = cache.entry_path("generated", fingerprint, "")
-    if folder is not None and (kept := stored.load(folder)) is not None:
+    manifest = cache.entry_path("generated", fingerprint, ".json")
+    if manifest is not None and (kept := stored.load(manifest)) is not None:
         log.info("gen: inputs unchanged since a previous build; reusing its pages")
         return kept
     result = generated(config, inputs)
-    return result if folder is None else stored.store(result, folder)
+    if manifest is not None:
+        stored.store(result, manifest)
+    return result
 
 
 SHOWN_IN_LOG = 10

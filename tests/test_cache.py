@@ -12,7 +12,9 @@ import pickle
 import pickletools
 import shutil
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -198,7 +200,7 @@ def test_an_unchanged_rebuild_replays_the_pages_and_any_change_generates_again(
 ) -> None:
     first, log = mkdocs_build(project, "a")
     assert REUSED not in log
-    # The kept files, handed to MkDocs where they lie, make the site that writing them through mkdocs-gen-files does.
+    # The kept files, handed to MkDocs where they lie, make the site that their content in memory makes.
     kept = os.environ["REPORT_CACHE"]
     monkeypatch.setenv("REPORT_CACHE", "off")
     assert mkdocs_build(project, "written")[0] == first
@@ -241,7 +243,6 @@ def test_a_truncated_cache_is_rebuilt_in_a_strict_build(project: Path) -> None:
         path.write_bytes(path.read_bytes()[: len(path.read_bytes()) // 2])
     log = strict_build_log(project, "b")
     assert "INFO    -  gen: cache entry" in log and "is corrupt; rebuilding it" in log
-    assert "INFO    -  gen: cached output" in log and "is unusable" in log  # the kept pages
     assert REUSED not in log
     assert tree_digest(project / "b") == first
 
@@ -270,17 +271,16 @@ def test_the_build_cache_holds_no_pickle_and_runs_no_planted_one(
     entries = [path for path in (project / "cache").rglob("*") if path.is_file()]
     assert not [path for path in entries if path.suffix in (".pickle", ".pkl")]
     assert not [path for path in entries if is_pickle(path.read_bytes()[:-32])]  # each entry without its digest
-    assert not [path for path in entries if is_pickle(path.read_bytes())]  # and the kept pages, which have none
+    assert not [path for path in entries if is_pickle(path.read_bytes())]  # and the kept files, which have none
     kept = project / "cache" / "generated"
     marker = project / "code-ran"
-    # A pickle that creates a folder when loaded where the next build looks for its kept pages: under the
-    # fingerprint of its inputs, computed now (the generator's code may change between two builds), as the
-    # manifest and as the old '.pickle' entry, with a valid digest.
+    # A pickle that creates a folder when loaded, with a valid digest, where the next build looks for its kept
+    # pages: under the fingerprint of its inputs, computed now (the generator's code may change between two
+    # builds), as the manifest and as the old '.pickle' entry.
     monkeypatch.chdir(ROOT)  # where build_site runs MkDocs: the fingerprint includes its git state
     key = inputs_fingerprint(load_config(project / "report.yml"))
-    (kept / key).mkdir(exist_ok=True)
-    (kept / key / "manifest.json").write_bytes(pickle.dumps(Planted(str(marker))))
-    cache.write_entry(kept / f"{key}.pickle", pickle.dumps(Planted(str(marker))))
+    for path in (kept / f"{key}.json", kept / f"{key}.pickle"):
+        cache.write_entry(path, pickle.dumps(Planted(str(marker))))
     log = strict_build_log(project, "b")
     assert not marker.exists()
     assert "is unusable" in log and REUSED not in log
@@ -322,13 +322,11 @@ def recorded() -> Generated:
 
 
 def test_kept_pages_are_the_files_written_and_come_back_as_data(tmp_path: Path) -> None:
-    folder = tmp_path / "generated" / "key"
-    folder.parent.mkdir()
-    kept = stored.store(recorded(), folder)
-    assert isinstance(kept.output, stored.StoredFiles)
-    assert (folder / "files" / "index.md").read_bytes() == "# Title\n\nodd text: \x1b[31m é\n".encode()
-    assert (folder / "files" / "charts" / "a.png").read_bytes() == b"\x89PNG\x00\xff"
-    loaded = stored.load(folder)
+    manifest = tmp_path / "generated" / "key.json"
+    stored.store(recorded(), manifest)
+    blobs = {path.read_bytes() for path in (tmp_path / "generated" / "blobs").iterdir()}
+    assert blobs == {"# Title\n\nodd text: \x1b[31m é\n".encode(), b"\x89PNG\x00\xff", b""}
+    loaded = stored.load(manifest)
     assert loaded is not None
     assert (loaded.embeds, loaded.log_lines, loaded.strict_problem) == (
         recorded().embeds,
@@ -340,38 +338,55 @@ def test_kept_pages_are_the_files_written_and_come_back_as_data(tmp_path: Path) 
     assert list(replayed.files) == ["index.md", "charts/a.png", "empty.txt"]
     assert replayed.files["charts/a.png"] == b"\x89PNG\x00\xff" and replayed.files["empty.txt"] == b""
     assert (replayed.footer_text, replayed.selector) == ("built from …", True)
-    assert [p.name for p in folder.parent.iterdir()] == ["key"]  # nothing half-written left beside it
+    # A second build that changed one file writes that file's bytes alone.
+    again = recorded()
+    assert isinstance(again.output, RecordingWriter)
+    again.output.write("charts/a.png", b"\x89PNG\x00\x00")
+    before = {path.name: path.stat().st_mtime_ns for path in (tmp_path / "generated" / "blobs").iterdir()}
+    stored.store(again, tmp_path / "generated" / "other.json")
+    after = {path.name: path.stat().st_mtime_ns for path in (tmp_path / "generated" / "blobs").iterdir()}
+    assert len(after) == 4 and {name: after[name] for name in before} == before
+    assert not [path for path in tmp_path.rglob("*.tmp")]  # nothing half-written left
 
 
-def flip_a_byte(folder: Path) -> None:
-    path = folder / "files" / "index.md"
-    data = bytearray(path.read_bytes())
+def flip_a_byte(blobs: Path, manifest: Path) -> None:
+    (blob,) = [path for path in blobs.iterdir() if path.read_bytes().startswith(b"# Title")]
+    data = bytearray(blob.read_bytes())
     data[3] ^= 1
-    path.write_bytes(bytes(data))
+    blob.write_bytes(bytes(data))
 
 
-def name_a_file_outside(folder: Path) -> None:
-    manifest = json.loads((folder / "manifest.json").read_text())
-    manifest["files"][0][0] = "../../outside.md"
-    (folder / "manifest.json").write_text(json.dumps(manifest))
+def cut_a_blob(blobs: Path, manifest: Path) -> None:
+    (blob,) = [path for path in blobs.iterdir() if path.read_bytes().startswith(b"\x89PNG")]
+    blob.write_bytes(b"\x89PNG")
+
+
+def edited_manifest(blobs: Path, manifest: Path, edit: Callable[[dict[str, Any]], object]) -> None:
+    """The manifest edited, with a valid digest: as a cache written by someone else would be."""
+    kept = cache.read_entry(manifest)
+    assert kept is not None
+    data = json.loads(kept)
+    edit(data)
+    cache.write_entry(manifest, json.dumps(data).encode())
 
 
 @pytest.mark.parametrize(
     "damage",
     [
         flip_a_byte,
-        lambda folder: (folder / "files" / "charts" / "a.png").write_bytes(b"\x89PNG"),
-        lambda folder: (folder / "files" / "empty.txt").unlink(),
-        lambda folder: (folder / "manifest.json").write_bytes((folder / "manifest.json").read_bytes()[:-9]),
-        lambda folder: (folder / "manifest.json").write_bytes(pickle.dumps({"layout": "gen-stored/1"})),
-        name_a_file_outside,
+        cut_a_blob,
+        lambda blobs, manifest: shutil.rmtree(blobs),
+        lambda blobs, manifest: manifest.write_bytes(manifest.read_bytes()[:-9]),
+        lambda blobs, manifest: cache.write_entry(manifest, pickle.dumps({"layout": "gen-stored/1"})),
+        partial(edited_manifest, edit=lambda data: data["files"][0].__setitem__(0, "../../outside.md")),
+        partial(edited_manifest, edit=lambda data: data["files"][0].__setitem__(1, "../../outside.md")),
+        partial(edited_manifest, edit=lambda data: data.__setitem__("log_lines", [1])),
     ],
 )
-def test_damaged_kept_pages_are_refused_and_removed(tmp_path: Path, damage: Callable[[Path], object]) -> None:
+def test_damaged_kept_pages_are_refused(tmp_path: Path, damage: Callable[[Path, Path], object]) -> None:
     (tmp_path / "outside.md").write_text("not written by the generator")
-    folder = tmp_path / "generated" / "key"
-    folder.parent.mkdir()
-    stored.store(recorded(), folder)
-    damage(folder)
-    assert stored.load(folder) is None
-    assert not folder.exists()
+    manifest = tmp_path / "generated" / "key.json"
+    stored.store(recorded(), manifest)
+    damage(tmp_path / "generated" / "blobs", manifest)
+    assert stored.load(manifest) is None
+    assert not manifest.exists()  # removed: the next build writes it again

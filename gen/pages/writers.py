@@ -6,6 +6,7 @@ Light on purpose (no data libraries): a rebuild with unchanged inputs replays a 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -20,8 +21,8 @@ class Writer(Protocol):
     def write(self, path: str, content: str | bytes) -> None:
         """Write one file at a docs-relative path."""
 
-    def place(self, path: str, root: Path) -> None:
-        """Take the file written at ``root / path`` (kept in the build cache) as the file at ``path``."""
+    def place(self, path: str, source: Path) -> None:
+        """Take the file written at ``source`` (kept in the build cache) as the file at ``path``."""
 
     def footer(self, text: str) -> None:
         """Show ``text`` in the footer of every page."""
@@ -31,32 +32,32 @@ class Writer(Protocol):
 
 
 class GenFilesWriter:
-    """Files that exist only inside the MkDocs build (nothing lands in ``docs/``)."""
+    """Files that exist only inside the MkDocs build (nothing lands in ``docs/``, nothing is written to disk here):
+    each is handed to MkDocs as a file of mkdocs-gen-files' virtual docs folder, with MkDocs' ``File.generated``,
+    its content in memory or in the build-cache file that holds it.
+
+    mkdocs-gen-files (pinned) would write each file into a temporary folder first, and has no call for a file held
+    elsewhere: its editor's file map is set as its own ``open`` sets it (tests/test_cache.py builds a site from the
+    build cache and compares it with one from content in memory)."""
 
     def write(self, path: str, content: str | bytes) -> None:
-        """Write one file into mkdocs-gen-files' virtual docs folder."""
-        import mkdocs_gen_files
-
-        if isinstance(content, bytes):
-            with mkdocs_gen_files.open(path, "wb") as handle:
-                handle.write(content)
-        else:
-            with mkdocs_gen_files.open(path, "w", encoding="utf-8", newline="\n") as handle:
-                handle.write(content)
-
-    def place(self, path: str, root: Path) -> None:
-        """Hand MkDocs the file where it lies, as mkdocs-gen-files hands it the files written into its folder.
-
-        mkdocs-gen-files (pinned) has no public call for a file that exists elsewhere: its editor's file map is set
-        as its own ``open`` sets it (tests/test_cache.py builds a site this way and compares it)."""
+        """Hand MkDocs one file's content."""
         from mkdocs.structure.files import File
+
+        self._add(path, lambda config: File.generated(config, path, content=content))
+
+    def place(self, path: str, source: Path) -> None:
+        """Hand MkDocs the file at ``source`` as the file at ``path``; it is read when the site is written."""
+        from mkdocs.structure.files import File
+
+        self._add(path, lambda config: File.generated(config, path, abs_src_path=str(source)))
+
+    @staticmethod
+    def _add(path: str, make: Callable[[Any], Any]) -> None:
         from mkdocs_gen_files.editor import FilesEditor
 
         editor = FilesEditor.current()
-        config = editor.config
-        file = File(path, str(root), config["site_dir"], config["use_directory_urls"])
-        file.generated_by = "mkdocs-gen-files"
-        editor._files[path] = file
+        editor._files[path] = make(editor.config)
         editor.edit_paths.setdefault(path, None)
 
     def footer(self, text: str) -> None:
@@ -87,9 +88,9 @@ class DirectoryWriter:
         else:
             target.write_text(content, encoding="utf-8", newline="\n")
 
-    def place(self, path: str, root: Path) -> None:
-        """Copy the file at ``root / path`` under the root folder."""
-        self.write(path, (root / path).read_bytes())
+    def place(self, path: str, source: Path) -> None:
+        """Copy the file at ``source`` under the root folder."""
+        self.write(path, source.read_bytes())
 
     def footer(self, text: str) -> None:
         """Keep the footer next to the pages (there is no theme to show it)."""
@@ -111,9 +112,9 @@ class RecordingWriter:
         """Keep one file."""
         self.files[path] = content
 
-    def place(self, path: str, root: Path) -> None:
-        """Keep the bytes of the file at ``root / path``."""
-        self.files[path] = (root / path).read_bytes()
+    def place(self, path: str, source: Path) -> None:
+        """Keep the bytes of the file at ``source``."""
+        self.files[path] = source.read_bytes()
 
     def footer(self, text: str) -> None:
         """Keep the footer."""
