@@ -25,6 +25,7 @@ import hashlib
 import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 from gen import cache
@@ -103,6 +104,8 @@ class Memo:
     base: str = ""
     leaves: dict[str, str] = field(default_factory=dict)
     enabled: bool = False
+    # Units found current by ``stale``, kept for their ``unit`` call.
+    _peeked: dict[str, bytes] = field(default_factory=dict, repr=False, compare=False)
 
     def _current(self, recorded: object) -> bool:
         return isinstance(recorded, dict) and all(self.leaves.get(leaf) == key for leaf, key in recorded.items())
@@ -135,8 +138,8 @@ class Memo:
 
         ``encode`` gives a JSON-able header and bytes; ``decode`` takes them back (ValueError when they do not fit).
         """
-        entry = cache.entry_path("units", hashlib.sha256(f"{self.base}\n{name}".encode()).hexdigest()[:32], ".unit")
-        body = cache.read_entry(entry) if self.enabled else None
+        entry = self._unit_entry(name)
+        body = self._peeked.pop(name, None) or (cache.read_entry(entry) if self.enabled else None)
         if body is not None:
             try:
                 header, payload = unframe(_UNIT, body)
@@ -152,6 +155,27 @@ class Memo:
             header, payload = encode(value)
             cache.write_entry(entry, frame(_UNIT, {"leaves": self._keys(reading), "value": header}, payload))
         return value
+
+    def _unit_entry(self, name: str) -> Path | None:
+        return cache.entry_path("units", hashlib.sha256(f"{self.base}\n{name}".encode()).hexdigest()[:32], ".unit")
+
+    def stale(self, names: list[str]) -> list[str]:
+        """The units among ``names`` that a build must compute: none kept, or kept from other inputs (each current one
+        is kept in memory for its ``unit`` call)."""
+        if not self.enabled:
+            return list(names)
+        found = []
+        for name in names:
+            body = cache.read_entry(self._unit_entry(name))
+            try:
+                current = body is not None and self._current(unframe(_UNIT, body)[0].get("leaves"))
+            except ValueError:
+                current = False
+            if current and body is not None:
+                self._peeked[name] = body
+            else:
+                found.append(name)
+        return found
 
     def keyed(
         self,

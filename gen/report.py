@@ -251,6 +251,11 @@ class Report:
         """Training curves and best steps."""
         return training(self.runs, self.config.suite)
 
+    def prepare_shared(self) -> None:
+        """Compute now the stages nearly every page reads (the runs, their health, the headline): a forked copy of the
+        process made next (gen.forked) then starts with them instead of computing them again."""
+        self.judged  # noqa: B018  (a stage is computed on first use)
+
     def compute_all(self) -> Report:
         """Every stage, now (errors in the inputs surface here rather than on first use)."""
         for name, value in vars(type(self)).items():

@@ -14,7 +14,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from gen import __version__, charts, images, memo
+from gen import __version__, charts, forked, images, memo
 from gen.analysis.efficiency import COMBINED
 from gen.analysis.scores import glue_table
 from gen.config import ReportConfig
@@ -211,10 +211,10 @@ def unit(report: Report, name: str, compute: Callable[[], Files]) -> Files:
     return report.memo.unit(name, compute, Files.encode, Files.decode)
 
 
-def page_files(built: Iterable[Page], static: bool) -> Files:
-    """A unit's pages with their charts' specs and data."""
+def page_files(built: Callable[[], Iterable[Page]], static: bool) -> Files:
+    """A unit's pages (built now) with their charts' specs and data."""
     files = Files(RecordingWriter())
-    for page in built:
+    for page in built():
         files.written.write(page.path, page.markdown + "\n")
         for chart in page.charts:
             for path, content in charts.spec_files(chart).items():
@@ -248,28 +248,45 @@ def write_site(report: Report, writer: Writer) -> None:
 
 def _write_site(report: Report, writer: Writer) -> None:
     static = os.environ.get(STATIC_IMAGES, "on") != "off"
+    planned: dict[str, Callable[[], Files]] = {
+        f"page {name}": partial(page_files, built, static) for name, built in pages(report)
+    }
+    planned |= {
+        f"download {name}": partial(download_files, report, name, make)
+        for name, make in downloads(report.config).items()
+    }
+    stale = report.memo.stale(list(planned))
+    theirs = forked.share(stale)
+    if theirs:
+        report.prepare_shared()  # before the copy is made: both processes then start with them
+    done: dict[str, Files] = {}
     shown: list[list[str]] = []
     # Each page's chart images render in worker processes from when the page is built, while this process goes on.
     with images.Renderer() as renderer:
-        for name, built in pages(report):
-            files = unit(report, f"page {name}", lambda built=built: page_files(built(), static))  # type: ignore[misc]
-            files.written.replay(writer)
-            shown += files.charts
+
+        def keep(name: str) -> None:
+            done[name] = files = unit(report, name, planned[name])
+            shown.extend(files.charts)
             renderer.add(files.static_specs)
+
+        with forked.computing(lambda names: [unit(report, name, planned[name]) for name in names], theirs):
+            for name in planned:
+                if name not in theirs:
+                    keep(name)
+        for name in theirs:
+            keep(name)  # read from the build cache, where the copy kept them
+        for name in planned:
+            done[name].written.replay(writer)
         tables, numbers = embeds_unit(report)
         # Read by gen/hooks.py when MkDocs renders the hand-written pages, later in this build.
         embed_registry.CURRENT = Embeds(tables, {c[0]: FigureRef(*c) for c in shown}, numbers)
-        runs_csv = ""
-        for name, make in downloads(report.config).items():
-            files = unit(report, f"download {name}", partial(download_files, report, name, make))
-            files.written.replay(writer)
-            runs_csv = runs_csv or str(files.written.files.get("downloads/runs.csv", ""))
         parquet = unit(report, "download runs.parquet", partial(parquet_files, report))
         parquet.written.replay(writer)
         for (chart, _, _), (svg, png) in zip(shown if static else [], renderer.images(), strict=True):
             writer.write(f"charts/{chart}.svg", svg)
             writer.write(f"charts/{chart}.png", png)
         writer.write(BUNDLE_PATH, renderer.bundle())
+    runs_csv = str(done["download runs.csv"].written.files["downloads/runs.csv"])
     results = hashlib.sha256(runs_csv.encode()).hexdigest()[:12]
     counted = unit(report, "footer", partial(footer_files, report)).data
     writer.footer(footer(results, int(counted["runs"]), counted["commit"]))
