@@ -22,7 +22,7 @@ from pydantic import BaseModel
 from gen import cache
 from gen.config import ReportConfig
 from gen.memo import Memo
-from gen.sources.discovery import discover
+from gen.sources.discovery import Found, walk_all
 
 _GEN = Path(__file__).resolve().parent
 _PACKAGES = ("pandas", "numpy", "altair", "vl-convert-python", "scipy", "pyarrow", "orjson", "pydantic", "pyyaml")
@@ -51,17 +51,18 @@ def _paths(value: Any) -> list[Path]:
     return []
 
 
-def _stat_lines(path: Path) -> list[str]:
-    """A line per file at or under ``path``: its name, size and modification time, or why it cannot be read (a
-    folder is walked as the readers walk it: on 300k files this walk is most of an unchanged build)."""
+def _stat_lines(path: Path, walks: dict[str, list[Found]]) -> list[str]:
+    """A line per file at or under ``path``: its name, size and modification time, or why it cannot be read. A
+    folder is walked as the readers walk it, and its walk kept in ``walks`` for them (on 300k files this walk is
+    most of an unchanged build)."""
     if path.is_file():
         info = path.stat()
         return [f"{path} {info.st_size} {info.st_mtime_ns}"]
     if not path.is_dir():
         return [f"{path} missing"]
+    walks[str(path)] = walked = walk_all(path)
     return [f"{path} folder"] + [
-        f"{found.relative} {found.stamp[0]} {found.stamp[1]} {found.decided or ''} {found.reason}"
-        for found in discover(path, "*", [])
+        f"{found.relative} {found.stamp[0]} {found.stamp[1]} {found.decided or ''} {found.reason}" for found in walked
     ]
 
 
@@ -128,19 +129,20 @@ def build_inputs(config: ReportConfig) -> tuple[str, Memo]:
         "published": config.published,
         "changes": config.changes,
     }
+    walks: dict[str, list[Found]] = {}
     leaves = {
-        leaf: [line for path in sorted(set(_paths(value))) for line in _stat_lines(path)]
+        leaf: [line for path in sorted(set(_paths(value))) for line in _stat_lines(path, walks)]
         for leaf, value in sections.items()
     }
     named = {path for value in sections.values() for path in _paths(value)}
     base = [code, config.config_path.read_text(encoding="utf-8"), config.model_dump_json()]
-    base += [line for path in sorted(set(_paths(config)) - named) for line in _stat_lines(path)]
+    base += [line for path in sorted(set(_paths(config)) - named) for line in _stat_lines(path, walks)]
     base += [f"{name}={os.environ.get(name, '')}" for name in _ENVIRONMENT]
     shown, branches = git_answers()
     leaves["git"] = shown
     leaves["changes"] += branches
     keys = {leaf: _digest(lines) for leaf, lines in leaves.items()}
-    memo = Memo(_digest(base), keys, cache.cache_root() is not None)
+    memo = Memo(_digest(base), keys, cache.cache_root() is not None, walks)
     return _digest([memo.base, *(f"{leaf} {key}" for leaf, key in sorted(keys.items()))]), memo
 
 

@@ -30,6 +30,7 @@ from typing import Any, Generic, TypeVar
 
 from gen import cache
 from gen.pages.writers import frame, unframe
+from gen.sources.discovery import Found
 
 log = logging.getLogger("mkdocs.plugins.gen")
 
@@ -104,6 +105,8 @@ class Memo:
     base: str = ""
     leaves: dict[str, str] = field(default_factory=dict)
     enabled: bool = False
+    # The trees walked for the fingerprint, by root: reading them selects from these (gen.sources.discovery).
+    walks: dict[str, list[Found]] = field(default_factory=dict, repr=False, compare=False)
     # Units found current by ``stale``, kept for their ``unit`` call.
     _peeked: dict[str, bytes] = field(default_factory=dict, repr=False, compare=False)
 

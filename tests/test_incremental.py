@@ -4,6 +4,7 @@ did not touch."""
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -202,3 +203,23 @@ def test_digest_tells_frames_apart(change: Callable[[pd.DataFrame], pd.DataFrame
     assert memo.digest(frame) == memo.digest(frame.copy())
     assert memo.digest(change(frame)) != memo.digest(frame)
     assert memo.digest([frame, "a"]) != memo.digest([frame, "b"])
+
+
+def test_a_build_walks_its_result_tree_once(project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The walk that fingerprints the inputs is the one the readers select their files from (gen.sources.discovery)."""
+    listed: list[str] = []
+    real_scandir = os.scandir
+
+    def counting(path: Any) -> Any:
+        listed.append(os.fspath(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", counting)
+    built = generate(project, tmp_path / "cache", monkeypatch, keep_stages=False)
+    assert isinstance(built.output, RecordingWriter) and "index.md" in built.output.files
+    root = str(project / "results")
+    assert listed.count(root) == 1
+    listed.clear()
+    config = load_config(project / "report.yml")
+    gen.report.load_sources(config)  # outside a build: a walk of its own
+    assert listed.count(root) == 1

@@ -10,7 +10,9 @@ import fnmatch
 import heapq
 import os
 import stat
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -29,6 +31,30 @@ class Found:
     decided: Outcome | None = None
     reason: str = ""
     stamp: tuple[int, int] = (0, 0)
+    # False for what is reported whatever the name pattern: a folder that cannot be read, a symlink loop, an entry
+    # whose kind cannot be told.
+    named: bool = True
+
+
+# Whole trees (every file, nothing excluded) walked for the fingerprint of the build in progress, by root: a reader
+# selects its files from one instead of walking the tree again (set by gen.build for the duration of a build).
+_WALKED: ContextVar[dict[str, list[Found]] | None] = ContextVar("walked", default=None)
+
+
+@contextmanager
+def reusing(walks: dict[str, list[Found]]) -> Iterator[None]:
+    """Within the block, ``discover`` under one of these roots selects from its walk (``walk_all``'s) instead of
+    walking again: the files a build reads are then exactly those its fingerprint describes."""
+    token = _WALKED.set(walks)
+    try:
+        yield
+    finally:
+        _WALKED.reset(token)
+
+
+def walk_all(root: Path) -> list[Found]:
+    """Every file under ``root`` (``discover`` with no pattern or exclude), for a later ``discover`` to select from."""
+    return discover(root, "*", [])
 
 
 def discover(
@@ -45,15 +71,36 @@ def discover(
     any file whose path is not valid UTF-8 is rejected unread. One ``scandir`` per folder and one ``stat`` per
     file: on a large tree this walk is most of an unchanged ingest.
     """
+    walks = _WALKED.get()
+    if walks is not None and (whole := walks.get(str(root))) is not None:
+        return _select(whole, pattern, exclude, to_read)
     walk = _Walk(pattern, exclude, to_read)
     real_root = os.path.realpath(root)
     walk.canonical[real_root] = "."
     try:
         walk.folder(str(root), ".", real_root, (real_root,), None, None)
     except OSError as exc:
-        walk.found.append(Found(".", str(root), "rejected", f"unreadable folder: {exc.strerror}"))
+        walk.found.append(Found(".", str(root), "rejected", f"unreadable folder: {exc.strerror}", named=False))
     walk.links()
     return sorted(walk.found, key=lambda f: f.relative)
+
+
+def _select(
+    whole: list[Found], pattern: str, exclude: list[str], to_read: Callable[[Found], None] | None
+) -> list[Found]:
+    """What ``discover`` with ``pattern`` and ``exclude`` finds, from the walk of every file: the same walk, told
+    apart only by names (a pattern walk checks a file's exclusion before anything else about it)."""
+    selected = []
+    for found in whole:
+        if found.named:
+            if not fnmatch.fnmatch(os.path.basename(found.path), pattern):
+                continue
+            if any(fnmatch.fnmatch(found.relative, glob) for glob in exclude):
+                found = Found(found.relative, found.path, "ignored", "matches an exclude pattern")
+            elif found.decided is None and to_read is not None:
+                to_read(found)
+        selected.append(found)
+    return selected
 
 
 # A symlinked folder waiting for the real folders to be read: its name under the root, its path, the real paths
@@ -82,7 +129,7 @@ class _Walk:
             try:
                 is_folder = entry.is_dir()
             except OSError as exc:
-                self.found.append(Found(name, entry.path, "rejected", f"unreadable: {exc.strerror}"))
+                self.found.append(Found(name, entry.path, "rejected", f"unreadable: {exc.strerror}", named=False))
                 continue
             if not is_folder:
                 self._file(entry, name, entry_bad)
@@ -108,7 +155,7 @@ class _Walk:
             if any(folder == target or folder.startswith(inside) for folder in chain):
                 where = self.canonical.get(target, target)
                 reason = f"symlink loop: points back to folder '{where}', which contains it"
-                self.found.append(Found(name, path, "rejected", reason))
+                self.found.append(Found(name, path, "rejected", reason, named=False))
             elif (first := self.canonical.get(target)) is not None:
                 self._guarded(self.alias, path, name, target, first, name)
             else:
@@ -123,11 +170,11 @@ class _Walk:
             try:
                 is_folder = entry.is_dir()
             except OSError as exc:
-                self.found.append(Found(name, entry.path, "rejected", f"unreadable: {exc.strerror}"))
+                self.found.append(Found(name, entry.path, "rejected", f"unreadable: {exc.strerror}", named=False))
                 continue
             if is_folder and entry.is_symlink():
                 reason = f"same folder as {_join(first, shown)} (via symlink {link})"
-                self.found.append(Found(name, entry.path, "ignored", reason))
+                self.found.append(Found(name, entry.path, "ignored", reason, named=False))
             elif is_folder:
                 child_real = f"{real}/{entry.name}"
                 child_first = self.canonical.get(child_real, _join(first, shown))
@@ -184,7 +231,7 @@ class _Walk:
         try:
             read(path, name, *args)
         except OSError as exc:
-            self.found.append(Found(name, path, "rejected", f"unreadable: {exc.strerror}"))
+            self.found.append(Found(name, path, "rejected", f"unreadable: {exc.strerror}", named=False))
 
 
 _KINDS = (

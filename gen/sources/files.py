@@ -163,8 +163,8 @@ def parse_chunk(read: Reader, chunk: list[Pending]) -> list[Parsed]:
 
 class Parsing:
     """Files parsed as they are added: once PARALLEL_MIN_FILES are waiting, worker processes (one per core) start
-    and are handed the files in chunks while more are added; fewer files are parsed in this process, by
-    ``results``."""
+    and are handed the files in chunks while more are added. ``results`` parses the rest in this process: fewer
+    files than that, the last ones added, and the chunks no worker has started yet."""
 
     def __init__(self, read: Reader) -> None:
         self.read = read
@@ -189,20 +189,23 @@ class Parsing:
             # fork: workers start in milliseconds and need nothing re-imported; they only read files and parse JSON.
             fork = multiprocessing.get_context("fork")
             self.pool = ProcessPoolExecutor(self.workers, fork, initializer=exit_with_parent, initargs=(os.getpid(),))
+        if len(self.waiting) >= self._chunk_size():
+            self._hand_over()
+
+    def _chunk_size(self) -> int:
         # Chunks grow with the files handed so far: small ones keep the workers busy from the start and even to
         # the end, big ones cut the hand-over cost on a large tree.
-        if len(self.waiting) >= min(512, max(64, len(self.handed) * 4)):
-            self._hand_over()
+        return min(512, max(64, len(self.handed) * 4))
 
     def _hand_over(self) -> None:
         assert self.pool is not None
-        chunk, self.waiting = self.waiting, []
-        self.handed.append((chunk, self.pool.submit(parse_chunk, self.read, chunk)))
+        while self.waiting:
+            size = self._chunk_size()
+            chunk, self.waiting = self.waiting[:size], self.waiting[size:]
+            self.handed.append((chunk, self.pool.submit(parse_chunk, self.read, chunk)))
 
     def results(self) -> dict[str, Parsed]:
         """Every added file's parse, by relative path."""
-        if self.pool is None:
-            return {item.relative: parse_one(self.read, item) for item in self.waiting}
         done: dict[str, Parsed] = {item.relative: parse_one(self.read, item) for item in self.waiting}
         # The chunks no worker has started yet are parsed here, last first, while the workers finish theirs.
         for chunk, future in reversed(self.handed):

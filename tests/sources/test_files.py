@@ -13,7 +13,7 @@ import pytest
 
 from gen.config.sources import MetricsJsonSource, path_regex
 from gen.sources.base import InputError
-from gen.sources.discovery import discover
+from gen.sources.discovery import discover, reusing, walk_all
 from gen.sources.files import Pending, parse_one, read_bounded
 from gen.sources.metrics_json import load_metrics_json, read_run
 from gen.sources.parse_cache import Parsed
@@ -245,3 +245,40 @@ def test_files_parsed_by_workers_during_the_walk_give_what_one_process_gives(
     monkeypatch.setattr("os.cpu_count", lambda: 2)
     assert loaded() == one_process
     assert len(one_process[0]) == 700 and sum(f[1] == "rejected" for f in one_process[0]) == 9
+
+
+def tricky_tree(root: Path) -> None:
+    """Every kind of entry discovery tells apart: files matching or not, aliases and loops through symlinks, a FIFO,
+    a link to a device, a name that is not UTF-8, an unreadable entry."""
+    write(root / "fft" / "a" / "metrics.json")
+    write(root / "fft" / "a" / "notes.json", {"note": 1})
+    write(root / "fft" / "b" / "metrics.json")
+    (root / "fft" / "b" / "README").write_text("not a result")
+    os.symlink("fft", root / "current")
+    os.symlink("..", root / "fft" / "loop")
+    write(root / "x" / "metrics.json")
+    os.symlink("../fft", root / "x" / "to_fft")
+    (root / "odd").mkdir()
+    os.mkfifo(root / "odd" / "metrics.json")
+    os.symlink("/dev/null", root / "odd" / "notes.json")
+    folder = os.fsencode(root) + b"/caf\xe9"
+    os.mkdir(folder)
+    (Path(os.fsdecode(folder)) / "metrics.json").write_text(json.dumps(RESULT))
+    os.symlink(root / "missing", root / "x" / "broken.json")
+
+
+@pytest.mark.parametrize("pattern", ["metrics.json", "*.json", "*"])
+@pytest.mark.parametrize("exclude", [[], ["current/*"], ["*/metrics.json"], ["fft/a/*", "odd/*"]])
+def test_selecting_from_the_walk_of_every_file_finds_what_walking_again_finds(
+    tmp_path: Path, pattern: str, exclude: list[str]
+) -> None:
+    """A build walks its trees once, for its fingerprint; readers select their files from that walk."""
+    tricky_tree(tmp_path)
+    walked: list[str] = []
+    direct = discover(tmp_path, pattern, exclude, to_read=lambda found: walked.append(found.relative))
+    selected: list[str] = []
+    with reusing({str(tmp_path): walk_all(tmp_path)}):
+        reused = discover(tmp_path, pattern, exclude, to_read=lambda found: selected.append(found.relative))
+    assert reused == direct
+    assert sorted(selected) == sorted(walked)
+    assert any(found.decided is not None for found in direct)
