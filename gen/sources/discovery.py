@@ -179,7 +179,7 @@ class _Walk:
                 child_real = f"{real}/{entry.name}"
                 child_first = self.canonical.get(child_real, _join(first, shown))
                 self._guarded(self.alias, entry.path, name, child_real, child_first, link)
-            elif fnmatch.fnmatch(entry.name, self.pattern):
+            elif self._matches(entry.name):
                 if self._excluded(name):
                     reason = "matches an exclude pattern"
                 else:
@@ -198,7 +198,7 @@ class _Walk:
         return listed
 
     def _file(self, entry: os.DirEntry[str], name: str, bad: str | None) -> None:
-        if not fnmatch.fnmatch(entry.name, self.pattern):
+        if not self._matches(entry.name):
             return
         if self._excluded(name):
             self.found.append(Found(name, entry.path, "ignored", "matches an exclude pattern"))
@@ -223,8 +223,12 @@ class _Walk:
         if self.to_read is not None:
             self.to_read(found)
 
+    def _matches(self, name: str) -> bool:
+        # The walk of every file (walk_all) asks this of each of them: "*" is answered without fnmatch.
+        return self.pattern == "*" or fnmatch.fnmatch(name, self.pattern)
+
     def _excluded(self, name: str) -> bool:
-        return any(fnmatch.fnmatch(name, glob) for glob in self.exclude)
+        return bool(self.exclude) and any(fnmatch.fnmatch(name, glob) for glob in self.exclude)
 
     def _guarded(self, read: Callable[..., None], path: str, name: str, *args: object) -> None:
         """Read a folder with ``read``; a folder that cannot be listed is rejected, the walk goes on."""
