@@ -5,15 +5,16 @@ process made with ``fork`` starts with everything computed so far (the runs, the
 the units and keeps each in the build cache, as any build does; this process then reads them from there. Nothing
 else passes between the two, and the copy never returns into the caller: it ends when its share is done. A copy
 that fails leaves its units missing from the cache, so this process computes them and reports any error as a build
-error. Only with the build cache on, where ``fork`` exists, and when enough units must be computed to repay the copy
-(a few milliseconds).
-"""
+error; a copy whose build process is killed ends with it (gen.cache.exit_with_parent). Only with the build cache
+on, where ``fork`` exists, and when enough units must be computed to repay the copy (a few milliseconds)."""
 
 from __future__ import annotations
 
 import contextlib
 import os
 from collections.abc import Callable, Iterator
+
+from gen.cache import exit_with_parent
 
 # Fewer units to compute than this are computed here alone (an edited table redoes two pages and their downloads).
 FORK_MIN_UNITS = 8
@@ -33,10 +34,12 @@ def computing(compute: Callable[[list[str]], object], names: list[str]) -> Itera
     if not names:
         yield
         return
+    parent = os.getpid()
     child = os.fork()
     if child == 0:
         status = 1
         try:
+            exit_with_parent(parent)  # a killed build leaves no copy behind, computing for nobody
             compute(names)
             status = 0
         finally:

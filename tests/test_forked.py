@@ -3,7 +3,12 @@ copy that fails costs only time: this process computes what the copy left missin
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
+import subprocess
+import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -81,3 +86,59 @@ def test_a_copy_that_fails_leaves_its_units_to_this_process(
     assert handed[0] and set(handed[0]) <= set(computed_here)
     monkeypatch.setattr(os, "cpu_count", lambda: 1)
     assert generate(project, tmp_path / "alone", monkeypatch) == shared
+
+
+COPY_WAITS = """
+import os, sys, time
+from gen import forked
+with forked.computing(lambda names: time.sleep(600), ["a unit"]):
+    print(os.getpid(), flush=True)
+    time.sleep(600)
+"""
+
+
+def test_a_copy_ends_with_its_killed_build() -> None:
+    """A killed build leaves no process behind (issue 12): its forked copy included."""
+    script = subprocess.Popen([sys.executable, "-c", COPY_WAITS], stdout=subprocess.PIPE, text=True)
+    copies: list[int] = []
+    try:
+        assert script.stdout is not None
+        parent = int(script.stdout.readline())
+        deadline = time.monotonic() + 30
+        while not (copies := children(parent)) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert copies, "the copy was never seen"
+        os.kill(parent, signal.SIGKILL)
+        script.wait(timeout=30)
+        deadline = time.monotonic() + 30
+        while any(alive(pid) for pid in copies) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not any(alive(pid) for pid in copies)
+    finally:
+        # Whatever the outcome, nothing of this test outlives it.
+        for pid in [script.pid, *copies]:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        script.wait(timeout=30)
+
+
+def children(pid: int) -> list[int]:
+    """The live processes whose parent is ``pid``."""
+    found = []
+    for folder in Path("/proc").iterdir():
+        if folder.name.isdigit():
+            with contextlib.suppress(OSError):
+                stat = (folder / "stat").read_text()
+                fields = stat[stat.rindex(")") + 2 :].split()
+                if int(fields[1]) == pid and fields[0] != "Z":
+                    found.append(int(folder.name))
+    return found
+
+
+def alive(pid: int) -> bool:
+    """Whether ``pid`` is a process that has not ended (a zombie has ended)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat[stat.rindex(")") + 2 :].split()[0] != "Z"
