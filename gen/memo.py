@@ -107,8 +107,8 @@ class Memo:
     enabled: bool = False
     # The trees walked for the fingerprint, by root: reading them selects from these (gen.sources.discovery).
     walks: dict[str, list[Found]] = field(default_factory=dict, repr=False, compare=False)
-    # Units found current by ``stale``, kept for their ``unit`` call.
-    _peeked: dict[str, bytes] = field(default_factory=dict, repr=False, compare=False)
+    # Units found current by ``stale`` (header and payload), kept for their ``unit`` call.
+    _peeked: dict[str, tuple[dict[str, Any], bytes]] = field(default_factory=dict, repr=False, compare=False)
 
     def _current(self, recorded: object) -> bool:
         return isinstance(recorded, dict) and all(self.leaves.get(leaf) == key for leaf, key in recorded.items())
@@ -141,14 +141,12 @@ class Memo:
 
         ``encode`` gives a JSON-able header and bytes; ``decode`` takes them back (ValueError when they do not fit).
         """
-        entry = self._unit_entry(name)
-        body = self._peeked.pop(name, None) or (cache.read_entry(entry) if self.enabled else None)
-        if body is not None:
+        kept = self._kept(name)
+        if kept is not None:
+            header, payload = kept
             try:
-                header, payload = unframe(_UNIT, body)
-                if self._current(header.get("leaves")):
-                    read(*header["leaves"])
-                    return decode(header.get("value", {}), payload)
+                read(*header["leaves"])
+                return decode(header.get("value", {}), payload)
             except (ValueError, KeyError, TypeError) as exc:  # another layout, or damaged: compute it again
                 log.info("gen: cached %s is unusable (%s); computing it again", name, exc)
         with _recording() as reading:
@@ -156,11 +154,28 @@ class Memo:
         read(*reading)
         if self.enabled:
             header, payload = encode(value)
+            entry = self._unit_entry(name)
             cache.write_entry(entry, frame(_UNIT, {"leaves": self._keys(reading), "value": header}, payload))
         return value
 
     def _unit_entry(self, name: str) -> Path | None:
         return cache.entry_path("units", hashlib.sha256(f"{self.base}\n{name}".encode()).hexdigest()[:32], ".unit")
+
+    def _kept(self, name: str, quiet: bool = False) -> tuple[dict[str, Any], bytes] | None:
+        """The header and payload of the unit kept in the build cache, when every leaf it read is unchanged; an
+        unusable entry is logged unless ``quiet`` (``stale`` only counts, ``unit`` reads it again and says so)."""
+        if (peeked := self._peeked.pop(name, None)) is not None:
+            return peeked
+        body = cache.read_entry(self._unit_entry(name)) if self.enabled else None
+        if body is None:
+            return None
+        try:
+            header, payload = unframe(_UNIT, body)
+        except ValueError as exc:  # another layout, or damaged: computed again
+            if not quiet:
+                log.info("gen: cached %s is unusable (%s); computing it again", name, exc)
+            return None
+        return (header, payload) if self._current(header.get("leaves")) else None
 
     def stale(self, names: list[str]) -> list[str]:
         """The units among ``names`` that a build must compute: none kept, or kept from other inputs (each current one
@@ -169,13 +184,8 @@ class Memo:
             return list(names)
         found = []
         for name in names:
-            body = cache.read_entry(self._unit_entry(name))
-            try:
-                current = body is not None and self._current(unframe(_UNIT, body)[0].get("leaves"))
-            except ValueError:
-                current = False
-            if current and body is not None:
-                self._peeked[name] = body
+            if (kept := self._kept(name, quiet=True)) is not None:
+                self._peeked[name] = kept
             else:
                 found.append(name)
         return found
