@@ -76,15 +76,24 @@ def write_entry(path: Path | None, body: bytes) -> None:
     """Store ``body`` with its digest, atomically; an unwritable cache only costs the work again next time."""
     if path is None:
         return
-    partial = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        partial.write_bytes(body + hashlib.sha256(body).digest())
-        partial.replace(path)  # a concurrent build never reads half an entry
+        write_atomically(path, body + hashlib.sha256(body).digest())
     except OSError as exc:
         log.info("gen: cannot write cache entry %s (%s); continuing without it", path, exc.strerror)
-        with contextlib.suppress(OSError):  # a disk that filled up mid-write keeps no half entry
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write ``data`` beside ``path``, then rename it into place: a concurrent build never reads half of it. OSError
+    when it cannot, with nothing half-written left (a disk that filled up mid-write)."""
+    partial = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    try:
+        partial.write_bytes(data)
+        partial.replace(path)
+    except OSError:
+        with contextlib.suppress(OSError):
             partial.unlink(missing_ok=True)
+        raise
 
 
 # prctl(2) option: the signal a process gets when the thread that started it ends.

@@ -15,7 +15,6 @@ import contextlib
 import hashlib
 import json
 import logging
-import os
 import zlib
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -97,9 +96,7 @@ def _keep_blob(blob: Path, data: bytes) -> None:
     with contextlib.suppress(OSError):
         if blob.stat().st_size == len(data):
             return
-    partial = blob.with_name(f"{blob.name}.{os.getpid()}.tmp")
-    partial.write_bytes(data)
-    partial.replace(blob)  # a concurrent build never reads half a blob
+    cache.write_atomically(blob, data)
 
 
 def load(manifest: Path) -> Generated | None:
