@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import NamedTuple
 
 import pandas as pd
 
@@ -38,3 +39,29 @@ def runs_of(records: list[RunRecord], score: str = "primary") -> Runs:
 def table_of(records: list[RunRecord], score: str = "primary") -> pd.DataFrame:
     """Just the tidy table."""
     return runs_of(records, score).table
+
+
+class Process(NamedTuple):
+    """A process as /proc shows it."""
+
+    state: str  # "Z" once it has ended (a zombie: only its exit status is left)
+    parent: int
+    session: int
+    command: str
+
+
+def processes() -> dict[int, Process]:
+    """Every process listed in /proc, by pid."""
+    found = {}
+    for folder in Path("/proc").iterdir():
+        if not folder.name.isdigit():
+            continue
+        try:
+            stat = (folder / "stat").read_text()
+            command = (folder / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:  # ended while listed
+            continue
+        # Fields after the command name (which may hold spaces): state, ppid, pgrp, session, ...
+        fields = stat[stat.rindex(")") + 2 :].split()
+        found[int(folder.name)] = Process(fields[0], int(fields[1]), int(fields[3]), command)
+    return found

@@ -15,32 +15,16 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REAL_CONFIG, ROOT
+from tests.helpers import processes
 
 # A worker that should die with the build gets this long to go (SIGKILL is delivered at once; this is slack for a
 # loaded machine, not a performance bound).
 GRACE_S = 30
 
 
-def processes() -> dict[int, tuple[str, int, str]]:
-    """Every live process: pid -> (state, session id, command line)."""
-    found = {}
-    for folder in Path("/proc").iterdir():
-        if not folder.name.isdigit():
-            continue
-        try:
-            stat = (folder / "stat").read_text()
-            command = (folder / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-        except OSError:  # ended while listed
-            continue
-        # Fields after the command name (which may hold spaces): state, ppid, pgrp, session, ...
-        fields = stat[stat.rindex(")") + 2 :].split()
-        found[int(folder.name)] = (fields[0], int(fields[3]), command)
-    return found
-
-
 def in_session(session: int) -> dict[int, str]:
     """Processes of a session that have not ended (a zombie has ended; only its exit status is left)."""
-    return {pid: command for pid, (state, sid, command) in processes().items() if sid == session and state != "Z"}
+    return {pid: p.command for pid, p in processes().items() if p.session == session and p.state != "Z"}
 
 
 def is_worker(command: str, build_command: str, phase: str) -> bool:

@@ -20,6 +20,7 @@ from gen.build import generated
 from gen.config import load_config
 from gen.fingerprint import STATIC_IMAGES, build_inputs
 from gen.stored import Generated
+from tests.helpers import processes
 from tests.test_incremental import project  # noqa: F401  (the fixture)
 
 
@@ -124,21 +125,10 @@ def test_a_copy_ends_with_its_killed_build() -> None:
 
 def children(pid: int) -> list[int]:
     """The live processes whose parent is ``pid``."""
-    found = []
-    for folder in Path("/proc").iterdir():
-        if folder.name.isdigit():
-            with contextlib.suppress(OSError):
-                stat = (folder / "stat").read_text()
-                fields = stat[stat.rindex(")") + 2 :].split()
-                if int(fields[1]) == pid and fields[0] != "Z":
-                    found.append(int(folder.name))
-    return found
+    return [child for child, p in processes().items() if p.parent == pid and p.state != "Z"]
 
 
 def alive(pid: int) -> bool:
     """Whether ``pid`` is a process that has not ended (a zombie has ended)."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat[stat.rindex(")") + 2 :].split()[0] != "Z"
+    found = processes().get(pid)
+    return found is not None and found.state != "Z"
