@@ -1,5 +1,6 @@
 """MkDocs hooks: the published address and Material's version selector under mike, errors repeated while serving,
-watching the report config wherever it lives (by notifications, not polling), and embeds in hand-written pages."""
+watching the report config wherever it lives (by notifications, not polling), compiled theme templates kept across
+builds, and embeds in hand-written pages."""
 
 from __future__ import annotations
 
@@ -112,7 +113,11 @@ def on_serve(server: Any, config: Any, builder: Any) -> Any:
 
 
 def on_env(env: Any, config: Any, files: Any) -> Any:
-    """Mark aliases in Material's version selector and spare `dev` the outdated banner (when the selector is on)."""
+    """Reuse the theme's compiled templates (gen.templates); mark aliases in Material's version selector and spare
+    `dev` the outdated banner (when the selector is on)."""
+    from gen.templates import CompiledTemplates
+
+    env.bytecode_cache = CompiledTemplates()
     if config.extra.get("version"):
         config.extra["version"].update(SELECTOR)
     return env

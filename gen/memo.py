@@ -16,6 +16,9 @@ that stage read, so a page knows its leaves without declaring them: they are rec
 A stage or a unit is reused only when every leaf it read still has the key it had: dependencies are found, not
 declared, so a forgotten one cannot make a page stale (tests/test_incremental.py checks incremental against cold
 builds). A keyed value depends on nothing but its arguments and the base.
+
+Each unit and stage also records what computing it cost (``Cost``: its own seconds and the stages it read), so the
+next build can share its stale units fairly with a forked copy (gen.forked).
 """
 
 from __future__ import annotations
@@ -23,10 +26,13 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import logging
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Generic, TypeVar
+
+import orjson
 
 from gen import cache
 from gen.pages.writers import frame, unframe
@@ -48,6 +54,48 @@ KEYED: dict[str, Any] = {}
 KEPT = 2048
 # The inputs of the build in progress, for keyed values computed deep inside it (gen.charts); None outside a build.
 ACTIVE: Memo | None = None
+
+
+@dataclass
+class Cost:
+    """What computing a unit or a stage took: its own seconds (not those of the stages it computed on the way) and
+    the stages it read."""
+
+    seconds: float = 0.0
+    stages: set[str] = field(default_factory=set)
+    nested: float = field(default=0.0, compare=False, repr=False)  # seconds of the stages computed within it
+
+    def to_json(self) -> list[Any]:
+        """As kept in the build cache."""
+        return [round(self.seconds, 4), sorted(self.stages)]
+
+    @classmethod
+    def from_json(cls, value: object) -> Cost | None:
+        """A cost from ``to_json``; None when ``value`` is not one (an older entry)."""
+        if not (isinstance(value, list) and len(value) == 2 and isinstance(value[0], float | int)):
+            return None
+        if not (isinstance(value[1], list) and all(isinstance(name, str) for name in value[1])):
+            return None
+        return cls(float(value[0]), set(value[1]))
+
+
+# The costs of the computations in progress, innermost last.
+_costing: list[Cost] = []
+
+
+@contextlib.contextmanager
+def _measured() -> Iterator[Cost]:
+    cost = Cost()
+    _costing.append(cost)
+    start = time.perf_counter()
+    try:
+        yield cost
+    finally:
+        elapsed = time.perf_counter() - start
+        _costing.pop()
+        cost.seconds = max(0.0, elapsed - cost.nested)
+        if _costing:
+            _costing[-1].nested += elapsed
 
 
 def digest(*values: Any) -> str:
@@ -109,6 +157,10 @@ class Memo:
     walks: dict[str, list[Found]] = field(default_factory=dict, repr=False, compare=False)
     # Units found current by ``stale`` (header and payload), kept for their ``unit`` call.
     _peeked: dict[str, tuple[dict[str, Any], bytes]] = field(default_factory=dict, repr=False, compare=False)
+    # What the units ``stale`` found stale cost when last computed, where their entry says.
+    unit_costs: dict[str, Cost] = field(default_factory=dict, repr=False, compare=False)
+    # What the stages computed in this process cost.
+    stage_costs: dict[str, Cost] = field(default_factory=dict, repr=False, compare=False)
 
     def _current(self, recorded: object) -> bool:
         return isinstance(recorded, dict) and all(self.leaves.get(leaf) == key for leaf, key in recorded.items())
@@ -118,17 +170,22 @@ class Memo:
 
     def stage(self, name: str, compute: Callable[[], T]) -> tuple[dict[str, str], T]:
         """A stage's leaf keys and value: kept from an earlier generation of this process when still current."""
-        held = STAGES.get((self.base, name)) if self.enabled else None
-        if held is not None and self._current(held[0]):
-            return held
-        with _recording() as reading:
+        if self.held(name):
+            return STAGES[(self.base, name)]
+        with _recording() as reading, _measured() as cost:
             value = compute()
+        self.stage_costs[name] = cost
         done = (self._keys(reading), value)
         if self.enabled:
             for key in [k for k in STAGES if k[1] == name]:
                 del STAGES[key]
             STAGES[(self.base, name)] = done
         return done
+
+    def held(self, name: str) -> bool:
+        """True when the stage ``name`` is kept from an earlier generation of this process with its leaves unchanged."""
+        held = STAGES.get((self.base, name)) if self.enabled else None
+        return held is not None and self._current(held[0])
 
     def unit(
         self,
@@ -149,46 +206,77 @@ class Memo:
                 return decode(header.get("value", {}), payload)
             except (ValueError, KeyError, TypeError) as exc:  # another layout, or damaged: compute it again
                 log.info("gen: cached %s is unusable (%s); computing it again", name, exc)
-        with _recording() as reading:
+        with _recording() as reading, _measured() as cost:
             value = compute()
         read(*reading)
         if self.enabled:
+            start = time.perf_counter()
             header, payload = encode(value)
+            cost.seconds += time.perf_counter() - start  # a unit's cost to share includes handing it over
             entry = self._unit_entry(name)
-            cache.write_entry(entry, frame(_UNIT, {"leaves": self._keys(reading), "value": header}, payload))
+            recorded = {"leaves": self._keys(reading), "value": header, "cost": cost.to_json()}
+            cache.write_entry(entry, frame(_UNIT, recorded, payload))
         return value
 
     def _unit_entry(self, name: str) -> Path | None:
         return cache.entry_path("units", hashlib.sha256(f"{self.base}\n{name}".encode()).hexdigest()[:32], ".unit")
 
-    def _kept(self, name: str, quiet: bool = False) -> tuple[dict[str, Any], bytes] | None:
-        """The header and payload of the unit kept in the build cache, when every leaf it read is unchanged; an
-        unusable entry is logged unless ``quiet`` (``stale`` only counts, ``unit`` reads it again and says so)."""
-        if (peeked := self._peeked.pop(name, None)) is not None:
-            return peeked
+    def _entry(self, name: str, quiet: bool = False) -> tuple[dict[str, Any], bytes] | None:
+        """The header and payload of the unit kept in the build cache, current or not; an unusable entry is logged
+        unless ``quiet`` (``stale`` only counts, ``unit`` reads it again and says so)."""
         body = cache.read_entry(self._unit_entry(name)) if self.enabled else None
         if body is None:
             return None
         try:
-            header, payload = unframe(_UNIT, body)
+            return unframe(_UNIT, body)
         except ValueError as exc:  # another layout, or damaged: computed again
             if not quiet:
                 log.info("gen: cached %s is unusable (%s); computing it again", name, exc)
             return None
-        return (header, payload) if self._current(header.get("leaves")) else None
+
+    def _kept(self, name: str) -> tuple[dict[str, Any], bytes] | None:
+        """The header and payload of the unit kept in the build cache, when every leaf it read is unchanged."""
+        if (peeked := self._peeked.pop(name, None)) is not None:
+            return peeked
+        entry = self._entry(name)
+        return entry if entry is not None and self._current(entry[0].get("leaves")) else None
 
     def stale(self, names: list[str]) -> list[str]:
         """The units among ``names`` that a build must compute: none kept, or kept from other inputs (each current one
-        is kept in memory for its ``unit`` call)."""
+        is kept in memory for its ``unit`` call, each stale one's last cost in ``unit_costs``)."""
         if not self.enabled:
             return list(names)
         found = []
         for name in names:
-            if (kept := self._kept(name, quiet=True)) is not None:
-                self._peeked[name] = kept
-            else:
-                found.append(name)
+            entry = self._entry(name, quiet=True)
+            if entry is not None and self._current(entry[0].get("leaves")):
+                self._peeked[name] = entry
+                continue
+            found.append(name)
+            if entry is not None and (cost := Cost.from_json(entry[0].get("cost"))) is not None:
+                self.unit_costs[name] = cost
         return found
+
+    def _costs_entry(self) -> Path | None:
+        return cache.entry_path("units", hashlib.sha256(f"{self.base}\nstage costs".encode()).hexdigest()[:32], ".json")
+
+    def earlier_stage_costs(self) -> dict[str, Cost]:
+        """What each stage cost when last computed (by any build with this base), as far as known."""
+        body = cache.read_entry(self._costs_entry()) if self.enabled else None
+        try:
+            kept = orjson.loads(body) if body is not None else {}
+        except orjson.JSONDecodeError:
+            return {}
+        costs = {name: Cost.from_json(value) for name, value in kept.items()} if isinstance(kept, dict) else {}
+        return {name: cost for name, cost in costs.items() if cost is not None}
+
+    def keep_stage_costs(self) -> None:
+        """Add what the stages computed in this process cost to those kept in the build cache."""
+        if not (self.enabled and self.stage_costs):
+            return
+        costs = self.earlier_stage_costs() | self.stage_costs
+        body = orjson.dumps({name: cost.to_json() for name, cost in sorted(costs.items())})
+        cache.write_entry(self._costs_entry(), body)
 
     def keyed(
         self,
@@ -236,6 +324,8 @@ class stage(Generic[T]):
     def __get__(self, report: Any, owner: type | None = None) -> T:
         if report is None:
             return self  # type: ignore[return-value]
+        if _costing:
+            _costing[-1].stages.add(self.name)
         done = report._stages.get(self.name)
         if done is None:
             done = report.memo.stage(self.name, lambda: self.compute(report))

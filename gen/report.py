@@ -259,6 +259,10 @@ class Report:
         process made next (gen.forked) then starts with them instead of computing them again."""
         self.judged  # noqa: B018  (a stage is computed on first use)
 
+    def pending(self, name: str) -> bool:
+        """True when the stage ``name`` is still to compute in this build (neither computed nor kept)."""
+        return name not in self._stages and not self.memo.held(name)
+
     def compute_all(self) -> Report:
         """Every stage, now (errors in the inputs surface here rather than on first use)."""
         for name, value in vars(type(self)).items():

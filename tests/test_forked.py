@@ -11,6 +11,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -19,6 +20,7 @@ from gen import memo
 from gen.build import generated
 from gen.config import load_config
 from gen.fingerprint import STATIC_IMAGES, build_inputs
+from gen.memo import Cost
 from gen.stored import Generated
 from tests.helpers import processes
 from tests.test_incremental import project  # noqa: F401  (the fixture)
@@ -38,8 +40,8 @@ def forks(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
     handed: list[list[str]] = []
     real = gen.forked.share
 
-    def recording(stale: list[str]) -> list[str]:
-        theirs = real(stale)
+    def recording(stale: list[str], *costs: Any) -> list[str]:
+        theirs = real(stale, *costs)
         handed.append(theirs)
         return theirs
 
@@ -132,3 +134,60 @@ def alive(pid: int) -> bool:
     """Whether ``pid`` is a process that has not ended (a zombie has ended)."""
     found = processes().get(pid)
     return found is not None and found.state != "Z"
+
+
+def shared(
+    stale: list[str], units: dict[str, Cost], stages: dict[str, Cost], done: frozenset[str] = frozenset()
+) -> list[str]:
+    """The copy's share when the stages in ``done`` are computed already."""
+    return gen.forked.share(stale, units, stages, lambda name: name not in done)
+
+
+@pytest.fixture
+def two_cores(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+
+
+def test_without_costs_the_copy_takes_every_other_unit(two_cores: None) -> None:
+    stale = [f"u{i}" for i in range(10)]
+    costs = {name: Cost(1.0) for name in stale[:-1]}  # one unit never computed before
+    assert shared(stale, costs, {}) == stale[1::2]
+
+
+def test_units_reading_the_same_costly_stage_go_to_the_same_process(two_cores: None) -> None:
+    # Every other unit of this order would make both processes compute both costly stages.
+    stale = ["train0", "train1", "stats0", "stats1", "train2", "train3", "stats2", "stats3"]
+    units = {name: Cost(0.1, {"training" if name.startswith("train") else "comparisons"}) for name in stale}
+    stages = {"training": Cost(2.0), "comparisons": Cost(1.5, {"scores"}), "scores": Cost(0.5)}
+    theirs = shared(stale, units, stages)
+    ours = [name for name in stale if name not in theirs]
+    assert {name[:5] for name in theirs} | {name[:5] for name in ours} == {"train", "stats"}
+    assert len({name[:5] for name in theirs}) == len({name[:5] for name in ours}) == 1
+
+
+def test_stages_already_computed_cost_nothing_and_the_costliest_units_are_spread(two_cores: None) -> None:
+    stale = [f"u{i}" for i in range(8)]
+    seconds = [4.0, 3.0, 3.0, 2.0, 1.0, 1.0, 1.0, 1.0]  # 16 s: 8 s each is the best split
+    units = {name: Cost(s, {"judged"}) for name, s in zip(stale, seconds, strict=True)}
+    theirs = shared(stale, units, {"judged": Cost(100.0)}, done=frozenset({"judged"}))
+    mine = sum(s for name, s in zip(stale, seconds, strict=True) if name not in theirs)
+    assert mine == 8.0
+    assert theirs == sorted(theirs, key=stale.index)  # in site order
+
+
+def test_a_stage_read_through_another_counts(two_cores: None) -> None:
+    # u0 and u1 read cheap stages that both read one costly stage: computing it twice would double the work.
+    stale = ["u0", "u1", *[f"small{i}" for i in range(6)]]
+    units = {"u0": Cost(0.1, {"a"}), "u1": Cost(0.1, {"b"}), **{f"small{i}": Cost(0.5) for i in range(6)}}
+    stages = {"a": Cost(0.01, {"costly"}), "b": Cost(0.01, {"costly"}), "costly": Cost(3.0)}
+    theirs = shared(stale, units, stages)
+    assert ("u0" in theirs) == ("u1" in theirs)
+
+
+def test_one_core_or_few_units_share_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    stale = [f"u{i}" for i in range(10)]
+    costs = {name: Cost(1.0) for name in stale}
+    monkeypatch.setattr(os, "cpu_count", lambda: 1)
+    assert shared(stale, costs, {}) == []
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    assert shared(stale[: gen.forked.FORK_MIN_UNITS - 1], costs, {}) == []

@@ -256,9 +256,9 @@ def _write_site(report: Report, writer: Writer) -> None:
         for name, make in downloads(report.config).items()
     }
     stale = report.memo.stale(list(planned))
-    theirs = forked.share(stale)
-    if theirs:
+    if forked.can_share(stale):
         report.prepare_shared()  # before the copy is made: both processes then start with them
+    theirs = forked.share(stale, report.memo.unit_costs, report.memo.earlier_stage_costs(), report.pending)
     done: dict[str, Files] = {}
     shown: list[list[str]] = []
     # Each page's chart images render in worker processes from when the page is built, while this process goes on.
@@ -269,12 +269,18 @@ def _write_site(report: Report, writer: Writer) -> None:
             shown.extend(files.charts)
             renderer.add(files.static_specs)
 
-        with forked.computing(lambda names: [unit(report, name, planned[name]) for name in names], theirs):
+        def compute_theirs(names: list[str]) -> None:
+            for name in names:
+                unit(report, name, planned[name])
+            report.memo.keep_stage_costs()
+
+        with forked.computing(compute_theirs, theirs):
             for name in planned:
                 if name not in theirs:
                     keep(name)
         for name in theirs:
             keep(name)  # read from the build cache, where the copy kept them
+        report.memo.keep_stage_costs()  # after the copy's: both are kept
         for name in planned:
             done[name].written.replay(writer)
         tables, numbers = embeds_unit(report)
