@@ -32,3 +32,20 @@ def completion_rate(cells: pd.DataFrame) -> float:
     """Runs present over runs expected on the grid."""
     expected = cells["expected"].sum()
     return float(cells["present"].sum() / expected) if expected else float("nan")
+
+
+def completion_matrix(cells: pd.DataFrame) -> pd.DataFrame:
+    """The grid as one row per (configuration, family) and columns per task: ``present:<task>``,
+    ``expected:<task>`` and ``share:<task>``, then the row's own ``present``, ``expected`` and ``share`` over all
+    its tasks (rows in the order of ``cells``; tasks in order of first appearance)."""
+    keys = ["configuration", "family"]
+    rows = cells[keys].drop_duplicates().reset_index(drop=True)
+    matrix = rows.copy()
+    for task in dict.fromkeys(cells["task"]):
+        part = cells.loc[cells["task"] == task, [*keys, "present", "expected", "share"]]
+        part = part.rename(columns={c: f"{c}:{task}" for c in ("present", "expected", "share")})
+        matrix = matrix.merge(part, on=keys, how="left")
+    totals = cells.groupby(keys, sort=False)[["present", "expected"]].sum().reset_index()
+    matrix = matrix.merge(totals, on=keys, how="left")
+    matrix["share"] = matrix["present"] / matrix["expected"]
+    return matrix

@@ -3,12 +3,34 @@
 from __future__ import annotations
 
 from gen import charts
+from gen.analysis.coverage import completion_matrix
+from gen.charts.base import in_order
 from gen.pages.links import family_link, task_link
-from gen.pages.render import Col, Page, chart_block, download_links, html_table, num, pct
+from gen.pages.render import Col, Page, chart_block, download_links, html_table, missing, pct
 from gen.report import Report
 
 PATH = "coverage.md"
 SHOWN_MISSING = 200
+
+
+def completion_table(report: Report) -> str:
+    """Seeds present of those expected: one row per configuration and family, one column per task (the heatmap's
+    numbers, a row per line of it rather than a row per cell)."""
+    matrix = completion_matrix(report.coverage.cells)
+    tasks = in_order([t.name for t in report.config.suite.tasks], report.coverage.cells["task"])
+    tasks = [t for t in tasks if f"present:{t}" in matrix]
+    columns = [Col("configuration", "Configuration"), Col("family", "Family", family_link(report, PATH))]
+    for task in tasks:
+        present, expected = matrix[f"present:{task}"], matrix[f"expected:{task}"]
+        matrix[f"seeds:{task}"] = [
+            "—" if missing(p) else f"{int(p)}/{int(e)}" for p, e in zip(present, expected, strict=True)
+        ]
+        found = report.config.suite.task(task)
+        label = found.label if found is not None else task
+        columns.append(Col(f"seeds:{task}", label, numeric=True, title="Seeds present/expected", value=f"share:{task}"))
+    columns.append(Col("share", "Complete", pct(0), numeric=True))
+    caption = "Seeds present/expected per configuration, family and task"
+    return html_table(matrix, columns, caption)
 
 
 def page(report: Report) -> Page:
@@ -35,18 +57,7 @@ def page(report: Report) -> Page:
         "",
         chart_block(heatmap, PATH),
         "",
-        html_table(
-            cells,
-            [
-                Col("configuration", "Configuration"),
-                Col("family", "Family", family_link(report, PATH)),
-                Col("task", "Task", task_link(report, PATH)),
-                Col("present", "Seeds present", num(0), numeric=True),
-                Col("expected", "Seeds expected", num(0), numeric=True),
-                Col("share", "Complete", pct(0), numeric=True),
-            ],
-            "Seeds present per grid cell",
-        ),
+        completion_table(report),
         download_links(PATH, ["coverage.csv"]),
         "",
         "## Missing runs",

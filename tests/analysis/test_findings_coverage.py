@@ -7,7 +7,7 @@ import statistics
 import pandas as pd
 import pytest
 
-from gen.analysis.coverage import completion_rate, coverage
+from gen.analysis.coverage import completion_matrix, completion_rate, coverage
 from gen.analysis.findings import findings
 from gen.analysis.reproduction import reproduction, reproduction_averages
 from gen.benchmarks import preset
@@ -24,6 +24,21 @@ def test_grid_expects_every_family_task_and_seed() -> None:
     assert completion_rate(cells) == pytest.approx(4 / 16)
     assert len(missing) == 12
     assert ("A", "bert", "cola", "2") in set(map(tuple, missing.to_numpy()))
+
+
+def test_completion_matrix_has_a_row_per_configuration_and_family_and_a_column_per_task() -> None:
+    runs = pd.DataFrame(
+        [("A", "bert", "rte", "1"), ("A", "bert", "rte", "2"), ("A", "bert", "cola", "1"), ("B", "gpt", "rte", "1")],
+        columns=["configuration", "family", "task", "seed"],
+    )
+    matrix = completion_matrix(coverage(runs)[0]).set_index(["configuration", "family"])
+    assert list(matrix.index) == [("A", "bert"), ("A", "gpt"), ("B", "bert"), ("B", "gpt")]
+    # Counted by hand: A·bert has both rte seeds and one cola seed of two; B·gpt one rte seed.
+    assert matrix.loc[("A", "bert"), ["present:cola", "present:rte", "present", "expected"]].tolist() == [1, 2, 3, 4]
+    assert matrix.loc[("A", "bert"), "share"] == pytest.approx(3 / 4)
+    b_gpt = ["present:cola", "expected:cola", "present:rte", "present"]
+    assert matrix.loc[("B", "gpt"), b_gpt].tolist() == [0, 2, 1, 1]
+    assert matrix.loc[("A", "gpt"), "share"] == 0
 
 
 def test_reproduction_delta_and_interval() -> None:

@@ -1,0 +1,49 @@
+"""The Coverage page's grid: one row per configuration and family, a column per task, the numbers of coverage.csv."""
+
+from __future__ import annotations
+
+import csv
+import html
+import re
+from collections import defaultdict
+from pathlib import Path
+
+from gen.config import load_config
+from tests.conftest import REAL_CONFIG
+
+
+def grid(page: Path) -> tuple[list[str], list[list[str]]]:
+    """The header and the rows (cell texts) of the page's first table."""
+    table = re.search(r"<table>(.*?)</table>", page.read_text(), re.S)
+    assert table is not None
+    text = [
+        [html.unescape(re.sub(r"<[^>]+>", "", cell)) for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row)]
+        for row in re.findall(r"<tr>(.*?)</tr>", table.group(1))
+    ]
+    return text[0], text[1:]
+
+
+def test_the_grid_shows_the_seeds_of_coverage_csv(bundled_site: Path) -> None:
+    header, rows = grid(bundled_site / "coverage.html")
+    suite = load_config(REAL_CONFIG).suite
+    with (bundled_site / "downloads" / "coverage.csv").open() as handle:
+        cells = list(csv.DictReader(handle))
+    tasks = [t.name for t in suite.tasks if any(c["task"] == t.name for c in cells)]
+    assert header == ["Configuration", "Family", *[suite.task(t).label for t in tasks], "Complete"]  # type: ignore[union-attr]
+    # Per configuration: the seeds of each task, over its families, as coverage.csv counts them.
+    expected: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
+    for cell in cells:
+        counts = expected[(cell["configuration"], cell["task"])]
+        counts[0] += int(cell["present"])
+        counts[1] += int(cell["expected"])
+    shown: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
+    for row in rows:
+        for task, seeds in zip(tasks, row[2:-1], strict=True):
+            present, of = seeds.split("/")
+            counts = shown[(row[0], task)]
+            counts[0] += int(present)
+            counts[1] += int(of)
+    assert shown == expected
+    families = {(c["configuration"], c["family"]) for c in cells}
+    assert len(rows) == len(families)
+    assert any(row[-1] != "100%" for row in rows)  # the bundled study has gaps: the row totals show them
