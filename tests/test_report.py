@@ -1,0 +1,35 @@
+"""The Report's first stage (gen.report.Report.every): runs are read and tabled with the cycle collector at rest."""
+
+from __future__ import annotations
+
+import gc
+
+import pytest
+
+import gen.report
+from gen.config import ReportConfig
+from gen.config.base import ReportError
+from gen.report import Report
+from gen.runs import Runs
+from gen.sources.base import FileOutcome, RunRecord, SourceLoad
+from tests.helpers import config
+
+
+def test_the_collector_rests_while_runs_are_read_and_tabled_and_resumes_after(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert gc.isenabled()
+    seen: list[tuple[str, bool]] = []
+
+    def load(_: ReportConfig) -> SourceLoad:
+        seen.append(("read", gc.isenabled()))
+        return SourceLoad()
+
+    def table(records: list[RunRecord], files: list[FileOutcome], _: ReportConfig) -> Runs:
+        seen.append(("tabled", gc.isenabled()))
+        raise ReportError("stopped here")
+
+    monkeypatch.setattr(gen.report, "load_sources", load)
+    monkeypatch.setattr(gen.report, "build_runs", table)
+    with pytest.raises(ReportError):
+        Report(config()).every  # noqa: B018  (a stage is computed on first use)
+    assert seen == [("read", False), ("tabled", False)]
+    assert gc.isenabled()  # resumed, even after an error
