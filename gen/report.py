@@ -42,7 +42,7 @@ from gen.fingerprint import GIT_STATUS
 from gen.memo import Memo, stage
 from gen.runs import Runs, build_runs
 from gen.sources import discovery
-from gen.sources.load import load_sources, no_cycle_collection
+from gen.sources.load import load_sources
 from gen.sources.previous import load_previous
 from gen.sources.reference import load_reference
 from gen.sources.table import load_table
@@ -96,7 +96,7 @@ class Report:
     def every(self) -> Runs:
         """Every valid run, before the health policy excludes any."""
         memo.read("sources")
-        with no_cycle_collection():
+        with discovery.no_cycle_collection():
             with discovery.reusing(self.memo.walks):  # the files this build's fingerprint describes
                 loaded = load_sources(self.config)
             self.memo.walks.clear()  # read once: 300k runs' walk is worth its memory back

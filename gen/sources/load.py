@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 from gen.config import ReportConfig
 from gen.config.sources import HfTrainerSource, LegacyJsonSource, LmEvalSource, MetricsJsonSource, TableSource
 from gen.sources.base import SourceLoad
+from gen.sources.discovery import no_cycle_collection
 from gen.sources.hf_trainer import load_hf_trainer
 from gen.sources.legacy_json import load_legacy_json
 from gen.sources.lm_eval import load_lm_eval
@@ -33,23 +30,3 @@ def load_sources(config: ReportConfig) -> SourceLoad:
             elif isinstance(source, TableSource):
                 loads.append(load_table(source, label))
         return SourceLoad.concat(loads)
-
-
-@contextmanager
-def no_cycle_collection() -> Iterator[None]:
-    """The cyclic garbage collector paused (worker processes forked meanwhile start without it).
-
-    Ingest makes objects by the million that all live on until the runs table is built from them, and no reference
-    cycles: the collector would only walk them again and again (a fifth of the time of ingesting 30,000 files, as
-    much of building their table). Reference counting still frees the rest. Nested, only the outermost resumes it.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-            # One walk over what ingest made moves it to the oldest generation; left young, it would take two (the
-            # next young collection's, then the next middle one's).
-            gc.collect(1)

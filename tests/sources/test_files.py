@@ -3,6 +3,7 @@ size limits, path patterns — each file one outcome."""
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import socket
@@ -40,6 +41,18 @@ def test_excluded_files_are_counted_as_ignored(tmp_path: Path) -> None:
         "a/metrics.json": ("ingested", ""),
         "old/b/metrics.json": ("ignored", "matches an exclude pattern"),
     }
+
+
+def test_the_collector_rests_during_a_walk_and_resumes_after(tmp_path: Path) -> None:
+    for name in ("a/1.json", "b/2.json"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("{}")
+    assert gc.isenabled()
+    collecting: list[bool] = []
+    found = discover(tmp_path, "*.json", [], to_read=lambda _: collecting.append(gc.isenabled()))
+    assert [f.relative for f in found] == ["a/1.json", "b/2.json"]
+    assert collecting == [False, False]
+    assert gc.isenabled()
 
 
 def test_symlink_loop_is_rejected_not_followed_forever(tmp_path: Path) -> None:
