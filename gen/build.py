@@ -21,6 +21,7 @@ from gen.fingerprint import build_inputs, source_files
 from gen.memo import Memo
 from gen.pages import embeds
 from gen.pages.writers import GenFilesWriter, RecordingWriter
+from gen.sources.discovery import no_cycle_collection
 from gen.stored import Generated
 
 if TYPE_CHECKING:
@@ -38,12 +39,14 @@ def generated(config: ReportConfig, inputs: Memo | None = None) -> Generated:
 
     report = Report(config, inputs)
     output = RecordingWriter()
-    write_site(report, output)
 
     def account() -> Files:
         return Files(RecordingWriter(), data={"lines": summary(report), "strict": strict_problems(report.runs)})
 
-    logged = unit(report, "build log", account).data
+    # The collector rests for the whole generation and collects once after it (see no_cycle_collection).
+    with no_cycle_collection():
+        write_site(report, output)
+        logged = unit(report, "build log", account).data
     return Generated(output, embeds.CURRENT, logged["lines"], logged["strict"])
 
 

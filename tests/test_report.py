@@ -1,4 +1,5 @@
-"""The Report's first stage (gen.report.Report.every): runs are read and tabled with the cycle collector at rest."""
+"""The cycle collector rests while runs are read and tabled (gen.report.Report.every) and during a whole generation
+(gen.build.generated), and resumes after, even after an error."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import gc
 
 import pytest
 
+import gen.build
+import gen.pages.site
 import gen.report
 from gen.config import ReportConfig
 from gen.config.base import ReportError
@@ -33,3 +36,17 @@ def test_the_collector_rests_while_runs_are_read_and_tabled_and_resumes_after(mo
         Report(config()).every  # noqa: B018  (a stage is computed on first use)
     assert seen == [("read", False), ("tabled", False)]
     assert gc.isenabled()  # resumed, even after an error
+
+
+def test_the_collector_rests_during_a_whole_generation_and_resumes_after(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[bool] = []
+
+    def write_site(report: Report, writer: object) -> None:
+        seen.append(gc.isenabled())
+        raise ReportError("stopped here")
+
+    monkeypatch.setattr(gen.pages.site, "write_site", write_site)
+    with pytest.raises(ReportError):
+        gen.build.generated(config())
+    assert seen == [False]
+    assert gc.isenabled()
