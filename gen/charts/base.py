@@ -217,7 +217,10 @@ def facet_columns(panels: int) -> int:
 def finish(name: str, title: str, description: str, chart: alt.TopLevelMixin) -> Chart:
     """The one place a spec is finished: title, description, shared config, and responsive width."""
     # Altair's schema validation is a third of the spec time; the tests validate every spec a site ships instead.
-    spec = chart.properties(title=title, description=description).to_dict(validate=False)
+    spec = chart.to_dict(validate=False)
+    # Set on the spec rather than by Altair's properties(), which builds a layered chart again, copying each layer.
+    spec["title"] = title
+    spec["description"] = description
     config = spec.setdefault("config", {})
     # Legend symbols are always opaque (a band's 0.2 opacity made the training legends vanish on a dark page).
     config.setdefault("legend", {}).update(symbolBaseFillColor=NEUTRAL, symbolOpacity=1)
