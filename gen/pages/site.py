@@ -255,6 +255,8 @@ def _write_site(report: Report, writer: Writer) -> None:
         f"download {name}": partial(download_files, report, name, make)
         for name, make in downloads(report.config).items()
     }
+    planned["download runs.parquet"] = partial(parquet_files, report)
+    planned["embeds"] = partial(embeds_files, report)
     stale = report.memo.stale(list(planned))
     if forked.can_share(stale):
         report.prepare_shared()  # before the copy is made: both processes then start with them
@@ -283,11 +285,10 @@ def _write_site(report: Report, writer: Writer) -> None:
         report.memo.keep_stage_costs()  # after the copy's: both are kept
         for name in planned:
             done[name].written.replay(writer)
-        tables, numbers = embeds_unit(report)
+        kept = done["embeds"].data
+        made = Embeds.from_data({"tables": kept.get("tables"), "numbers": kept.get("numbers"), "charts": {}})
         # Read by gen/hooks.py when MkDocs renders the hand-written pages, later in this build.
-        embed_registry.CURRENT = Embeds(tables, {c[0]: FigureRef(*c) for c in shown}, numbers)
-        parquet = unit(report, "download runs.parquet", partial(parquet_files, report))
-        parquet.written.replay(writer)
+        embed_registry.CURRENT = Embeds(made.tables, {c[0]: FigureRef(*c) for c in shown}, made.numbers)
         for (chart, _, _), (svg, png) in zip(shown if static else [], renderer.images(), strict=True):
             writer.write(f"charts/{chart}.svg", svg)
             writer.write(f"charts/{chart}.png", png)
@@ -300,16 +301,10 @@ def _write_site(report: Report, writer: Writer) -> None:
         writer.version_selector()
 
 
-def embeds_unit(report: Report) -> tuple[dict[str, str], dict[str, str]]:
-    """``embeds``, reused while its inputs are unchanged."""
-
-    def compute() -> Files:
-        tables, numbers = embeds(report)
-        return Files(RecordingWriter(), data={"tables": tables, "numbers": numbers})
-
-    data = unit(report, "embeds", compute).data
-    made = Embeds.from_data({"tables": data.get("tables"), "numbers": data.get("numbers"), "charts": {}})
-    return made.tables, made.numbers
+def embeds_files(report: Report) -> Files:
+    """The tables and numbers hand-written pages may embed (gen.pages.embeds), as a unit's data."""
+    tables, numbers = embeds(report)
+    return Files(RecordingWriter(), data={"tables": tables, "numbers": numbers})
 
 
 def parquet_files(report: Report) -> Files:
