@@ -1,7 +1,9 @@
 """The parse cache of a file-tree source: each file's outcome, keyed by its path, size and modification time.
 
 One Parquet table per source (keyed by the source's settings and the reader code); a file whose size or mtime
-changed, or that is new, is parsed again and only it; a deleted file drops out at the next save.
+changed, or that is new, is parsed again and only it; a deleted file drops out at the next save. The parses a
+process read or saved stay in its memory for its next build (`mkdocs serve`'s rebuilds), while the table on disk is
+the one they came from: reading the table back cost a rebuild 70 ms for the 2,941 real files.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +37,10 @@ _SCHEMA = pa.schema(
 # Rows per Parquet row group: memory while reading or writing the cache stays a batch, not the whole table.
 _BATCH_ROWS = 10_000
 # The readers' code: a change to any of them makes earlier parses stale.
+# Parses kept in this process by entry: the entry file's (inode, size, mtime) when they were read or saved, and
+# the parses. Kept only while their payloads total at most KEEP_BYTES: past that, memory matters more than the read.
+_KEPT: dict[Path, tuple[tuple[int, int, int], dict[str, Parsed]]] = {}
+KEEP_BYTES = 256_000_000
 _READER_FILES = [
     *sorted(Path(__file__).parent.glob("*.py")),
     *sorted((Path(__file__).parents[1] / "config").glob("*.py")),
@@ -68,6 +75,11 @@ class ParseCache:
         version = cache.code_version(*_READER_FILES, packages=("orjson", "pyarrow"))
         identity = f"{version}\n{read.__module__}.{read.__qualname__}\n{source.model_dump_json()}"
         entry = cache.entry_path("parsed", hashlib.sha256(identity.encode()).hexdigest()[:32], ".parquet")
+        if entry is None:
+            return cls(None, {})
+        kept = _KEPT.get(entry)
+        if kept is not None and kept[0] == _stamp(entry):
+            return cls(entry, kept[1])
         body = cache.read_entry(entry)
         if body is None:
             return cls(entry, {})
@@ -83,6 +95,7 @@ class ParseCache:
             # Info, not a warning: a strict build fails on warnings, and this only costs reading the files again.
             log.info("gen: parse cache %s is unreadable (%s); re-reading every file", entry, exc)
             return cls(entry, {})
+        _keep(entry, known)
         return cls(entry, known)
 
     def get(self, relative: str, stamp: tuple[int, int]) -> Parsed | None:
@@ -95,6 +108,7 @@ class ParseCache:
         current = {name: result for name, result in parsed.items() if result.cacheable}
         if self.entry is None or current == self.known:
             return
+        _KEPT.pop(self.entry, None)
         names = sorted(current)
         buffer = io.BytesIO()
         with pq.ParquetWriter(buffer, _SCHEMA, compression="zstd") as writer:
@@ -114,7 +128,26 @@ class ParseCache:
                     )
                 )
         cache.write_entry(self.entry, buffer.getvalue())
+        _keep(self.entry, current)
 
     def close(self) -> None:
         """Drop the earlier parses (the build keeps only its own from here)."""
         self.known = {}
+
+
+def _stamp(entry: Path) -> tuple[int, int, int] | None:
+    """The entry file's (inode, size, mtime): another write (a concurrent build's, a damaged entry) changes it."""
+    try:
+        info = os.stat(entry)
+    except OSError:
+        return None
+    return (info.st_ino, info.st_size, info.st_mtime_ns)
+
+
+def _keep(entry: Path, parses: dict[str, Parsed]) -> None:
+    """Keep ``parses`` as the content of ``entry`` for this process's next build, when small enough."""
+    stamp = _stamp(entry)
+    if stamp is None or sum(len(parsed.payload) for parsed in parses.values()) > KEEP_BYTES:
+        _KEPT.pop(entry, None)
+        return
+    _KEPT[entry] = (stamp, parses)

@@ -1,0 +1,92 @@
+"""The parse cache kept in memory between builds of one process (`mkdocs serve`): used while the table on disk is
+the one it came from, read again when that table changed, not kept past its memory limit."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+import gen.sources.files
+from gen import cache
+from gen.config.sources import MetricsJsonSource
+from gen.sources import parse_cache
+from gen.sources.base import SourceLoad
+from gen.sources.files import Pending
+from gen.sources.metrics_json import load_metrics_json
+
+
+def tree(root: Path, runs: int) -> None:
+    for seed in range(runs):
+        path = root / f"run{seed}" / "metrics.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        result = {"eval_accuracy": 0.5 + seed / 100, "args": {"task": "rte", "model_family": "bert", "seed": seed}}
+        path.write_text(json.dumps(result))
+
+
+@pytest.fixture
+def results(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("REPORT_CACHE", str(tmp_path / "cache"))
+    tree(tmp_path / "results", 4)
+    return tmp_path / "results"
+
+
+def load(results: Path) -> SourceLoad:
+    return load_metrics_json(MetricsJsonSource(type="metrics-json", path=results), "1:metrics-json")
+
+
+def record_reads(monkeypatch: pytest.MonkeyPatch) -> tuple[list[Path], list[str]]:
+    """The cache entries read from disk and the files parsed, from here on."""
+    entries: list[Path] = []
+    files: list[str] = []
+    read_entry, parse_one = cache.read_entry, gen.sources.files.parse_one
+
+    def reading(path: Path | None) -> bytes | None:
+        if path is not None and path.parent.name == "parsed":
+            entries.append(path)
+        return read_entry(path)
+
+    def parsing(read: gen.sources.files.Reader, pending: Pending) -> parse_cache.Parsed:
+        files.append(pending.relative)
+        return parse_one(read, pending)
+
+    monkeypatch.setattr(cache, "read_entry", reading)
+    monkeypatch.setattr(gen.sources.files, "parse_one", parsing)
+    return entries, files
+
+
+def test_the_next_build_of_the_process_takes_the_parses_from_memory(
+    results: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = load(results)
+    entries, files = record_reads(monkeypatch)
+    assert load(results) == first
+    assert (entries, files) == ([], [])
+    tree(results.parent / "more", 1)
+    (results.parent / "more" / "run0").rename(results / "added")
+    again = load(results)
+    assert (entries, files) == ([], ["added/metrics.json"])
+    assert len(again.runs) == 5
+
+
+def test_a_table_another_build_wrote_is_read_from_disk(results: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    first = load(results)
+    (entry,) = (Path(os.environ["REPORT_CACHE"]) / "parsed").iterdir()
+    # Another process's build of the same source writes the table again (a new file renamed into place).
+    body = cache.read_entry(entry)
+    assert body is not None
+    cache.write_entry(entry, body)
+    entries, files = record_reads(monkeypatch)
+    assert load(results) == first
+    assert (entries, files) == ([entry], [])
+
+
+def test_parses_past_the_memory_limit_are_not_kept(results: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(parse_cache, "KEEP_BYTES", 100)
+    first = load(results)
+    entries, files = record_reads(monkeypatch)
+    assert load(results) == first
+    assert len(entries) == 1
+    assert files == []
