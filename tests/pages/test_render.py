@@ -81,6 +81,34 @@ def test_latex_tables_are_booktabs_with_text_escaped() -> None:
     assert "a\\_b \\& 50\\% \\$x\\$ \\#1 \\{y\\} & 0.1235 \\\\" in tex
 
 
+def styler_latex(frame: pd.DataFrame) -> str:
+    """The same table as pandas' Styler writes it (what latex_text was written to match)."""
+    styler = frame.style.format(precision=4, escape="latex", na_rep="--").format_index(escape="latex", axis=1)
+    align = "".join("r" if pd.api.types.is_numeric_dtype(frame[c]) else "l" for c in frame.columns)
+    return str(styler.hide(axis="index").to_latex(hrules=True, column_format=align))
+
+
+def test_latex_tables_are_those_pandas_styler_writes() -> None:
+    text = [*POISON[:5], "~ tilde^ caret\\ back\\", "a~\\ b", "^^~~", "50 % & #", "", " lead"]
+    rows = len(text)
+    frame = pd.DataFrame(
+        {
+            "name_with {special} & 50%": text,
+            "float": [0.123456, float("nan"), float("inf"), -0.0, 1e-9, 12345.678901, -2.5, None, 0.5, 1.0, 3.0, 2.0][
+                :rows
+            ],
+            "int": list(range(-3, rows - 3)),
+            "flag": [i % 2 == 0 for i in range(rows)],
+            "nullable": pd.array([None if i % 3 == 0 else i for i in range(rows)], dtype="Int64"),
+            "category": pd.Categorical([None if i == 1 else f"c_{i % 2}" for i in range(rows)]),
+            "object": pd.Series([None, "x", 1.5, 2, "y_z", None, 0.1, "a", "b", "c", 7, "d"][:rows], dtype=object),
+            7: [float(i) / 3 for i in range(rows)],
+        }
+    )
+    assert latex_text(frame) == styler_latex(frame)
+    assert latex_text(frame.head(0)) == styler_latex(frame.head(0))
+
+
 def test_lists_of_runs_are_bounded_and_point_to_the_download() -> None:
     """A page lists at most LISTED_ROWS runs, whatever the number of runs; the rest are in the named download."""
     many = pd.DataFrame({"run_id": [f"run-{i}" for i in range(250)]})
