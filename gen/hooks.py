@@ -1,6 +1,6 @@
-"""MkDocs hooks: the published address and Material's version selector under mike, errors repeated while serving,
-watching the report config wherever it lives (by notifications, not polling), compiled theme templates kept across
-builds, and embeds in hand-written pages."""
+"""MkDocs hooks: the published address and Material's version selector under mike, the fence generated pages put
+their HTML in, errors repeated while serving, watching the report config wherever it lives (by notifications, not
+polling), compiled theme templates kept across builds, and embeds in hand-written pages."""
 
 from __future__ import annotations
 
@@ -52,15 +52,16 @@ def remote_url(folder: Path, remote: str) -> str | None:
 # Before mike's plugin, which appends the version to site_url.
 @event_priority(100)
 def on_config(config: Any) -> Any:
-    """The header and tab name the report (its config's title). Under mike without SITE_URL, publish at the GitHub
-    Pages address of the remote mike pushes to, or stop: the local preview address would otherwise land in every
-    canonical link and in sitemap.xml."""
+    """The header and tab name the report (its config's title), and generated pages' HTML fence is configured
+    (``use_html_fence``). Under mike without SITE_URL, publish at the GitHub Pages address of the remote mike pushes
+    to, or stop: the local preview address would otherwise land in every canonical link and in sitemap.xml."""
     from mkdocs.exceptions import PluginError
 
     from gen.config import load_config
     from gen.config.base import ReportError
     from gen.fingerprint import MIKE_VERSION
 
+    use_html_fence(config)
     # A config error is left to the build's own run of the config, which names file, key and fix. The title is
     # data: Material prints site_name unescaped in places, so it is given escaped; where Material escapes it again
     # (the logo's title attribute) its tooltip, which sets the attribute as HTML, then shows the text safely.
@@ -81,6 +82,18 @@ def on_config(config: Any) -> Any:
         )
     config.site_url = url
     return config
+
+
+def use_html_fence(config: Any) -> None:
+    """Generated pages fence their HTML tables and figures (gen.pages.figure.fenced_html): superfences passes
+    them through as they are."""
+    from gen.pages.figure import HTML_FENCE, html_block
+
+    if "pymdownx.superfences" not in config.markdown_extensions:
+        config.markdown_extensions.append("pymdownx.superfences")
+    options = config.mdx_configs.setdefault("pymdownx.superfences", {})
+    fences = [fence for fence in options.get("custom_fences", []) if fence.get("name") != HTML_FENCE]
+    options["custom_fences"] = [*fences, {"name": HTML_FENCE, "class": HTML_FENCE, "format": html_block}]
 
 
 def on_startup(command: str, dirty: bool) -> None:

@@ -59,7 +59,13 @@ def test_github_pages_address_of_a_remote(remote: str, url: str | None) -> None:
 
 def mkdocs_config(folder: Path) -> SimpleNamespace:
     """The fields of MkDocs' config that the hook reads and writes."""
-    return SimpleNamespace(config_file_path=str(folder / "mkdocs.yml"), remote_name="origin", site_url="local")
+    return SimpleNamespace(
+        config_file_path=str(folder / "mkdocs.yml"),
+        remote_name="origin",
+        site_url="local",
+        markdown_extensions=[],
+        mdx_configs={},
+    )
 
 
 def test_under_mike_the_address_comes_from_origin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

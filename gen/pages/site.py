@@ -37,7 +37,7 @@ from gen.pages import (
 from gen.pages import embeds as embed_registry
 from gen.pages.drilldown import family_pages, task_pages
 from gen.pages.embeds import Embeds
-from gen.pages.figure import FigureRef
+from gen.pages.figure import FigureRef, fenced_html
 from gen.pages.render import Page
 from gen.pages.writers import RecordingWriter, Writer
 from gen.report import Report
@@ -263,7 +263,7 @@ def page_files(built: Callable[[], Iterable[Page]], static: bool) -> Files:
     """A unit's pages (built now) with their charts' specs and data."""
     files = Files(RecordingWriter())
     for page in built():
-        files.written.write(page.path, page.markdown + "\n")
+        files.written.write(page.path, fenced_html(page.markdown) + "\n")
         for chart in page.charts:
             for path, content in charts.spec_files(chart).items():
                 files.written.write(path, content)

@@ -6,12 +6,16 @@ import html
 import re
 
 import markdown
+import mkdocs.config
 import pandas as pd
 import pytest
 
 from gen.charts import Chart, slug
+from gen.hooks import use_html_fence
+from gen.pages.figure import HTML_FENCE, fenced_html
 from gen.pages.render import LISTED_ROWS, Col, chart_block, esc, html_table, listed, num, rel
 from gen.pages.site import csv_text, latex_text
+from tests.conftest import ROOT
 
 POISON = [
     "<img src=x onerror=alert(1)>",
@@ -44,6 +48,37 @@ def test_table_cells_cannot_break_out(value: str) -> None:
     assert "<script" not in rendered and "<img" not in rendered and "<a " not in rendered
     cells = re.findall(r"<td[^>]*>(.*?)</td>", rendered)
     assert html.unescape(cells[0]) == value
+
+
+def site_render(page: str) -> str:
+    """Through Python-Markdown as the site configures it: mkdocs.yml's extensions and the fence gen/hooks.py adds; each
+    line stripped and blank ones dropped (a raw HTML block and a fence differ only in blank lines)."""
+    config = mkdocs.config.load_config(str(ROOT / "mkdocs.yml"))
+    use_html_fence(config)
+    rendered = markdown.markdown(page, extensions=config.markdown_extensions, extension_configs=config.mdx_configs)
+    return "\n".join(line.strip() for line in rendered.splitlines() if line.strip())
+
+
+def test_fenced_tables_and_figures_render_as_the_raw_html_they_replace() -> None:
+    frame = pd.DataFrame({"model": POISON, "score": [0.5 + i / 10 for i in range(len(POISON))]})
+    table = html_table(frame, [Col("model", POISON[5]), Col("score", "Score", num(3), numeric=True)], POISON[1])
+    figure = chart_block(Chart("c", POISON[0], POISON[6], {"mark": "point"}), "tasks/cola.md")
+    page = "\n".join(
+        ["# Title", "", "Some *text*.", "", table, '<p class="downloads">x</p>', "", figure, "", "After *this*."]
+    )
+    fenced = fenced_html(page)
+    assert fenced.count(f"```{HTML_FENCE}\n<") == 2
+    assert site_render(fenced) == site_render(page)
+    assert site_render(fenced).count("<table>") == 1
+
+
+def test_html_that_markdown_reads_otherwise_is_not_fenced() -> None:
+    table = html_table(pd.DataFrame({"a": [1]}), [Col("a", "A")], "caption")
+    inline = f"Text right before\n{table}"
+    split = "\n\n<table>\n<tr><td>1</td></tr>\n</table>\n"
+    code = f"    {table}"
+    for page in (inline, split, code):
+        assert fenced_html(page) == page
 
 
 def test_chart_block_escapes_title_and_description() -> None:
