@@ -29,6 +29,7 @@ from gen.analysis.sections import (
     all_comparisons,
     compare_variants,
     grid_coverage,
+    headline_sensitivity,
     judge_runs,
     reference_warnings,
     trade_offs,
@@ -117,13 +118,23 @@ class Report:
             return self.every.warnings
         return reference_warnings(self.every, self.reference, self.config.efficiency.table.name)
 
+    @property
+    def overview_reference(self) -> pd.DataFrame | None:
+        """The Overview's costs: the reference table's when the config says so (None: the measured ones)."""
+        return self.reference if self.config.efficiency.source == "reference" else None
+
     @stage
     def judged(self) -> tuple[Runs, RunHealth, Headline]:
         """The runs the analyses use, every run's health, and the headline figures (the properties below name the
         parts; reading one reads this stage)."""
-        # The Overview's costs: the reference table's when the config says so, else the measured ones.
-        overview_reference = self.reference if self.config.efficiency.source == "reference" else None
-        return judge_runs(self.every, self.config, overview_reference)
+        return judge_runs(self.every, self.config, self.overview_reference)
+
+    @stage
+    def sensitivity(self) -> pd.DataFrame:
+        """Each headline figure with every valid run and with healthy runs only."""
+        return headline_sensitivity(
+            self.every, self.health.health, self.judged[2], self.config, self.overview_reference
+        )
 
     @property
     def runs(self) -> Runs:
@@ -132,7 +143,7 @@ class Report:
 
     @property
     def health(self) -> RunHealth:
-        """Every run's health verdict, the excluded runs, the sensitivity of the headline."""
+        """Every run's health verdict and the excluded runs."""
         return self.judged[1]
 
     @stage

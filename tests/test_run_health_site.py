@@ -123,5 +123,5 @@ def test_each_policy_excludes_exactly_its_runs(
         assert cells.loc[strategy, "n_runs"] == len(values)
         assert cells.loc[strategy, "mean"] == pytest.approx(statistics.fmean(values))
     # The sensitivity table's healthy-only column never depends on the policy.
-    healthy = report.health.sensitivity.set_index(["figure", "to"]).loc[("glue_score", "LoRA"), "healthy_only"]
+    healthy = report.sensitivity.set_index(["figure", "to"]).loc[("glue_score", "LoRA"), "healthy_only"]
     assert healthy == pytest.approx(statistics.fmean([0.68, 0.69, 0.68, 0.69]))

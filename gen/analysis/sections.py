@@ -136,11 +136,10 @@ def training(runs: Runs, suite: Suite) -> Training:
 
 @dataclass
 class RunHealth:
-    """Every run's health verdict, what the policy excluded, and the headline with all runs against healthy ones."""
+    """Every run's health verdict and what the policy excluded."""
 
     health: Health
     excluded: pd.DataFrame
-    sensitivity: pd.DataFrame
 
 
 def judge_runs(every: Runs, config: ReportConfig, reference: pd.DataFrame | None) -> tuple[Runs, RunHealth, Headline]:
@@ -148,19 +147,27 @@ def judge_runs(every: Runs, config: ReportConfig, reference: pd.DataFrame | None
     headline figures."""
     health = run_health(every.all_table, every.settings, config.duplicates.ignore, config.suite)
     excluded_ids = health.unhealthy_ids(config.run_health.excluded_verdicts())
-    unhealthy_ids = health.unhealthy_ids()
     runs = every.without(excluded_ids)
-    everything = headline(every.table, config, reference)
-    # Only the scored table: Runs.without would also filter the curves, the largest table, for nothing.
-    healthy = headline(without_runs(every.table, unhealthy_ids), config, reference) if unhealthy_ids else everything
-    if not excluded_ids:
-        used = everything
-    elif excluded_ids == unhealthy_ids:
-        used = healthy
-    else:
-        used = headline(runs.table, config, reference)
     excluded = health.runs[health.runs["run_id"].isin(excluded_ids)].reset_index(drop=True)
-    return runs, RunHealth(health, excluded, sensitivity(everything, healthy)), used
+    return runs, RunHealth(health, excluded), headline(runs.table, config, reference)
+
+
+def headline_sensitivity(
+    every: Runs, health: Health, used: Headline, config: ReportConfig, reference: pd.DataFrame | None
+) -> pd.DataFrame:
+    """Each headline figure with every valid run and with healthy runs only (``used``: the headline of the runs the
+    policy keeps, reused where it is one of the two). Apart from judge_runs: only the pages showing it wait for it."""
+    excluded_ids = health.unhealthy_ids(config.run_health.excluded_verdicts())
+    unhealthy_ids = health.unhealthy_ids()
+    everything = used if not excluded_ids else headline(every.table, config, reference)
+    if excluded_ids == unhealthy_ids:
+        healthy = used
+    elif not unhealthy_ids:
+        healthy = everything
+    else:
+        # Only the scored table: Runs.without would also filter the curves, the largest table, for nothing.
+        healthy = headline(without_runs(every.table, unhealthy_ids), config, reference)
+    return sensitivity(everything, healthy)
 
 
 def reference_warnings(runs: Runs, reference: pd.DataFrame, name: str) -> pd.DataFrame:

@@ -207,7 +207,7 @@ def cards(report: Report) -> str:
 
 def healthy_observations(report: Report) -> dict[tuple[str, str, str], float]:
     """(observation, from, to) -> its value over healthy runs only."""
-    rows = report.health.sensitivity
+    rows = report.sensitivity
     rows = rows[rows["family"] == "all families"]
     return {
         (str(r["figure"]), str(r["from"]), str(r["to"])): float(r["healthy_only"])
@@ -236,7 +236,7 @@ def change_text(figure: str, difference: object) -> str:
 def sensitivity_table(report: Report) -> str:
     """The suite score of every (family, strategy) with all valid runs and with healthy runs only, side by side
     (the key observations above carry their own healthy-only values)."""
-    table = report.health.sensitivity
+    table = report.sensitivity
     table = table[table["figure"] == "glue_score"]
     if table.empty:
         return "<p>No headline figure to compare.</p>"

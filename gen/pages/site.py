@@ -158,7 +158,7 @@ def downloads(config: ReportConfig) -> dict[str, Callable[[Report], pd.DataFrame
         "run_health.csv": lambda r: r.health.health.runs,
         "seed_repeats.csv": lambda r: r.health.health.seed_repeats,
         "varying_settings.csv": lambda r: r.health.health.varying,
-        "sensitivity.csv": lambda r: r.health.sensitivity,
+        "sensitivity.csv": lambda r: r.sensitivity,
         "cell_stats.csv": lambda r: r.cell_stats.drop(columns="column_rank"),
         "comparisons.csv": lambda r: r.comparisons,
         "tradeoffs.csv": lambda r: r.tradeoffs,
