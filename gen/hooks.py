@@ -1,6 +1,7 @@
 """MkDocs hooks: the published address and Material's version selector under mike, the fence generated pages put
 their HTML in, errors repeated while serving, watching the report config wherever it lives (by notifications, not
-polling), compiled theme templates kept across builds, and embeds in hand-written pages."""
+polling), compiled theme templates kept across builds, embeds in hand-written pages, and generated tables kept out of
+the search index."""
 
 from __future__ import annotations
 
@@ -160,3 +161,26 @@ def on_page_markdown(markdown: str, page: Any, config: Any, files: Any) -> str:
         return CURRENT.expand(markdown, page.file.src_uri)
     except EmbedError as exc:
         raise PluginError(str(exc)) from None
+
+
+# Generated tables set aside while the search plugin reads each page (by page).
+_HIDDEN: dict[str, list[tuple[str, str]]] = {}
+
+
+def on_page_content(content: str, page: Any, config: Any, files: Any) -> str:
+    """Generated tables leave the page's HTML until the search plugin has read it (gen.pages.figure.hide_tables):
+    the index gets their captions, not their cells."""
+    from gen.pages.figure import hide_tables
+
+    shown, _HIDDEN[page.file.src_uri] = hide_tables(content)
+    return shown
+
+
+# After the search plugin's (priority 0), before the page is rendered into the theme.
+@event_priority(-100)
+def on_page_context(context: Any, page: Any, config: Any, nav: Any) -> Any:
+    """Generated tables back in the page (set aside by ``on_page_content``)."""
+    from gen.pages.figure import restore_tables
+
+    page.content = restore_tables(page.content, _HIDDEN.pop(page.file.src_uri, []))
+    return context

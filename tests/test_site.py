@@ -132,6 +132,19 @@ def test_pages_charts_and_downloads_exist(bundled_site: Path) -> None:
     assert "combined.csv" in (bundled_site / "data.html").read_text()
 
 
+def test_search_finds_tables_by_caption_not_by_glued_cells(bundled_site: Path) -> None:
+    index = json.loads((bundled_site / "search" / "search_index.json").read_text())
+    text = " ".join(doc["text"] for doc in index["docs"])
+    page = (bundled_site / "accuracy.html").read_text()
+    captions = re.findall(r"<table><caption>([^<]+)", page)
+    headers = re.findall(r'<th scope="col"[^>]*>([^<]+)</th><th scope="col"[^>]*>([^<]+)</th>', page)
+    assert len(captions) >= 2 and headers
+    for caption in captions:
+        assert caption.strip() in text
+    # A table's cells were indexed as one word each ("FamilyStrategyModel..."): none is.
+    assert not any(first + second in text for first, second in headers)
+
+
 def test_every_chart_spec_is_valid_vega_lite(bundled_site: Path, published_site: Path) -> None:
     # The build skips Altair's validation for speed: the specs it ships are checked against the schema here.
     from altair.utils.schemapi import validate_jsonschema

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import posixpath
+import re
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -111,3 +112,33 @@ def fenced_html(markdown: str) -> str:
 def html_block(source: str, language: str, class_name: str, options: object, md: object, **kwargs: object) -> str:
     """pymdownx.superfences' formatter of HTML_FENCE: the HTML as it is."""
     return source
+
+
+# A generated table (gen.pages.render.html_table: one line, caption first); tables written in markdown span lines.
+_GENERATED_TABLE = re.compile(r"<table><caption>(.*?)</caption>.*?</table>")
+HiddenTables = list[tuple[str, str]]
+
+
+def hide_tables(html_text: str) -> tuple[str, HiddenTables]:
+    """A page's HTML with each generated table replaced by a paragraph of its caption, and (placeholder, table) to
+    put them back (``restore_tables``).
+
+    For Material's search plugin, which parses every tag of a page into its index: a generated table's cells came
+    out glued into one word each ("BERT-baseFFTLoRA-3.22not"), which no search matches, and parsing them was a
+    quarter of MkDocs' build. The caption says what the table holds, and is what search finds.
+    """
+    hidden: HiddenTables = []
+
+    def hide(found: re.Match[str]) -> str:
+        placeholder = f'<p data-gen-table="{len(hidden)}">{found[1]}</p>'
+        hidden.append((placeholder, found[0]))
+        return placeholder
+
+    return _GENERATED_TABLE.sub(hide, html_text), hidden
+
+
+def restore_tables(html_text: str, hidden: HiddenTables) -> str:
+    """The HTML ``hide_tables`` was given back."""
+    for placeholder, table in hidden:
+        html_text = html_text.replace(placeholder, table, 1)
+    return html_text

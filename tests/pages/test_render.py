@@ -12,7 +12,7 @@ import pytest
 
 from gen.charts import Chart, slug
 from gen.hooks import use_html_fence
-from gen.pages.figure import HTML_FENCE, fenced_html
+from gen.pages.figure import HTML_FENCE, fenced_html, hide_tables, restore_tables
 from gen.pages.render import LISTED_ROWS, Col, chart_block, esc, html_table, listed, num, rel
 from gen.pages.site import csv_text, latex_text
 from tests.conftest import ROOT
@@ -79,6 +79,20 @@ def test_html_that_markdown_reads_otherwise_is_not_fenced() -> None:
     code = f"    {table}"
     for page in (inline, split, code):
         assert fenced_html(page) == page
+
+
+def test_generated_tables_are_set_aside_as_their_captions_and_put_back() -> None:
+    frame = pd.DataFrame({"model": POISON, "score": [0.5] * len(POISON)})
+    generated = [html_table(frame, [Col("model", "Model")], caption) for caption in (POISON[0], "Second & last")]
+    written = site_render("| a | b |\n|---|---|\n| 1 | 2 |")
+    page = f"<h2>Scores</h2>\n{generated[0]}\n<p>Between</p>\n{written}\n{generated[1]}"
+    shown, hidden = hide_tables(page)
+    assert shown == (
+        f'<h2>Scores</h2>\n<p data-gen-table="0">{esc(POISON[0])}</p>\n<p>Between</p>\n{written}\n'
+        '<p data-gen-table="1">Second &amp; last</p>'
+    )
+    assert [table for _, table in hidden] == generated
+    assert restore_tables(shown, hidden) == page
 
 
 def test_chart_block_escapes_title_and_description() -> None:
