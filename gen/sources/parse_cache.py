@@ -87,10 +87,10 @@ class ParseCache:
         try:
             # Batch by batch: the Python copies replace the Arrow ones as they are made, never both whole.
             for batch in pq.ParquetFile(io.BytesIO(body)).iter_batches(batch_size=_BATCH_ROWS):
-                for row in batch.to_pylist():
-                    known[row["relative"]] = Parsed(
-                        (row["size"], row["mtime_ns"]), row["outcome"], row["payload"], row["reason"]
-                    )
+                # Column by column: a dict per row first cost twice as much.
+                columns = [batch.column(name).to_pylist() for name in _SCHEMA.names]
+                for relative, size, mtime_ns, outcome, reason, payload in zip(*columns, strict=True):
+                    known[relative] = Parsed((size, mtime_ns), outcome, payload, reason)
         except (pa.ArrowException, OSError, KeyError, TypeError, ValueError) as exc:
             # Info, not a warning: a strict build fails on warnings, and this only costs reading the files again.
             log.info("gen: parse cache %s is unreadable (%s); re-reading every file", entry, exc)
