@@ -1,11 +1,11 @@
 """A fingerprint of everything a build's generated output depends on, computed without reading any result file.
 
 Inputs: the generator's code and library versions, the config (file bytes and validated values), every file or
-folder the config names (each file's path, size and modification time), the git state the pages show (the
-checkout's commit and whether it has uncommitted changes, and gh-pages when Changes reads a version from it) and the
-environment variables generation reads. Equal fingerprints mean equal output, so an unchanged rebuild can reuse
-the files kept (gen.stored). The same inputs, split into a base and named leaves, tell gen.memo which parts of a changed
-build can be reused.
+folder the config names (each file's path, size and modification time), the git state the pages show (the commit of
+the config's checkout and whether it has uncommitted changes, and the gh-pages branches when Changes reads a version
+from them) and the environment variables generation reads. Equal fingerprints mean equal output, so an unchanged
+rebuild can reuse the files kept (gen.stored). The same inputs, split into a base and named leaves, tell gen.memo
+which parts of a changed build can be reused.
 """
 
 from __future__ import annotations
@@ -75,36 +75,65 @@ def _start(args: list[str], folder: Path) -> subprocess.Popen[str] | None:
         return None
 
 
-def _answer(process: subprocess.Popen[str] | None) -> str:
+def _answer(process: subprocess.Popen[str] | None) -> tuple[int, str] | None:
     if process is None:
-        return "no git"
+        return None
     try:
         output = process.communicate(timeout=30)[0]
     except subprocess.TimeoutExpired:
         process.kill()
         process.communicate()
+        return None
+    return process.returncode, output
+
+
+def _in_repository(folder: Path) -> bool:
+    """Whether git may find a repository for ``folder``: a .git in it or above, or one the environment names."""
+    if os.environ.get("GIT_DIR"):
+        return True
+    return any((parent / ".git").exists() for parent in (folder, *folder.parents))
+
+
+# The commit and whether tracked files differ from it, in one git process: gen.report.git_commit asks the same with
+# rev-parse and GIT_STATUS. Ahead/behind counts are not shown, so not computed.
+_COMMIT_AND_STATUS = (
+    "--no-optional-locks",
+    "status",
+    "--porcelain=v2",
+    "--branch",
+    "--no-ahead-behind",
+    "--untracked-files=no",
+)
+
+
+def _commit_and_clean(answer: tuple[int, str] | None) -> str:
+    """What the footer shows of a checkout, from ``_COMMIT_AND_STATUS``: its commit, and whether it is clean."""
+    if answer is None:
         return "no git"
-    return f"{process.returncode} {output.strip()}"
+    returncode, output = answer
+    if returncode != 0:
+        return f"git failed ({returncode})"
+    lines = output.splitlines()
+    commit = next((line.split()[-1] for line in lines if line.startswith("# branch.oid ")), "none")
+    return f"{commit} clean={not any(not line.startswith('#') for line in lines)}"
 
 
-def _revisions(folders: set[Path]) -> Callable[[], tuple[list[str], list[str]]]:
-    """Per folder where generation asks git: the commit the pages show (HEAD, and whether tracked files differ from
-    it, as gen.report.git_commit asks), and the gh-pages branches Changes reads. The git commands start now, together
-    (each costs a process start), and are answered by the call returned, so the build walks its files meanwhile."""
-    ordered = sorted(folders)
-    asked = [(args, folder) for folder in ordered for args in (["rev-parse", "HEAD"], list(GIT_STATUS))]
-    asked += [(["for-each-ref", *_BRANCHES], folder) for folder in ordered]
-    started = [_start(args, folder) for args, folder in asked]
+def _revisions(config_folder: Path, branches_folder: Path | None) -> Callable[[], tuple[list[str], list[str]]]:
+    """The git state generation reads: the commit the pages show (of the checkout holding the config) and, when
+    Changes reads a version from gh-pages (``branches_folder``: where), those branches. The git commands start now,
+    together, and are answered by the call returned, so the build walks its files meanwhile; none starts for a
+    folder in no repository."""
+    status = _start(list(_COMMIT_AND_STATUS), config_folder) if _in_repository(config_folder) else None
+    refs = None
+    if branches_folder is not None and _in_repository(branches_folder):
+        refs = _start(["for-each-ref", *_BRANCHES], branches_folder)
 
     def answers() -> tuple[list[str], list[str]]:
-        answered = [_answer(process) for process in started]
-        count = len(ordered)
-        heads, statuses, branches = answered[0 : 2 * count : 2], answered[1 : 2 * count : 2], answered[2 * count :]
-        shown = [
-            f"{folder} {head} clean={status == '0 '}"
-            for folder, head, status in zip(ordered, heads, statuses, strict=True)
-        ]
-        return shown, [f"{folder} {refs}" for folder, refs in zip(ordered, branches, strict=True)]
+        shown = [f"{config_folder} {_commit_and_clean(_answer(status))}"]
+        if branches_folder is None:
+            return shown, []
+        answer = _answer(refs)
+        return shown, [f"{branches_folder} {'no git' if answer is None else answer}"]
 
     return answers
 
@@ -121,7 +150,8 @@ def source_files() -> list[Path]:
 def build_inputs(config: ReportConfig) -> tuple[str, Memo]:
     """This build's fingerprint (see the module docstring), and its inputs as gen.memo reads them: a base (code,
     config, environment, and any path outside the sections below) and a key per leaf."""
-    git_answers = _revisions({config.config_path.parent, Path.cwd()})
+    # Changes reads a version from gh-pages unless it is given a file (gen.sources.previous.load_previous).
+    git_answers = _revisions(config.config_path.parent, Path.cwd() if config.changes.previous is None else None)
     code = cache.code_version(*source_files(), packages=_PACKAGES)
     sections = {
         "sources": config.sources,

@@ -181,6 +181,50 @@ def test_an_unchanged_rebuild_is_not_replayed_once_the_tree_is_dirty(
     assert inputs_fingerprint(config) == dirty  # still dirty: the same footer, the same pages
 
 
+def test_the_fingerprint_follows_the_commit_shown_and_the_gh_pages_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config_path = results_repo(tmp_path / "results")
+    folder = config_path.parent
+    monkeypatch.chdir(folder)
+    config = load_config(config_path)
+    before = inputs_fingerprint(config)
+    (folder / "README.md").write_text("Results, edited.\n")
+    git(folder, "commit", "-qam", "edit")
+    committed = inputs_fingerprint(config)
+    assert committed != before  # the footer shows the new commit
+    git(folder, "branch", "gh-pages")
+    branched = inputs_fingerprint(config)
+    assert branched != committed  # Changes now reads a version from it
+    # Given a file to compare with, Changes reads no branch: a new one changes nothing.
+    config_path.write_text(config_path.read_text() + "changes: {previous: runs.csv}\n")
+    with_file = load_config(config_path)
+    fingerprint = inputs_fingerprint(with_file)
+    git(folder, "branch", "-f", "gh-pages", "HEAD~1")
+    assert inputs_fingerprint(with_file) == fingerprint
+
+
+def test_no_git_runs_for_folders_in_no_repository(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "runs.csv").write_text("variant,family,task,seed,metric,value\nfft,bert,rte,1,accuracy,0.5\n")
+    (tmp_path / "report.yml").write_text(
+        "sources:\n  - {type: table, path: runs.csv}\nstrategies:\n  - {name: FFT, match: {variant: fft}}\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("GIT_DIR", raising=False)
+    config = load_config(tmp_path / "report.yml")
+    started: list[list[str]] = []
+    real = subprocess.Popen
+
+    def counting(args: list[str], **kwargs: Any) -> subprocess.Popen[str]:
+        started.append(args)
+        return real(args, **kwargs)
+
+    monkeypatch.setattr(subprocess, "Popen", counting)
+    assert inputs_fingerprint(config) == inputs_fingerprint(config)
+    assert started == []
+    assert git_commit(tmp_path) is None  # what the footer shows there: no commit
+
+
 @pytest.fixture
 def fake_mike(tmp_path: Path) -> Path:
     """A bin folder whose `mike` only records its arguments, one call per line, in mike.log beside it."""
