@@ -36,11 +36,11 @@ _SCHEMA = pa.schema(
 )
 # Rows per Parquet row group: memory while reading or writing the cache stays a batch, not the whole table.
 _BATCH_ROWS = 10_000
-# The readers' code: a change to any of them makes earlier parses stale.
 # Parses kept in this process by entry: the entry file's (inode, size, mtime) when they were read or saved, and
 # the parses. Kept only while their payloads total at most KEEP_BYTES: past that, memory matters more than the read.
 _KEPT: dict[Path, tuple[tuple[int, int, int], dict[str, Parsed]]] = {}
 KEEP_BYTES = 256_000_000
+# The readers' code: a change to any of them makes earlier parses stale.
 _READER_FILES = [
     *sorted(Path(__file__).parent.glob("*.py")),
     *sorted((Path(__file__).parents[1] / "config").glob("*.py")),
