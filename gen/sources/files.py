@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from gen.cache import exit_with_parent
 from gen.config.sources import LegacyJsonSource, LmEvalSource, MetricsJsonSource, path_regex
-from gen.sources.base import FileOutcome, InputError, RunRecord, SourceLoad, decode_runs, encode_runs
+from gen.sources.base import FileOutcome, InputError, RunRecord, SourceLoad, encode_runs
 from gen.sources.discovery import Found, discover, file_kind
 from gen.sources.parse_cache import ParseCache, Parsed
 
@@ -94,9 +94,10 @@ def load_files(
         if result.outcome == "rejected":
             load.files.append(FileOutcome(label, name, "rejected", reason=result.reason))
             continue
-        runs = decode_runs(result.payload, label, name, result.stamp[1])
+        runs = cached.runs(result, label, name)
         load.runs.extend(runs)
         load.files.append(FileOutcome(label, name, "ingested", runs=len(runs)))
+    cached.keep_runs()
     return load
 
 

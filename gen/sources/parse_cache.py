@@ -2,8 +2,9 @@
 
 One Parquet table per source (keyed by the source's settings and the reader code); a file whose size or mtime
 changed, or that is new, is parsed again and only it; a deleted file drops out at the next save. The parses a
-process read or saved stay in its memory for its next build (`mkdocs serve`'s rebuilds), while the table on disk is
-the one they came from: reading the table back cost a rebuild 70 ms for the 2,941 real files.
+process read or saved stay in its memory for its next build (`mkdocs serve`'s rebuilds), with the runs decoded from
+them, while the table on disk is the one they came from: reading the table back cost a rebuild 70 ms for the 2,941
+real files.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import io
 import logging
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
@@ -21,6 +22,7 @@ import pyarrow.parquet as pq
 
 from gen import cache
 from gen.config.sources import HfTrainerSource, LegacyJsonSource, LmEvalSource, MetricsJsonSource
+from gen.sources.base import RunRecord, decode_runs
 
 log = logging.getLogger("mkdocs.plugins.gen")
 
@@ -36,9 +38,22 @@ _SCHEMA = pa.schema(
 )
 # Rows per Parquet row group: memory while reading or writing the cache stays a batch, not the whole table.
 _BATCH_ROWS = 10_000
-# Parses kept in this process by entry: the entry file's (inode, size, mtime) when they were read or saved, and
-# the parses. Kept only while their payloads total at most KEEP_BYTES: past that, memory matters more than the read.
-_KEPT: dict[Path, tuple[tuple[int, int, int], dict[str, Parsed]]] = {}
+# Decoded runs of a build, by (source label, file): with the parse they were decoded from.
+Decoded = dict[tuple[str, str], tuple["Parsed", list[RunRecord]]]
+
+
+@dataclass
+class _Kept:
+    """Parses kept in this process: the entry file's (inode, size, mtime) when they were read or saved, the parses,
+    and the runs the last build decoded from them."""
+
+    stamp: tuple[int, int, int]
+    parses: dict[str, Parsed]
+    runs: Decoded = field(default_factory=dict)
+
+
+# By entry; kept only while the payloads total at most KEEP_BYTES: past that, memory matters more than the read.
+_KEPT: dict[Path, _Kept] = {}
 KEEP_BYTES = 256_000_000
 # The readers' code: a change to any of them makes earlier parses stale.
 _READER_FILES = [
@@ -61,9 +76,11 @@ class Parsed:
 class ParseCache:
     """Earlier parses of one source's files, and where to save the current ones."""
 
-    def __init__(self, entry: Path | None, known: dict[str, Parsed]) -> None:
+    def __init__(self, entry: Path | None, known: dict[str, Parsed], decoded: Decoded | None = None) -> None:
         self.entry = entry
         self.known = known
+        self.decoded = decoded or {}
+        self.decoding: Decoded = {}
 
     @classmethod
     def open(
@@ -78,8 +95,8 @@ class ParseCache:
         if entry is None:
             return cls(None, {})
         kept = _KEPT.get(entry)
-        if kept is not None and kept[0] == _stamp(entry):
-            return cls(entry, kept[1])
+        if kept is not None and kept.stamp == _stamp(entry):
+            return cls(entry, kept.parses, kept.runs)
         body = cache.read_entry(entry)
         if body is None:
             return cls(entry, {})
@@ -134,6 +151,24 @@ class ParseCache:
         """Drop the earlier parses (the build keeps only its own from here)."""
         self.known = {}
 
+    def runs(self, parsed: Parsed, label: str, name: str) -> list[RunRecord]:
+        """The runs of file ``name`` of source ``label`` from its parse: those an earlier build of this process
+        decoded when it is the same parse (at 30,000 files, decoding them took 0.4 s of every serve rebuild)."""
+        earlier = self.decoded.get((label, name))
+        if earlier is not None and earlier[0] is parsed:
+            runs = earlier[1]
+        else:
+            runs = decode_runs(parsed.payload, label, name, parsed.stamp[1])
+        if self.entry in _KEPT:  # else the parse (its payload) is not held once decoded
+            self.decoding[(label, name)] = (parsed, runs)
+        return runs
+
+    def keep_runs(self) -> None:
+        """Keep this build's decoded runs beside its parses, when those are kept."""
+        if self.entry is not None and (kept := _KEPT.get(self.entry)) is not None:
+            kept.runs = self.decoding
+        self.decoded, self.decoding = {}, {}
+
 
 def _stamp(entry: Path) -> tuple[int, int, int] | None:
     """The entry file's (inode, size, mtime): another write (a concurrent build's, a damaged entry) changes it."""
@@ -150,4 +185,4 @@ def _keep(entry: Path, parses: dict[str, Parsed]) -> None:
     if stamp is None or sum(len(parsed.payload) for parsed in parses.values()) > KEEP_BYTES:
         _KEPT.pop(entry, None)
         return
-    _KEPT[entry] = (stamp, parses)
+    _KEPT[entry] = _Kept(stamp, parses)

@@ -13,7 +13,7 @@ import gen.sources.files
 from gen import cache
 from gen.config.sources import MetricsJsonSource
 from gen.sources import parse_cache
-from gen.sources.base import SourceLoad
+from gen.sources.base import RunRecord, SourceLoad
 from gen.sources.files import Pending
 from gen.sources.metrics_json import load_metrics_json
 
@@ -90,3 +90,42 @@ def test_parses_past_the_memory_limit_are_not_kept(results: Path, monkeypatch: p
     assert load(results) == first
     assert len(entries) == 1
     assert files == []
+
+
+def count_decodes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    decoded: list[str] = []
+    real = parse_cache.decode_runs
+
+    def decoding(payload: bytes, source: str, source_file: str, modified_ns: int) -> list[RunRecord]:
+        decoded.append(source_file)
+        return real(payload, source, source_file, modified_ns)
+
+    monkeypatch.setattr(parse_cache, "decode_runs", decoding)
+    return decoded
+
+
+def test_the_next_build_of_the_process_reuses_the_runs_decoded_from_unchanged_files(
+    results: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    load(results)
+    decoded = count_decodes(monkeypatch)
+    again = load(results)
+    assert decoded == []
+    (results / "run2" / "metrics.json").write_text(
+        json.dumps({"eval_accuracy": 0.9, "args": {"task": "rte", "model_family": "bert", "seed": 2}})
+    )
+    edited = load(results)
+    assert decoded == ["run2/metrics.json"]
+    monkeypatch.setenv("REPORT_CACHE", "off")
+    assert edited == load(results)  # as read without any cache
+    assert edited != again
+
+
+def test_runs_are_not_kept_past_the_memory_limit(results: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(parse_cache, "KEEP_BYTES", 100)
+    load(results)
+    decoded = count_decodes(monkeypatch)
+    load(results)
+    assert len(decoded) == 4
+    # Nothing of this source's is held between builds: neither its parses nor their runs.
+    assert not [entry for entry in parse_cache._KEPT if entry.is_relative_to(os.environ["REPORT_CACHE"])]
