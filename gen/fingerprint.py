@@ -109,7 +109,7 @@ _COMMIT_AND_STATUS = (
 def _commit_and_clean(answer: tuple[int, str] | None) -> str:
     """What the footer shows of a checkout, from ``_COMMIT_AND_STATUS``: its commit, and whether it is clean."""
     if answer is None:
-        return "no git"
+        return "git failed (timed out)"
     returncode, output = answer
     if returncode != 0:
         return f"git failed ({returncode})"
@@ -129,7 +129,13 @@ def _revisions(config_folder: Path, branches_folder: Path | None) -> Callable[[]
         refs = _start(["for-each-ref", *_BRANCHES], branches_folder)
 
     def answers() -> tuple[list[str], list[str]]:
-        shown = [f"{config_folder} {_commit_and_clean(_answer(status))}"]
+        commit = _commit_and_clean(_answer(status)) if status is not None else "no git"
+        if commit.startswith("git failed"):
+            # A git older than porcelain v2 (2.11) or --no-ahead-behind (2.17), or a status that timed out: the
+            # footer still shows the commit, so ask for it as gen.report.git_commit does.
+            head, plain = (_answer(_start(args, config_folder)) for args in (["rev-parse", "HEAD"], list(GIT_STATUS)))
+            commit = f"{head} {plain}"
+        shown = [f"{config_folder} {commit}"]
         if branches_folder is None:
             return shown, []
         answer = _answer(refs)

@@ -1,5 +1,5 @@
 """MkDocs hooks: the published address and Material's version selector under mike, the fence generated pages put
-their HTML in, errors repeated while serving, watching the report config wherever it lives (by notifications, not
+their HTML tables in, errors repeated while serving, watching the report config wherever it lives (by notifications, not
 polling), compiled theme templates kept across builds, embeds in hand-written pages, and generated tables kept out of
 the search index."""
 
@@ -86,8 +86,8 @@ def on_config(config: Any) -> Any:
 
 
 def use_html_fence(config: Any) -> None:
-    """Generated pages fence their HTML tables and figures (gen.pages.figure.fenced_html): superfences passes
-    them through as they are."""
+    """Generated pages fence their HTML tables (gen.pages.figure.fenced_html): superfences passes them through as
+    they are."""
     from gen.pages.figure import HTML_FENCE, html_block
 
     if "pymdownx.superfences" not in config.markdown_extensions:
@@ -180,7 +180,12 @@ def on_page_content(content: str, page: Any, config: Any, files: Any) -> str:
 @event_priority(-100)
 def on_page_context(context: Any, page: Any, config: Any, nav: Any) -> Any:
     """Generated tables back in the page (set aside by ``on_page_content``)."""
+    from mkdocs.exceptions import PluginError
+
     from gen.pages.figure import restore_tables
 
-    page.content = restore_tables(page.content, _HIDDEN.pop(page.file.src_uri, []))
+    try:
+        page.content = restore_tables(page.content, _HIDDEN.pop(page.file.src_uri, []))
+    except ValueError as exc:
+        raise PluginError(f"{page.file.src_uri}: {exc}") from None
     return context

@@ -15,6 +15,7 @@ import pytest
 import yaml
 from mkdocs.exceptions import PluginError
 
+from gen import fingerprint
 from gen.config import load_config
 from gen.fingerprint import inputs_fingerprint
 from gen.hooks import github_pages_url, on_config
@@ -202,6 +203,23 @@ def test_the_fingerprint_follows_the_commit_shown_and_the_gh_pages_read(
     fingerprint = inputs_fingerprint(with_file)
     git(folder, "branch", "-f", "gh-pages", "HEAD~1")
     assert inputs_fingerprint(with_file) == fingerprint
+
+
+def test_with_a_git_too_old_for_the_one_call_the_fingerprint_still_follows_the_commit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config_path = results_repo(tmp_path / "results")
+    monkeypatch.chdir(config_path.parent)
+    # As a git without porcelain v2 or --no-ahead-behind answers: an unknown option.
+    monkeypatch.setattr(fingerprint, "_COMMIT_AND_STATUS", ("status", "--no-such-option"))
+    config = load_config(config_path)
+    before = inputs_fingerprint(config)
+    assert inputs_fingerprint(config) == before
+    (config_path.parent / "README.md").write_text("Results, edited.\n")
+    dirty = inputs_fingerprint(config)
+    assert dirty != before
+    git(config_path.parent, "commit", "-qam", "edit")
+    assert inputs_fingerprint(config) not in {before, dirty}
 
 
 def test_no_git_runs_for_folders_in_no_repository(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -8,10 +8,13 @@ import json
 import statistics
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
+from gen.analysis.headline import headline, sensitivity
 from gen.config import load_config
 from gen.report import analyse
+from gen.runs import without_runs
 from tests.conftest import build_site
 from tests.test_real_data import read_csv
 
@@ -97,6 +100,7 @@ def test_a_strict_build_shows_health_everywhere_and_warnings_do_not_fail_it(
 @pytest.mark.parametrize(
     ("policy", "excluded_seeds"),
     [
+        ("collapsed: keep", set()),
         ("collapsed: exclude", {("lora", 5)}),
         ("outliers: exclude", {("lora", 6)}),
         ("duplicates: exclude", {("fft", 1, "twin")}),
@@ -125,3 +129,12 @@ def test_each_policy_excludes_exactly_its_runs(
     # The sensitivity table's healthy-only column never depends on the policy.
     healthy = report.sensitivity.set_index(["figure", "to"]).loc[("glue_score", "LoRA"), "healthy_only"]
     assert healthy == pytest.approx(statistics.fmean([0.68, 0.69, 0.68, 0.69]))
+    # Nor does the table: every valid run against healthy ones only, each headline computed from its own runs.
+    every, unhealthy = report.every, report.health.health.unhealthy_ids()
+    expected = sensitivity(
+        headline(every.table, report.config, report.overview_reference),
+        headline(without_runs(every.table, unhealthy), report.config, report.overview_reference),
+    )
+    pd.testing.assert_frame_equal(report.sensitivity, expected)
+    all_runs = report.sensitivity.set_index(["figure", "to"]).loc[("glue_score", "LoRA"), "all_runs"]
+    assert all_runs == pytest.approx(statistics.fmean([v for (variant, _), v in RTE.items() if variant == "lora"]))

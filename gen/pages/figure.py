@@ -88,22 +88,24 @@ def chart_block(chart: Figure, page_path: str) -> str:
     )
 
 
-# The fence generated pages put their HTML tables and chart figures in (pymdownx.superfences, configured by
+# The fence generated pages put their HTML tables in (pymdownx.superfences, configured by
 # gen/hooks.py): its content goes into the page as it is. Left as raw HTML, Python-Markdown parses every tag of
 # it to find where the block ends: over a quarter of MkDocs' time on the real data's pages, 0.26 s a build.
 HTML_FENCE = "gen-html"
-_BLOCKS = (("<table", "</table>"), ("<figure", "</figure>"))
 
 
 def fenced_html(markdown: str) -> str:
-    """A generated page's markdown with each HTML table or chart figure that Markdown reads as a raw HTML block (one
-    whole line after a blank one) fenced instead: the page shows the same HTML."""
+    """A generated page's markdown with each HTML table that Markdown reads as a raw HTML block (one whole line after
+    a blank one) fenced instead, a blank line after it as after the raw block: the page shows the same HTML.
+
+    Tables only: they hold the tags, and no ids. Markdown collects the ids of raw HTML for MkDocs' anchor check, so
+    a chart figure's id (a link target) would go unseen in a fence.
+    """
     lines = markdown.split("\n")
     fenced: list[str] = []
     for index, line in enumerate(lines):
-        block = any(line.startswith(start) and line.endswith(end) for start, end in _BLOCKS)
-        if block and (index == 0 or not lines[index - 1].strip()):
-            fenced += [f"```{HTML_FENCE}", line, "```"]
+        if line.startswith("<table") and line.endswith("</table>") and (index == 0 or not lines[index - 1].strip()):
+            fenced += [f"```{HTML_FENCE}", line, "```", ""]
         else:
             fenced.append(line)
     return "\n".join(fenced)
@@ -138,7 +140,10 @@ def hide_tables(html_text: str) -> tuple[str, HiddenTables]:
 
 
 def restore_tables(html_text: str, hidden: HiddenTables) -> str:
-    """The HTML ``hide_tables`` was given back."""
+    """The HTML ``hide_tables`` was given back; ValueError when a table's placeholder is no longer in it (something
+    between the two changed the page: the table would be lost)."""
     for placeholder, table in hidden:
+        if placeholder not in html_text:
+            raise ValueError(f"generated table {placeholder} was changed before it could be put back")
         html_text = html_text.replace(placeholder, table, 1)
     return html_text

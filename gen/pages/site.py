@@ -83,7 +83,8 @@ def latex_text(frame: pd.DataFrame) -> str:
     """A booktabs LaTeX table for papers: text escaped for LaTeX, numbers to four decimals, missing values as --.
 
     The text pandas' ``Styler.to_latex`` gives for it (tests/pages/test_render.py compares the two), written row by
-    row: the Styler took 0.13 s of every generation for these few small tables.
+    row: the Styler took 0.13 s of every generation for these few small tables. Columns are named by text, as every
+    download's are (the Styler writes other labels, a MultiIndex's say, its own way).
     """
     align = "".join("r" if pd.api.types.is_numeric_dtype(frame[c]) else "l" for c in frame.columns)
     header = [_latex_text(label) if isinstance(label, str) else str(label) for label in frame.columns]
@@ -123,13 +124,14 @@ def _latex_escaped(text: str) -> str:
     return text
 
 
-def _latex_value(value: object) -> str:
+def _latex_value(value: Any) -> str:
     if isinstance(value, str):
         return _latex_text(value)
-    if value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and value != value):
-        return "--"
     if isinstance(value, float | np.floating):
-        return f"{value:.4f}"
+        return "--" if value != value else f"{value:.4f}"
+    # Missing as pandas tells it (None, NA, NaT, a Decimal NaN), as the Styler does.
+    if pd.isna(value) is True:
+        return "--"
     return str(value)
 
 

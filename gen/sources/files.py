@@ -85,7 +85,9 @@ def load_files(
                 outcomes[found.relative] = FileOutcome(label, found.relative, found.decided, reason=found.reason)
         parsed |= parsing.results()
     cached.save(parsed)
-    cached.close()  # its copy of the earlier parses; from here each file's parse is dropped once decoded
+    # Its copy of the earlier parses; from here each file's parse is dropped once decoded (unless the parses are
+    # kept in memory for the next build, gen.sources.parse_cache).
+    cached.close()
     for name in sorted([*outcomes, *parsed]):
         if name in outcomes:
             load.files.append(outcomes[name])

@@ -49,12 +49,14 @@ class _Kept:
 
     stamp: tuple[int, int, int]
     parses: dict[str, Parsed]
+    size: int  # bytes of the parses' payloads
     runs: Decoded = field(default_factory=dict)
 
 
-# By entry; kept only while the payloads total at most KEEP_BYTES: past that, memory matters more than the read.
+# By entry, least recently used first; kept while the payloads of all of them total at most KEEP_BYTES (the runs
+# decoded from them take about twice as much again): past that, memory matters more than reading them back.
 _KEPT: dict[Path, _Kept] = {}
-KEEP_BYTES = 256_000_000
+KEEP_BYTES = 128_000_000
 # The readers' code: a change to any of them makes earlier parses stale.
 _READER_FILES = [
     *sorted(Path(__file__).parent.glob("*.py")),
@@ -94,8 +96,9 @@ class ParseCache:
         entry = cache.entry_path("parsed", hashlib.sha256(identity.encode()).hexdigest()[:32], ".parquet")
         if entry is None:
             return cls(None, {})
-        kept = _KEPT.get(entry)
+        kept = _KEPT.pop(entry, None)
         if kept is not None and kept.stamp == _stamp(entry):
+            _KEPT[entry] = kept  # now the most recently used
             return cls(entry, kept.parses, kept.runs)
         body = cache.read_entry(entry)
         if body is None:
@@ -148,7 +151,8 @@ class ParseCache:
         _keep(self.entry, current)
 
     def close(self) -> None:
-        """Drop the earlier parses (the build keeps only its own from here)."""
+        """Let go of the earlier parses (the build keeps only its own from here; those kept in memory for the next
+        build stay there)."""
         self.known = {}
 
     def runs(self, parsed: Parsed, label: str, name: str) -> list[RunRecord]:
@@ -180,9 +184,12 @@ def _stamp(entry: Path) -> tuple[int, int, int] | None:
 
 
 def _keep(entry: Path, parses: dict[str, Parsed]) -> None:
-    """Keep ``parses`` as the content of ``entry`` for this process's next build, when small enough."""
+    """Keep ``parses`` as the content of ``entry`` for this process's next build, dropping the least recently used
+    entries (a source whose settings changed left its old one) while all of them are over KEEP_BYTES."""
+    _KEPT.pop(entry, None)
     stamp = _stamp(entry)
-    if stamp is None or sum(len(parsed.payload) for parsed in parses.values()) > KEEP_BYTES:
-        _KEPT.pop(entry, None)
+    if stamp is None:
         return
-    _KEPT[entry] = _Kept(stamp, parses)
+    _KEPT[entry] = _Kept(stamp, parses, size=sum(len(parsed.payload) for parsed in parses.values()))
+    while _KEPT and sum(kept.size for kept in _KEPT.values()) > KEEP_BYTES:
+        del _KEPT[next(iter(_KEPT))]

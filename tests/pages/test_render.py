@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import html
 import re
+from decimal import Decimal
 
 import markdown
 import mkdocs.config
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -64,12 +66,16 @@ def test_fenced_tables_and_figures_render_as_the_raw_html_they_replace() -> None
     table = html_table(frame, [Col("model", POISON[5]), Col("score", "Score", num(3), numeric=True)], POISON[1])
     figure = chart_block(Chart("c", POISON[0], POISON[6], {"mark": "point"}), "tasks/cola.md")
     page = "\n".join(
-        ["# Title", "", "Some *text*.", "", table, '<p class="downloads">x</p>', "", figure, "", "After *this*."]
+        [
+            *["# Title", "", "Some *text*.", "", table, '<p class="downloads">x</p>', "", figure, "", table],
+            *["Right after *this*.", "", "After *that*."],
+        ]
     )
     fenced = fenced_html(page)
-    assert fenced.count(f"```{HTML_FENCE}\n<") == 2
+    assert fenced.count(f"```{HTML_FENCE}\n<table>") == 2
+    assert f"```{HTML_FENCE}\n<figure" not in fenced  # its id stays where MkDocs' anchor check sees it
     assert site_render(fenced) == site_render(page)
-    assert site_render(fenced).count("<table>") == 1
+    assert site_render(fenced).count("<table>") == 2
 
 
 def test_html_that_markdown_reads_otherwise_is_not_fenced() -> None:
@@ -93,6 +99,8 @@ def test_generated_tables_are_set_aside_as_their_captions_and_put_back() -> None
     )
     assert [table for _, table in hidden] == generated
     assert restore_tables(shown, hidden) == page
+    with pytest.raises(ValueError, match="changed before it could be put back"):
+        restore_tables(shown.replace('data-gen-table="1"', 'data-gen-table="x"'), hidden)
 
 
 def test_chart_block_escapes_title_and_description() -> None:
@@ -150,7 +158,10 @@ def test_latex_tables_are_those_pandas_styler_writes() -> None:
             "flag": [i % 2 == 0 for i in range(rows)],
             "nullable": pd.array([None if i % 3 == 0 else i for i in range(rows)], dtype="Int64"),
             "category": pd.Categorical([None if i == 1 else f"c_{i % 2}" for i in range(rows)]),
-            "object": pd.Series([None, "x", 1.5, 2, "y_z", None, 0.1, "a", "b", "c", 7, "d"][:rows], dtype=object),
+            "object": pd.Series(
+                [None, "x", 1.5, 2, "y_z", pd.NaT, np.float32("nan"), Decimal("NaN"), Decimal("1.5"), pd.NA, 7],
+                dtype=object,
+            ),
             7: [float(i) / 3 for i in range(rows)],
         }
     )

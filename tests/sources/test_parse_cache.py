@@ -129,3 +129,22 @@ def test_runs_are_not_kept_past_the_memory_limit(results: Path, monkeypatch: pyt
     assert len(decoded) == 4
     # Nothing of this source's is held between builds: neither its parses nor their runs.
     assert not [entry for entry in parse_cache._KEPT if entry.is_relative_to(os.environ["REPORT_CACHE"])]
+
+
+def test_the_least_recently_used_source_is_dropped_past_the_memory_limit(
+    results: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    other = results.parent / "other"
+    tree(other, 4)
+    parse_cache._KEPT.clear()
+    load(results)
+    ((first_entry, first),) = parse_cache._KEPT.items()
+    monkeypatch.setattr(parse_cache, "KEEP_BYTES", first.size * 3 // 2)  # room for one source's parses, not two
+    load(other)
+    # The first source's parses made room for the other's.
+    assert len(parse_cache._KEPT) == 1 and first_entry not in parse_cache._KEPT
+    entries, files = record_reads(monkeypatch)
+    load(other)
+    assert (entries, files) == ([], [])
+    load(results)
+    assert len(entries) == 1 and files == []  # read back from disk, not parsed
