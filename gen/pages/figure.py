@@ -1,4 +1,5 @@
-"""Page pieces that need no data libraries: escaping, relative links and chart figures.
+"""Page pieces that need no data libraries: escaping, relative links, chart figures, the fence generated tables go in
+and their hiding from search.
 
 Kept light on purpose: a rebuild with unchanged inputs replays the cached pages and expands hand-written pages'
 embeds with this module alone, without importing pandas or Altair.
