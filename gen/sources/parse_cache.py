@@ -54,7 +54,7 @@ class _Kept:
 
 
 # By entry, least recently used first; kept while the payloads of all of them total at most KEEP_BYTES (the runs
-# decoded from them take about twice as much again): past that, memory matters more than reading them back.
+# decoded from them take about as much again): past that, memory matters more than reading them back.
 _KEPT: dict[Path, _Kept] = {}
 KEEP_BYTES = 128_000_000
 # The readers' code: a change to any of them makes earlier parses stale.
