@@ -106,14 +106,12 @@ _COMMIT_AND_STATUS = (
 )
 
 
-def _commit_and_clean(answer: tuple[int, str] | None) -> str:
-    """What the footer shows of a checkout, from ``_COMMIT_AND_STATUS``: its commit, and whether it is clean."""
-    if answer is None:
-        return "git failed (timed out)"
-    returncode, output = answer
-    if returncode != 0:
-        return f"git failed ({returncode})"
-    lines = output.splitlines()
+def _commit_and_clean(answer: tuple[int, str] | None) -> str | None:
+    """What the footer shows of a checkout, from ``_COMMIT_AND_STATUS``: its commit, and whether it is clean; None
+    when git gave no answer (too old for these options, or timed out)."""
+    if answer is None or answer[0] != 0:
+        return None
+    lines = answer[1].splitlines()
     commit = next((line.split()[-1] for line in lines if line.startswith("# branch.oid ")), "none")
     return f"{commit} clean={not any(not line.startswith('#') for line in lines)}"
 
@@ -130,7 +128,7 @@ def _revisions(config_folder: Path, branches_folder: Path | None) -> Callable[[]
 
     def answers() -> tuple[list[str], list[str]]:
         commit = _commit_and_clean(_answer(status)) if status is not None else "no git"
-        if commit.startswith("git failed"):
+        if commit is None:
             # A git older than porcelain v2 (2.11) or --no-ahead-behind (2.17), or a status that timed out: the
             # footer still shows the commit, so ask for it as gen.report.git_commit does.
             head, plain = (_answer(_start(args, config_folder)) for args in (["rev-parse", "HEAD"], list(GIT_STATUS)))

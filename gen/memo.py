@@ -218,8 +218,8 @@ class Memo:
             cache.write_entry(entry, frame(_UNIT, recorded, payload))
         return value
 
-    def _unit_entry(self, name: str) -> Path | None:
-        return cache.entry_path("units", hashlib.sha256(f"{self.base}\n{name}".encode()).hexdigest()[:32], ".unit")
+    def _unit_entry(self, name: str, suffix: str = ".unit") -> Path | None:
+        return cache.entry_path("units", hashlib.sha256(f"{self.base}\n{name}".encode()).hexdigest()[:32], suffix)
 
     def _entry(self, name: str, quiet: bool = False) -> tuple[dict[str, Any], bytes] | None:
         """The header and payload of the unit kept in the build cache, current or not; an unusable entry is logged
@@ -257,12 +257,9 @@ class Memo:
                 self.unit_costs[name] = cost
         return found
 
-    def _costs_entry(self) -> Path | None:
-        return cache.entry_path("units", hashlib.sha256(f"{self.base}\nstage costs".encode()).hexdigest()[:32], ".json")
-
     def earlier_stage_costs(self) -> dict[str, Cost]:
         """What each stage cost when last computed (by any build with this base), as far as known."""
-        body = cache.read_entry(self._costs_entry()) if self.enabled else None
+        body = cache.read_entry(self._unit_entry("stage costs", ".json")) if self.enabled else None
         try:
             kept = orjson.loads(body) if body is not None else {}
         except orjson.JSONDecodeError:
@@ -276,7 +273,7 @@ class Memo:
             return
         costs = self.earlier_stage_costs() | self.stage_costs
         body = orjson.dumps({name: cost.to_json() for name, cost in sorted(costs.items())})
-        cache.write_entry(self._costs_entry(), body)
+        cache.write_entry(self._unit_entry("stage costs", ".json"), body)
 
     def keyed(
         self,

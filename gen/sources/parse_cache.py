@@ -128,7 +128,6 @@ class ParseCache:
         current = {name: result for name, result in parsed.items() if result.cacheable}
         if self.entry is None or current == self.known:
             return
-        _KEPT.pop(self.entry, None)
         names = sorted(current)
         buffer = io.BytesIO()
         with pq.ParquetWriter(buffer, _SCHEMA, compression="zstd") as writer:
