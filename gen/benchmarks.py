@@ -4,6 +4,7 @@ SuperGLUE) and suites declared in the report config."""
 from __future__ import annotations
 
 import functools
+import math
 from dataclasses import dataclass
 from typing import Literal
 
@@ -212,15 +213,14 @@ COST_METRICS = (
 _UNBOUNDED = (float("-inf"), float("inf"))
 
 
-def _in_range(name: str, value: float) -> bool:
-    low, high = METRIC_RANGES.get(name, _UNBOUNDED)
-    return low <= value <= high
-
-
 def out_of_range(metrics: dict[str, float]) -> str | None:
     """The first metric outside its plausible range, as a reason; None when all are plausible."""
-    # Nearly every run passes: checked in any order first, and sorted only to name the first implausible metric.
-    if all(_in_range(name, value) for name, value in metrics.items()):
+    # Nearly every run passes: the metrics with a range are checked in any order first, the rest only for NaN (a
+    # metric without a range may be any number), and they are sorted only to name the first implausible one.
+    ranged = metrics.keys() & METRIC_RANGES.keys()
+    if not any(map(math.isnan, metrics.values())) and all(
+        METRIC_RANGES[name][0] <= metrics[name] <= METRIC_RANGES[name][1] for name in ranged
+    ):
         return None
     for name, value in sorted(metrics.items()):
         low, high = METRIC_RANGES.get(name, _UNBOUNDED)

@@ -6,6 +6,7 @@ import multiprocessing
 import os
 import re
 import stat
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
@@ -74,19 +75,27 @@ def load_files(
             return
         hit = cached.get(name, found.stamp)
         if hit is not None:
-            parsed[name] = hit
+            settle(name, hit)
         else:
             parsing.add(Pending(found.path, name, path_fields, found.stamp, limit))
+
+    decoded: dict[str, list[RunRecord]] = {}
+
+    def settle(name: str, result: Parsed) -> None:
+        # Decoded as soon as parsed: this process decodes while the workers parse the files after it.
+        parsed[name] = result
+        if result.outcome == "ingested":
+            decoded[name] = cached.runs(result, label, name)
 
     # Files are parsed while the walk goes on (gen.sources.discovery hands each over as it is found).
     with Parsing(read) as parsing:
         for found in discover(source.path, source.pattern, source.exclude, to_read=consider):
             if found.decided is not None:
                 outcomes[found.relative] = FileOutcome(label, found.relative, found.decided, reason=found.reason)
-        parsed |= parsing.results()
+        parsing.results(settle)
     cached.save(parsed)
-    # Its copy of the earlier parses; from here each file's parse is dropped once decoded (unless the parses are
-    # kept in memory for the next build, gen.sources.parse_cache).
+    # Its copy of the earlier parses; from here each file's parse is dropped (unless the parses are kept in memory
+    # for the next build, gen.sources.parse_cache).
     cached.close()
     for name in sorted([*outcomes, *parsed]):
         if name in outcomes:
@@ -96,7 +105,7 @@ def load_files(
         if result.outcome == "rejected":
             load.files.append(FileOutcome(label, name, "rejected", reason=result.reason))
             continue
-        runs = cached.runs(result, label, name)
+        runs = decoded.pop(name)
         load.runs.extend(runs)
         load.files.append(FileOutcome(label, name, "ingested", runs=len(runs)))
     cached.keep_runs()
@@ -153,10 +162,12 @@ def parse_one(read: Reader, pending: Pending) -> Parsed:
 
 def parse_all(read: Reader, pending: list[Pending]) -> dict[str, Parsed]:
     """Parse files, in worker processes when there are many (parsing is CPU-bound: one process per core)."""
+    done: dict[str, Parsed] = {}
     with Parsing(read) as parsing:
         for item in pending:
             parsing.add(item)
-        return parsing.results()
+        parsing.results(done.__setitem__)
+    return done
 
 
 def parse_chunk(read: Reader, chunk: list[Pending]) -> list[Parsed]:
@@ -207,14 +218,19 @@ class Parsing:
             chunk, self.waiting = self.waiting[:size], self.waiting[size:]
             self.handed.append((chunk, self.pool.submit(parse_chunk, self.read, chunk)))
 
-    def results(self) -> dict[str, Parsed]:
-        """Every added file's parse, by relative path."""
-        done: dict[str, Parsed] = {item.relative: parse_one(self.read, item) for item in self.waiting}
-        # The chunks no worker has started yet are parsed here, last first, while the workers finish theirs.
-        for chunk, future in reversed(self.handed):
-            if future.cancel():
-                done |= {item.relative: parse_one(self.read, item) for item in chunk}
-        for chunk, future in self.handed:
-            if not future.cancelled():
-                done |= dict(zip([item.relative for item in chunk], future.result(), strict=True))
-        return done
+    def results(self, settle: Callable[[str, Parsed], None]) -> None:
+        """Hand every added file's parse to ``settle`` (its relative path, its parse), in no particular order."""
+        for item in self.waiting:
+            settle(item.relative, parse_one(self.read, item))
+        handed = deque(self.handed)
+        while handed:
+            chunk, future = handed[0]
+            # While the oldest chunk is still being parsed, this process parses the newest that no worker has
+            # started; once it is done, this process takes its parses (and the caller decodes them) meanwhile.
+            if not future.done() and handed[-1][1].cancel():
+                for item in handed.pop()[0]:
+                    settle(item.relative, parse_one(self.read, item))
+                continue
+            handed.popleft()
+            for item, result in zip(chunk, future.result(), strict=True):
+                settle(item.relative, result)

@@ -162,7 +162,7 @@ class ParseCache:
             runs = earlier[1]
         else:
             runs = decode_runs(parsed.payload, label, name, parsed.stamp[1])
-        if self.entry in _KEPT:  # else the parse (its payload) is not held once decoded
+        if self.entry is not None:  # held until keep_runs, which keeps them only beside parses kept in memory
             self.decoding[(label, name)] = (parsed, runs)
         return runs
 

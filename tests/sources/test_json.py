@@ -4,10 +4,11 @@ text can hold, is a bad file rather than a crash further on."""
 from __future__ import annotations
 
 import json
+from array import array
 
 import pytest
 
-from gen.sources.base import InputError, encode_runs, parse_json_object
+from gen.sources.base import InputError, RunRecord, decode_runs, encode_runs, parse_json_object
 from gen.sources.metrics_json import read_run
 
 
@@ -74,3 +75,16 @@ def test_a_surrogate_pair_is_a_character() -> None:
     (run,) = read_run(raw, "x/metrics.json")
     assert run.fields["note"] == "\N{GRINNING FACE}"
     assert encode_runs([run])  # the parse cache and worker processes can carry it
+
+
+def test_runs_come_back_from_their_payload_as_they_went_in() -> None:
+    """The parse cache and the worker processes carry runs as encode_runs bytes: every part of every run of a file
+    (curves of any length, none at all, NaN reasons, warnings, a problem) must come back equal and in order."""
+    curves = (("loss", array("d", [1.0, 0.5, 2.0, 0.25]).tobytes()), ("eval_accuracy", b""), ("grad", b"\x00" * 48))
+    runs = [
+        RunRecord("1:metrics-json", "a/metrics.json", "first", {"task": "rte", "é": "ü"}, {"accuracy": 0.5}, 7, curves),
+        RunRecord("1:metrics-json", "a/metrics.json", "second", {}, {}, 7, (), {"f1": "NaN"}, (("x", "odd"),), "bad"),
+        RunRecord("1:metrics-json", "a/metrics.json", "third", {"seed": "1"}, {"f1": 1e-300}, 7, curves[2:]),
+    ]
+    assert decode_runs(encode_runs(runs), "1:metrics-json", "a/metrics.json", 7) == runs
+    assert decode_runs(encode_runs([]), "1:metrics-json", "a/metrics.json", 7) == []
