@@ -148,3 +148,15 @@ def test_the_least_recently_used_source_is_dropped_past_the_memory_limit(
     assert (entries, files) == ([], [])
     load(results)
     assert len(entries) == 1 and files == []  # read back from disk, not parsed
+
+
+def test_payloads_are_stored_as_given_and_read_back_from_disk(results: Path) -> None:
+    """The payload column is laid out by hand from joined bytes and offsets: every payload, empty ones and any
+    byte included, must come back from the table on disk as it went in."""
+    source = MetricsJsonSource(type="metrics-json", path=results)
+    payloads = [b"", b"\x00\xff" * 3, bytes(range(256)) * 40, b"", b"x"]
+    parses = {f"f{i}": parse_cache.Parsed((i, i), "ingested", payload) for i, payload in enumerate(payloads)}
+    parse_cache.ParseCache.open(source, parse_cache.decode_runs).save(parses)
+    parse_cache._KEPT.clear()  # read from disk, not from what this process kept
+    known = parse_cache.ParseCache.open(source, parse_cache.decode_runs).known
+    assert {name: parsed.payload for name, parsed in known.items()} == {f"f{i}": p for i, p in enumerate(payloads)}
