@@ -7,11 +7,13 @@ else passes between the two, and the copy never returns into the caller: it ends
 that fails leaves its units missing from the cache, so this process computes them and reports any error as a build
 error; a copy whose build process is killed ends with it (gen.cache.exit_with_parent). Only with the build cache
 on, where ``fork`` exists, and when enough units must be computed to repay the copy (a few milliseconds). What each
-unit and stage cost last time (gen.memo) decides which units the copy takes."""
+unit and stage cost last time (gen.memo) decides which units the copy takes; without it (a cold build), the two
+processes take the units as they go (``Claims``)."""
 
 from __future__ import annotations
 
 import contextlib
+import multiprocessing
 import os
 from collections.abc import Callable, Iterator
 
@@ -82,6 +84,44 @@ def share(
         if side == 1:
             theirs.add(name)
     return [name for name in stale if name in theirs]
+
+
+class Claims:
+    """Units shared as the two processes go, for a build that knows no costs (a cold one): this process takes the
+    units from the front of the site order, the copy from the back, each the next one nobody has taken, until they
+    meet. Taking every other unit instead left this process computing alone for the last 4 s of a cold build of
+    300,000 runs. A flag per unit, in memory the fork shares, set under its lock."""
+
+    _MINE, _COPY = 1, 2
+
+    def __init__(self, names: list[str]) -> None:
+        self.names = names
+        self._index = {name: index for index, name in enumerate(names)}
+        self._taken = multiprocessing.get_context("fork").Array("b", len(names))
+
+    @classmethod
+    def start(cls, stale: list[str], unit_costs: dict[str, Cost]) -> Claims | None:
+        """Claims over ``stale`` when they are to be shared without costs; None when ``share`` decides (every unit's
+        cost is known), when nothing is shared (``can_share``), or where no lock can be shared (no /dev/shm)."""
+        if not can_share(stale) or all(name in unit_costs for name in stale):
+            return None
+        try:
+            return cls(stale)
+        except OSError:
+            return None
+
+    def take(self, name: str, by_copy: bool) -> bool:
+        """Whether the caller takes unit ``name`` (then nobody else does)."""
+        with self._taken.get_lock():
+            index = self._index[name]
+            if self._taken[index]:
+                return False
+            self._taken[index] = self._COPY if by_copy else self._MINE
+            return True
+
+    def taken_by_copy(self) -> list[str]:
+        """The units the copy took, in site order (once it has ended)."""
+        return [name for name, by in zip(self.names, self._taken[:], strict=True) if by == self._COPY]
 
 
 @contextlib.contextmanager

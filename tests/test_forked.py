@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -36,16 +37,21 @@ def generate(root: Path, cache_folder: Path, monkeypatch: pytest.MonkeyPatch) ->
 
 
 def forks(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
-    """Record the shares handed to forked copies."""
+    """Record the units forked copies computed: their share when costs decided it, else those they took."""
     handed: list[list[str]] = []
-    real = gen.forked.share
+    real_share, real_taken = gen.forked.share, gen.forked.Claims.taken_by_copy
 
-    def recording(stale: list[str], *costs: Any) -> list[str]:
-        theirs = real(stale, *costs)
+    def sharing(stale: list[str], *costs: Any) -> list[str]:
+        theirs = real_share(stale, *costs)
         handed.append(theirs)
         return theirs
 
-    monkeypatch.setattr(gen.forked, "share", recording)
+    def taken(self: gen.forked.Claims) -> list[str]:
+        handed.append(real_taken(self))
+        return handed[-1]
+
+    monkeypatch.setattr(gen.forked, "share", sharing)
+    monkeypatch.setattr(gen.forked.Claims, "taken_by_copy", taken)
     return handed
 
 
@@ -56,12 +62,17 @@ def test_a_forked_copy_computes_what_this_process_would(
 ) -> None:
     monkeypatch.setattr(os, "cpu_count", lambda: 2)
     handed = forks(monkeypatch)
-    shared = generate(project, tmp_path / "forked", monkeypatch)
-    assert len(handed) == 1 and len(handed[0]) >= gen.forked.FORK_MIN_UNITS // 2
+    cold = generate(project, tmp_path / "forked", monkeypatch)  # no costs known: units taken as the two go
+    assert len(handed) == 1 and handed[0]
+    (project / "results" / "extra").mkdir()  # a change every unit reads: all recomputed, shared by their costs
+    shutil.copy2(next((project / "results").rglob("metrics.json")), project / "results" / "extra" / "metrics.json")
+    changed = generate(project, tmp_path / "forked", monkeypatch)
+    assert len(handed) == 2 and handed[1]
     monkeypatch.setattr(os, "cpu_count", lambda: 1)
-    alone = generate(project, tmp_path / "alone", monkeypatch)
-    assert handed[1] == []
-    assert shared == alone
+    assert generate(project, tmp_path / "alone", monkeypatch) == changed
+    shutil.rmtree(project / "results" / "extra")
+    assert generate(project, tmp_path / "alone", monkeypatch) == cold
+    assert not any(handed[2:])  # one core: nothing shared
 
 
 def test_a_copy_that_fails_leaves_its_units_to_this_process(
@@ -146,6 +157,35 @@ def shared(
 @pytest.fixture
 def two_cores(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(os, "cpu_count", lambda: 2)
+
+
+def test_taking_units_from_both_ends_gives_each_to_one_process_across_the_fork(two_cores: None) -> None:
+    names = [f"u{i}" for i in range(200)]
+    claims = gen.forked.Claims.start(names, {})
+    assert claims is not None
+    mine = []
+
+    def copy_takes(stale: list[str]) -> None:
+        for name in reversed(stale):
+            claims.take(name, by_copy=True)
+            time.sleep(0.001)
+
+    with gen.forked.computing(copy_takes, names):
+        for name in names:
+            if claims.take(name, by_copy=False):
+                mine.append(name)
+            time.sleep(0.001)
+    theirs = claims.taken_by_copy()
+    assert mine and theirs  # both took some: the copy's takes are seen here
+    assert sorted(mine + theirs) == sorted(names)
+    assert mine == names[: len(mine)] and theirs == names[len(mine) :]
+
+
+def test_claims_only_without_costs_and_with_something_to_share(two_cores: None) -> None:
+    stale = [f"u{i}" for i in range(10)]
+    assert gen.forked.Claims.start(stale, {name: Cost(1.0) for name in stale}) is None  # share() decides
+    assert gen.forked.Claims.start(stale[: gen.forked.FORK_MIN_UNITS - 1], {}) is None
+    assert gen.forked.Claims.start(stale, {name: Cost(1.0) for name in stale[1:]}) is not None
 
 
 def test_without_costs_the_copy_takes_every_other_unit(two_cores: None) -> None:

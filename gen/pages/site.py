@@ -310,7 +310,11 @@ def _write_site(report: Report, writer: Writer) -> None:
     stale = report.memo.stale(list(planned))
     if forked.can_share(stale):
         report.prepare_shared()  # before the copy is made: both processes then start with them
-    theirs = forked.share(stale, report.memo.unit_costs, report.memo.earlier_stage_costs(), report.pending)
+    claims = forked.Claims.start(stale, report.memo.unit_costs)
+    if claims is not None:
+        theirs = stale  # each taken by whichever process comes to it first
+    else:
+        theirs = forked.share(stale, report.memo.unit_costs, report.memo.earlier_stage_costs(), report.pending)
     done: dict[str, Files] = {}
     shown: list[list[str]] = []
     # Each page's chart images render in worker processes from when the page is built, while this process goes on.
@@ -322,15 +326,16 @@ def _write_site(report: Report, writer: Writer) -> None:
             renderer.add(files.static_specs)
 
         def compute_theirs(names: list[str]) -> None:
-            for name in names:
-                unit(report, name, planned[name])
+            for name in names if claims is None else reversed(names):
+                if claims is None or claims.take(name, by_copy=True):
+                    unit(report, name, planned[name])
             report.memo.keep_stage_costs()
 
         with forked.computing(compute_theirs, theirs):
             for name in planned:
-                if name not in theirs:
+                if name not in theirs or (claims is not None and claims.take(name, by_copy=False)):
                     keep(name)
-        for name in theirs:
+        for name in theirs if claims is None else claims.taken_by_copy():
             keep(name)  # read from the build cache, where the copy kept them
         report.memo.keep_stage_costs()  # after the copy's: both are kept
         for name in planned:
