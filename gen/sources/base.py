@@ -343,7 +343,7 @@ def decode_runs(payload: bytes, source: str, source_file: str, modified_ns: int)
                 source,
                 source_file,
                 key,
-                # zip and map run in C: a comprehension's Python step per field took 300k runs 3 s.
+                # zip and map run in C, without a comprehension's Python step per field.
                 dict(zip(map(sys.intern, fields), map(sys.intern, fields.values()), strict=True)),
                 dict(zip(map(sys.intern, metrics), metrics.values(), strict=True)),
                 modified_ns,
