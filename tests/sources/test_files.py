@@ -8,11 +8,13 @@ import json
 import os
 import socket
 import threading
+import time
 from pathlib import Path
 
 import pytest
 
 from gen.config.sources import MetricsJsonSource, path_regex
+from gen.sources import discovery
 from gen.sources.base import InputError
 from gen.sources.discovery import discover, reusing, walk_all
 from gen.sources.files import Pending, parse_one, read_bounded
@@ -295,3 +297,79 @@ def test_selecting_from_the_walk_of_every_file_finds_what_walking_again_finds(
     assert reused == direct
     assert sorted(selected) == sorted(walked)
     assert any(found.decided is not None for found in direct)
+
+
+def wide_tree(root: Path) -> None:
+    """Forty run folders under three strategies, beside the tricky entries, and links into some of them (aliases
+    only the process that read the folder can tell)."""
+    tricky_tree(root)
+    for index in range(40):
+        write(root / ["fft", "lora", "kd-lora"][index % 3] / f"run_{index}" / "metrics.json")
+    for index in range(0, 40, 7):
+        os.symlink(f"{['fft', 'lora', 'kd-lora'][index % 3]}/run_{index}", root / f"latest_{index}")
+
+
+def forks_counted(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    forked: list[int] = []
+    real = os.fork
+
+    def counting() -> int:
+        forked.append(1)
+        return real()
+
+    monkeypatch.setattr(os, "fork", counting)
+    return forked
+
+
+@pytest.mark.parametrize("make", [tricky_tree, wide_tree])
+@pytest.mark.parametrize("pattern", ["metrics.json", "*"])
+def test_a_walk_shared_with_a_forked_copy_finds_what_one_process_finds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, make: object, pattern: str
+) -> None:
+    """A wide tree's folders are read by this process and a forked copy, each taking chunks as it goes; every
+    entry must come out as one process alone finds it (aliases and loops through links included)."""
+    make(tmp_path)  # type: ignore[operator]
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    monkeypatch.setattr("gen.sources.discovery.SPLIT_MIN_FOLDERS", 10**9)
+    alone = discover(tmp_path, pattern, ["fft/a/*"])
+    forked = forks_counted(monkeypatch)
+    monkeypatch.setattr("gen.sources.discovery.SPLIT_MIN_FOLDERS", 1)
+    monkeypatch.setattr("gen.sources.discovery._CHUNK_FOLDERS", 1)
+    parent = os.getpid()
+    real = discovery._Walk.folder
+
+    def slow_here(self: discovery._Walk, *folder: object) -> None:
+        if os.getpid() == parent:
+            time.sleep(0.02)  # so that the copy takes most folders, and its finds must be merged back
+        real(self, *folder)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(discovery._Walk, "folder", slow_here)
+    assert discover(tmp_path, pattern, ["fft/a/*"]) == alone
+    assert forked == [1]
+    assert any(found.decided == "rejected" for found in alone) and any(found.decided is None for found in alone)
+
+
+def test_a_copy_that_fails_leaves_its_folders_to_this_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    wide_tree(tmp_path)
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    alone = walk_all(tmp_path)
+    monkeypatch.setattr("gen.sources.discovery.SPLIT_MIN_FOLDERS", 1)
+    monkeypatch.setattr("gen.sources.discovery._CHUNK_FOLDERS", 1)
+    parent = os.getpid()
+    real = discovery._Walk.folder
+
+    def failing_in_the_copy(self: discovery._Walk, *folder: object) -> None:
+        if os.getpid() != parent:
+            raise RuntimeError("the copy fails")
+        real(self, *folder)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(discovery._Walk, "folder", failing_in_the_copy)
+    assert walk_all(tmp_path) == alone
+
+
+def test_a_narrow_tree_is_walked_without_a_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    wide_tree(tmp_path)
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    forked = forks_counted(monkeypatch)
+    assert len(walk_all(tmp_path)) > 40
+    assert forked == []
