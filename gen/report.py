@@ -44,7 +44,6 @@ from gen.memo import Memo, stage
 from gen.runs import Runs, build_runs
 from gen.sources import discovery
 from gen.sources.load import load_sources
-from gen.sources.parse_cache import finish_writes
 from gen.sources.previous import load_previous
 from gen.sources.reference import load_reference
 from gen.sources.table import load_table
@@ -102,9 +101,7 @@ class Report:
             with discovery.reusing(self.memo.walks):  # the files this build's fingerprint describes
                 loaded = load_sources(self.config)
             self.memo.walks.clear()  # read once: 300k runs' walk is worth its memory back
-            every = build_runs(loaded.runs, loaded.files, self.config)
-            finish_writes()  # the parse cache of a large source is written while the runs are tabled
-            return every
+            return build_runs(loaded.runs, loaded.files, self.config)
 
     @stage
     def reference(self) -> pd.DataFrame | None:

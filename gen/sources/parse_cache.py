@@ -13,7 +13,6 @@ import hashlib
 import io
 import logging
 import os
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -98,7 +97,6 @@ class ParseCache:
         entry = cache.entry_path("parsed", hashlib.sha256(identity.encode()).hexdigest()[:32], ".parquet")
         if entry is None:
             return cls(None, {})
-        finish_writes()  # this entry's, if it is being written
         kept = _KEPT.pop(entry, None)
         if kept is not None and kept.stamp == _stamp(entry):
             _KEPT[entry] = kept  # now the most recently used
@@ -127,19 +125,29 @@ class ParseCache:
         return hit if hit is not None and hit.stamp == stamp else None
 
     def save(self, parsed: dict[str, Parsed]) -> None:
-        """Store exactly the files of this build (new and changed ones in, deleted ones out); no write when equal.
-
-        Parses too large to keep in memory (over KEEP_BYTES) are written by a thread while the build goes on to
-        table the runs (300k files: 2 s); ``finish_writes`` waits for it.
-        """
+        """Store exactly the files of this build (new and changed ones in, deleted ones out); no write when equal."""
         current = {name: result for name, result in parsed.items() if result.cacheable}
         if self.entry is None or current == self.known:
             return
-        if sum(len(result.payload) for result in current.values()) > KEEP_BYTES:
-            _KEPT.pop(self.entry, None)  # its parses are not the ones on disk any more
-            _write_later(self.entry, current)
-            return
-        cache.write_entry(self.entry, _table_bytes(current))
+        names = sorted(current)
+        buffer = io.BytesIO()
+        with pq.ParquetWriter(buffer, _SCHEMA, compression="zstd") as writer:
+            for start in range(0, len(names), _BATCH_ROWS):
+                batch = names[start : start + _BATCH_ROWS]
+                writer.write_table(
+                    pa.table(
+                        {
+                            "relative": batch,
+                            "size": [current[n].stamp[0] for n in batch],
+                            "mtime_ns": [current[n].stamp[1] for n in batch],
+                            "outcome": [current[n].outcome for n in batch],
+                            "reason": [current[n].reason for n in batch],
+                            "payload": _binary([current[n].payload for n in batch]),
+                        },
+                        schema=_SCHEMA,
+                    )
+                )
+        cache.write_entry(self.entry, buffer.getvalue())
         _keep(self.entry, current)
 
     def close(self) -> None:
@@ -164,66 +172,6 @@ class ParseCache:
         if self.entry is not None and (kept := _KEPT.get(self.entry)) is not None:
             kept.runs = self.decoding
         self.decoded, self.decoding = {}, {}
-
-
-def _table_bytes(parses: dict[str, Parsed]) -> bytes:
-    """The parses as the Parquet table of the cache, by name."""
-    names = sorted(parses)
-    buffer = io.BytesIO()
-    with pq.ParquetWriter(buffer, _SCHEMA, compression="zstd") as writer:
-        for start in range(0, len(names), _BATCH_ROWS):
-            batch = names[start : start + _BATCH_ROWS]
-            writer.write_table(
-                pa.table(
-                    {
-                        "relative": batch,
-                        "size": [parses[n].stamp[0] for n in batch],
-                        "mtime_ns": [parses[n].stamp[1] for n in batch],
-                        "outcome": [parses[n].outcome for n in batch],
-                        "reason": [parses[n].reason for n in batch],
-                        "payload": _binary([parses[n].payload for n in batch]),
-                    },
-                    schema=_SCHEMA,
-                )
-            )
-    return buffer.getvalue()
-
-
-# Writes in the background: each thread and what it raised.
-_WRITING: list[tuple[threading.Thread, list[BaseException]]] = []
-
-
-def _write_later(entry: Path, parses: dict[str, Parsed]) -> None:
-    held = [parses]  # let go of once tabled: the payloads need not outlive their table
-    raised: list[BaseException] = []
-
-    def write() -> None:
-        try:
-            cache.write_entry(entry, _table_bytes(held.pop()))
-        except BaseException as exc:  # raised in the build's thread, by finish_writes
-            raised.append(exc)
-
-    thread = threading.Thread(target=write, name=f"parse cache {entry.name}")
-    _WRITING.append((thread, raised))
-    thread.start()
-
-
-def finish_writes() -> None:
-    """Wait for the parse-cache writes in the background, and raise what one of them raised."""
-    while _WRITING:
-        thread, raised = _WRITING.pop(0)
-        thread.join()
-        if raised:
-            raise raised[0]
-
-
-def _join_writes() -> None:
-    # Before any fork: a copy of this process made while a write is inside pyarrow could find its locks held forever.
-    for thread, _ in list(_WRITING):
-        thread.join()
-
-
-os.register_at_fork(before=_join_writes)
 
 
 def _binary(values: list[bytes]) -> pa.LargeBinaryArray:

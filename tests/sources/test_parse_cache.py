@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -162,58 +160,3 @@ def test_payloads_are_stored_as_given_and_read_back_from_disk(results: Path) -> 
     parse_cache._KEPT.clear()  # read from disk, not from what this process kept
     known = parse_cache.ParseCache.open(source, parse_cache.decode_runs).known
     assert {name: parsed.payload for name, parsed in known.items()} == {f"f{i}": p for i, p in enumerate(payloads)}
-
-
-def background_save(
-    results: Path, monkeypatch: pytest.MonkeyPatch
-) -> tuple[list[bool], dict[str, parse_cache.Parsed], Path | None]:
-    """Parses over the memory limit, saved: (whether each table was made off the build's thread, the parses, the
-    cache entry)."""
-    monkeypatch.setattr(parse_cache, "KEEP_BYTES", 0)
-    real = parse_cache._table_bytes
-    off_thread: list[bool] = []
-
-    def tabling(parses: dict[str, parse_cache.Parsed]) -> bytes:
-        off_thread.append(threading.current_thread() is not threading.main_thread())
-        time.sleep(0.3)  # still writing when the caller goes on
-        return real(parses)
-
-    monkeypatch.setattr(parse_cache, "_table_bytes", tabling)
-    source = MetricsJsonSource(type="metrics-json", path=results)
-    parses = {f"f{i}": parse_cache.Parsed((i, i), "ingested", bytes([i]) * 10) for i in range(5)}
-    cached = parse_cache.ParseCache.open(source, parse_cache.decode_runs)
-    cached.save(parses)
-    return off_thread, parses, cached.entry
-
-
-def test_parses_too_large_to_keep_are_written_while_the_build_goes_on(
-    results: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    off_thread, parses, entry = background_save(results, monkeypatch)
-    parse_cache.finish_writes()
-    assert off_thread == [True]
-    assert entry is not None and entry not in parse_cache._KEPT
-    source = MetricsJsonSource(type="metrics-json", path=results)
-    assert parse_cache.ParseCache.open(source, parse_cache.decode_runs).known == parses  # read from disk
-
-
-def test_a_failed_background_write_is_raised_in_the_build(results: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    def failing(path: Path | None, body: bytes) -> None:
-        raise RuntimeError("the write fails")
-
-    monkeypatch.setattr(cache, "write_entry", failing)
-    background_save(results, monkeypatch)
-    with pytest.raises(RuntimeError, match="the write fails"):
-        parse_cache.finish_writes()
-
-
-def test_no_fork_copies_a_process_in_the_middle_of_a_write(results: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    background_save(results, monkeypatch)
-    writing = [thread for thread, _ in parse_cache._WRITING]
-    assert writing and all(thread.is_alive() for thread in writing)
-    child = os.fork()
-    if child == 0:
-        os._exit(0)
-    os.waitpid(child, 0)
-    assert not any(thread.is_alive() for thread in writing)
-    parse_cache.finish_writes()
