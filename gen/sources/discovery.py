@@ -108,8 +108,10 @@ def discover(
     with no_cycle_collection():
         try:
             top: _Folder = (str(root), ".", real_root, (real_root,), None, None)
-            # Shared only without to_read: it would be called in two processes.
-            _walk_shared(walk, top) if to_read is None else walk.folder(*top)
+            if to_read is None:
+                _walk_shared(walk, top)
+            else:  # to_read would be called in two processes
+                walk.folder(*top)
         except OSError as exc:
             walk.found.append(Found(".", str(root), "rejected", f"unreadable folder: {exc.strerror}", named=False))
         walk.links()
