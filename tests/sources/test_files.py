@@ -9,6 +9,7 @@ import os
 import socket
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -321,6 +322,23 @@ def forks_counted(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     return forked
 
 
+def shared_walk(
+    monkeypatch: pytest.MonkeyPatch, here: Callable[[], None] = lambda: None, copy: Callable[[], None] = lambda: None
+) -> None:
+    """Every walk shared with a forked copy, a folder per chunk; ``here`` (in this process) or ``copy`` (in the copy)
+    runs before each folder is read."""
+    monkeypatch.setattr("gen.sources.discovery.SPLIT_MIN_FOLDERS", 1)
+    monkeypatch.setattr("gen.sources.discovery._CHUNK_FOLDERS", 1)
+    parent = os.getpid()
+    real = discovery._Walk.folder
+
+    def folder(self: discovery._Walk, *where: object) -> None:
+        (here if os.getpid() == parent else copy)()
+        real(self, *where)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(discovery._Walk, "folder", folder)
+
+
 @pytest.mark.parametrize("make", [tricky_tree, wide_tree])
 @pytest.mark.parametrize("pattern", ["metrics.json", "*"])
 def test_a_walk_shared_with_a_forked_copy_finds_what_one_process_finds(
@@ -333,17 +351,8 @@ def test_a_walk_shared_with_a_forked_copy_finds_what_one_process_finds(
     monkeypatch.setattr("gen.sources.discovery.SPLIT_MIN_FOLDERS", 10**9)
     alone = discover(tmp_path, pattern, ["fft/a/*"])
     forked = forks_counted(monkeypatch)
-    monkeypatch.setattr("gen.sources.discovery.SPLIT_MIN_FOLDERS", 1)
-    monkeypatch.setattr("gen.sources.discovery._CHUNK_FOLDERS", 1)
-    parent = os.getpid()
-    real = discovery._Walk.folder
-
-    def slow_here(self: discovery._Walk, *folder: object) -> None:
-        if os.getpid() == parent:
-            time.sleep(0.02)  # so that the copy takes most folders, and its finds must be merged back
-        real(self, *folder)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(discovery._Walk, "folder", slow_here)
+    # This process slowed: the copy takes most folders, and its finds must be merged back.
+    shared_walk(monkeypatch, here=lambda: time.sleep(0.02))
     assert discover(tmp_path, pattern, ["fft/a/*"]) == alone
     assert forked == [1]
     assert any(found.decided == "rejected" for found in alone) and any(found.decided is None for found in alone)
@@ -353,17 +362,11 @@ def test_a_copy_that_fails_leaves_its_folders_to_this_process(tmp_path: Path, mo
     wide_tree(tmp_path)
     monkeypatch.setattr(os, "cpu_count", lambda: 2)
     alone = walk_all(tmp_path)
-    monkeypatch.setattr("gen.sources.discovery.SPLIT_MIN_FOLDERS", 1)
-    monkeypatch.setattr("gen.sources.discovery._CHUNK_FOLDERS", 1)
-    parent = os.getpid()
-    real = discovery._Walk.folder
 
-    def failing_in_the_copy(self: discovery._Walk, *folder: object) -> None:
-        if os.getpid() != parent:
-            raise RuntimeError("the copy fails")
-        real(self, *folder)  # type: ignore[arg-type]
+    def fail() -> None:
+        raise RuntimeError("the copy fails")
 
-    monkeypatch.setattr(discovery._Walk, "folder", failing_in_the_copy)
+    shared_walk(monkeypatch, copy=fail)
     assert walk_all(tmp_path) == alone
 
 
