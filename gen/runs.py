@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from gen.benchmarks import COST_METRICS, Task, out_of_range
+from gen.benchmarks import COST_METRICS, Suite, Task, out_of_range
 from gen.config import ReportConfig
 from gen.config.base import ConfigError, ReportError, printable
 from gen.sources.base import FileOutcome, RunRecord
@@ -77,16 +77,15 @@ def assign_strategy(fields: dict[str, str], config: ReportConfig, rules: Rules |
     return None
 
 
-def run_problem(run: RunRecord, config: ReportConfig, needs: TaskNeeds | None = None) -> str | None:
+def run_problem(run: RunRecord, needs: TaskNeeds) -> str | None:
     """Why a run cannot be scored (unreadable block, unknown task, a NaN, implausible or missing metric a score or
-    a cost needs), or None (``needs``: a TaskNeeds of ``config``'s suite, shared by the runs of one build)."""
+    a cost needs), or None; ``needs``: the suite's tasks, shared by the runs of one build."""
     if run.problem:
         return run.problem
-    needs = TaskNeeds(config) if needs is None else needs
     task, needed, columns = needs.of(run.fields["task"])
     if task is None:
-        known = ", ".join(t.name for t in config.suite.tasks)
-        return f"unknown task {run.fields['task']!r} ({config.suite.name} has: {known})"
+        known = ", ".join(t.name for t in needs.suite.tasks)
+        return f"unknown task {run.fields['task']!r} ({needs.suite.name} has: {known})"
     if run.non_finite:
         if scored := sorted(needed & run.non_finite.keys()):
             return f"{run.non_finite[scored[0]]} (the {task.label} score needs it)"
@@ -105,11 +104,11 @@ def run_problem(run: RunRecord, config: ReportConfig, needs: TaskNeeds | None = 
 
 
 class TaskNeeds:
-    """Each task of a config's suite with the metrics its score columns need, looked up once per task name rather
+    """Each task of a suite with the metrics its score columns need, looked up once per task name rather
     than once per run (every run of a task needs the same)."""
 
-    def __init__(self, config: ReportConfig) -> None:
-        self.suite = config.suite
+    def __init__(self, suite: Suite) -> None:
+        self.suite = suite
         self.found: dict[str, tuple[Task | None, frozenset[str], list[tuple[str, ...]]]] = {}
 
     def of(self, name: str) -> tuple[Task | None, frozenset[str], list[tuple[str, ...]]]:
@@ -240,10 +239,10 @@ def build_runs(
     reasons_per_file: dict[tuple[str, str], list[str]] = defaultdict(list)
     warnings: list[dict[str, str]] = []
     rules = strategy_rules(config)
-    needs = TaskNeeds(config)
+    needs = TaskNeeds(config.suite)
     for run in records:
         file_key = (run.source, run.source_file)
-        if problem := run_problem(run, config, needs):
+        if problem := run_problem(run, needs):
             rejected.append(
                 {"source": run.source, "source_file": run.source_file, "run_id": run.run_id, "reason": problem}
             )

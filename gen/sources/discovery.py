@@ -9,7 +9,6 @@ from __future__ import annotations
 import fnmatch
 import gc
 import heapq
-import multiprocessing
 import os
 import pickle
 import stat
@@ -20,10 +19,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 from gen.cache import exit_with_parent
+from gen.claims import Claims
 
 if TYPE_CHECKING:
-    from multiprocessing.sharedctypes import SynchronizedArray
-
     from gen.sources.base import Outcome
 
 
@@ -284,7 +282,6 @@ class _Walk:
 SPLIT_MIN_FOLDERS = 2048
 _SPLIT_LEVELS = 3
 _CHUNK_FOLDERS = 256
-_HERE, _COPY = 1, 2
 
 
 def _walk_shared(walk: _Walk, top: _Folder) -> None:
@@ -304,7 +301,7 @@ def _walk_shared(walk: _Walk, top: _Folder) -> None:
         return
     chunks = [folders[start : start + _CHUNK_FOLDERS] for start in range(0, len(folders), _CHUNK_FOLDERS)]
     try:
-        taken = multiprocessing.get_context("fork").Array("b", len(chunks))
+        claims = Claims(len(chunks))
     except OSError:  # no shared memory for the flags (no /dev/shm): alone
         _read(walk, folders)
         return
@@ -317,7 +314,9 @@ def _walk_shared(walk: _Walk, top: _Folder) -> None:
             os.close(readable)
             exit_with_parent(parent)
             theirs = _Walk(walk.pattern, walk.exclude, None)
-            for index in _taking(taken, _COPY, reversed(range(len(chunks)))):
+            for index in reversed(range(len(chunks))):
+                if not claims.take(index, by_copy=True):
+                    break  # this process took it, and the rest before it
                 _read(theirs, chunks[index])
             found = [tuple(f) for f in theirs.found]  # plain tuples: unpickled without a call per file
             with open(writable, "wb") as outgoing:
@@ -330,7 +329,9 @@ def _walk_shared(walk: _Walk, top: _Folder) -> None:
         # Closed before the wait, whatever happens: a copy still writing then ends (broken pipe) rather than wait
         # for a reader forever.
         with open(readable, "rb") as incoming:
-            for index in _taking(taken, _HERE, range(len(chunks))):
+            for index in range(len(chunks)):
+                if not claims.take(index, by_copy=False):
+                    break  # the copy took it, and the rest after it
                 _read(walk, chunks[index])
             body = incoming.read()
     finally:
@@ -340,7 +341,7 @@ def _walk_shared(walk: _Walk, top: _Folder) -> None:
         with suppress(pickle.UnpicklingError, EOFError, ValueError):
             shared = pickle.loads(body)
     if shared is None:
-        _read(walk, [folder for index, chunk in enumerate(chunks) if taken[index] == _COPY for folder in chunk])
+        _read(walk, [folder for index in claims.taken_by_copy() for folder in chunks[index]])
         return
     found, canonical, pending = shared
     walk.found += map(Found._make, found)
@@ -352,17 +353,6 @@ def _walk_shared(walk: _Walk, top: _Folder) -> None:
 def _read(walk: _Walk, folders: list[_Folder]) -> None:
     for folder in folders:
         walk._guarded(walk.folder, *folder)
-
-
-def _taking(taken: SynchronizedArray[int], who: int, order: Iterator[int] | range) -> Iterator[int]:
-    """The chunks of ``order`` this process takes, each marked ``who`` in ``taken``, until it meets one the other
-    process took (the other takes from the other end, so the rest are its)."""
-    for index in order:
-        with taken.get_lock():
-            if taken[index]:
-                return
-            taken[index] = who
-        yield index
 
 
 _KINDS = (
