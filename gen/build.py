@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from gen import cache, stored
 from gen.config import ReportConfig, load_config
 from gen.config.base import ReportError, printable
-from gen.fingerprint import build_inputs, source_files
+from gen.fingerprint import Inputs, source_files
 from gen.memo import Memo
 from gen.pages import embeds
 from gen.pages.writers import GenFilesWriter, RecordingWriter
@@ -53,12 +53,14 @@ def generated(config: ReportConfig, inputs: Memo | None = None) -> Generated:
 def cached_or_generated(config: ReportConfig) -> Generated:
     """The files of a build with the same inputs, kept in the build cache (gen.stored), or a new generation (then
     kept)."""
-    fingerprint, inputs = build_inputs(config)
-    manifest = cache.entry_path("generated", fingerprint, ".json")
-    if manifest is not None and (kept := stored.load(manifest)) is not None:
-        log.info("gen: inputs unchanged since a previous build; reusing its pages")
-        return kept
-    result = generated(config, inputs)
+    with Inputs(config) as inputs:
+        manifest = cache.entry_path("generated", inputs.fingerprint, ".json")
+        if manifest is not None and (kept := stored.load(manifest)) is not None:
+            log.info("gen: inputs unchanged since a previous build; reusing its pages")
+            return kept
+        inputs.receive()
+        importlib.import_module("gen.pages.site")  # the generation's modules and data libraries, while it is read
+        result = generated(config, inputs.memo())
     if manifest is not None:
         stored.store(result, manifest)
     return result

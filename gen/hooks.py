@@ -54,20 +54,25 @@ def remote_url(folder: Path, remote: str) -> str | None:
 @event_priority(100)
 def on_config(config: Any) -> Any:
     """The header and tab name the report (its config's title), and generated pages' HTML fence is configured
-    (``use_html_fence``). Under mike without SITE_URL, publish at the GitHub Pages address of the remote mike pushes
-    to, or stop: the local preview address would otherwise land in every canonical link and in sitemap.xml."""
+    (``use_html_fence``). Under `mkdocs build` with gen-files, a forked copy starts fingerprinting the build's inputs
+    (gen.fingerprint.start_ahead) while MkDocs reads its theme. Under mike without SITE_URL, publish at the GitHub
+    Pages address of the remote mike pushes to, or stop: the local preview address would otherwise land in every
+    canonical link and in sitemap.xml."""
     from mkdocs.exceptions import PluginError
 
     from gen.config import load_config
     from gen.config.base import ReportError
-    from gen.fingerprint import MIKE_VERSION
+    from gen.fingerprint import MIKE_VERSION, start_ahead
 
     use_html_fence(config)
     # A config error is left to the build's own run of the config, which names file, key and fix. The title is
     # data: Material prints site_name unescaped in places, so it is given escaped; where Material escapes it again
     # (the logo's title attribute) its tooltip, which sets the attribute as HTML, then shows the text safely.
     with contextlib.suppress(ReportError):
-        config.site_name = html.escape(load_config().title)
+        report = load_config()
+        config.site_name = html.escape(report.title)
+        if _COMMAND == "build" and "gen-files" in config.plugins:
+            start_ahead(report)
     if not os.environ.get(MIKE_VERSION) or os.environ.get(SITE_URL):
         return config
     folder = Path(config.config_file_path or ".").resolve().parent
@@ -97,11 +102,17 @@ def use_html_fence(config: Any) -> None:
     options["custom_fences"] = [*fences, {"name": HTML_FENCE, "class": HTML_FENCE, "format": html_block}]
 
 
+# The MkDocs command running (build, serve, gh-deploy), from on_startup.
+_COMMAND = ""
+
+
 def on_startup(command: str, dirty: bool) -> None:
     """While serving, charts are drawn in the browser: their static SVG/PNG (for papers and pages without scripts)
     are left to `make site`, so an edit reaches the browser without waiting for them (REPORT_IMAGES=on keeps them)."""
     from gen.fingerprint import STATIC_IMAGES
 
+    global _COMMAND
+    _COMMAND = command
     if command == "serve":
         os.environ.setdefault(STATIC_IMAGES, "off")
 
