@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, TypeGuard
 
-from gen.pages.figure import FigureRef, chart_block
+from gen.pages.figure import FigureRef, chart_block, fenced_html
 
 MARKER = re.compile(r"\[\[(table|chart|number):([A-Za-z0-9_.\-]+)\]\]")
 # Fenced blocks and inline code show markers literally (that is how a page documents them).
@@ -37,7 +37,7 @@ class Embeds:
         def replace(found: re.Match[str]) -> str:
             kind, name = found[1], found[2]
             if kind == "table" and name in self.tables:
-                return self.tables[name]
+                return _block(self.tables[name], markdown, offset + found.start(), offset + found.end())
             if kind == "chart" and name in self.charts:
                 return chart_block(self.charts[name], page_path)
             if kind == "number" and name in self.numbers:
@@ -45,9 +45,13 @@ class Embeds:
             valid = ", ".join(self.names(kind))
             raise EmbedError(f"{page_path}: [[{kind}:{name}]] names no {kind} of this report; valid: {valid}")
 
-        parts = CODE.split(markdown)
+        expanded = []
+        offset = 0  # of the part being expanded, in ``markdown``
         # split() with one group alternates text and code: even indexes are text.
-        return "".join(MARKER.sub(replace, part) if index % 2 == 0 else part for index, part in enumerate(parts))
+        for index, part in enumerate(CODE.split(markdown)):
+            expanded.append(MARKER.sub(replace, part) if index % 2 == 0 else part)
+            offset += len(part)
+        return "".join(expanded)
 
     def to_data(self) -> dict[str, Any]:
         """Everything offered as plain JSON data (for the build cache: reading it back runs no code)."""
@@ -71,6 +75,19 @@ class Embeds:
                 raise ValueError("embeds: a chart is not [name, title, description]")
             refs[name] = FigureRef(*ref)
         return cls(tables=tables, charts=refs, numbers=numbers)
+
+
+def _block(table: str, markdown: str, start: int, end: int) -> str:
+    """The table for the marker at ``start:end`` of a page: fenced where Markdown would read it as a raw HTML block
+    (the marker alone on its line, after a blank one), as generated pages' tables are (gen.pages.figure.fenced_html),
+    so Markdown passes it through instead of parsing every tag; as it is elsewhere."""
+    line_start = markdown.rfind("\n", 0, start) + 1
+    line_end = markdown.find("\n", end)
+    if line_start != start or end != (len(markdown) if line_end == -1 else line_end):
+        return table
+    if line_start > 0 and markdown[markdown.rfind("\n", 0, line_start - 1) + 1 : line_start - 1].strip():
+        return table  # the line before is not blank
+    return fenced_html(table)
 
 
 def _text_map(value: object) -> TypeGuard[dict[str, str]]:

@@ -8,11 +8,15 @@ import re
 import shutil
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from gen.charts import Chart
 from gen.pages.embeds import EmbedError, Embeds
+from gen.pages.figure import HTML_FENCE
+from gen.pages.render import Col, html_table
 from tests.conftest import ROOT, build_site
+from tests.pages.test_render import site_render
 
 EMBEDS = Embeds(
     tables={"combined": "<table><caption>c</caption></table>"},
@@ -29,6 +33,23 @@ def test_markers_expand_outside_code() -> None:
     assert out.startswith("Runs: 81.") and "<table><caption>c</caption></table>" in out
     assert "`[[number:runs]]`" in out and "[[chart:nope]]" in out
     assert 'data-spec="../charts/score.vl.json"' in out
+
+
+def test_a_table_markdown_would_read_as_a_raw_block_is_fenced_and_renders_the_same() -> None:
+    table = html_table(pd.DataFrame({"model": ["BERT & <b>"], "score": [0.5]}), [Col("model", "Model")], "Scores")
+    embeds = Embeds(tables={"combined": table})
+    fence = f"```{HTML_FENCE}\n{table}\n```"
+    for page in (
+        "[[table:combined]]",
+        "Intro.\n\n[[table:combined]]\nRight after *this*.",
+        "A\n  \n[[table:combined]]",
+    ):
+        expanded = embeds.expand(page, "writing.md")
+        assert expanded.count(fence) == 1, page
+        assert site_render(expanded) == site_render(page.replace("[[table:combined]]", table))
+    # Inline, right under a line of text, or with more on its line: Markdown reads it otherwise; left as it is.
+    for page in ("Runs [[table:combined]].", "Intro.\n[[table:combined]]", "```\nc\n```\n[[table:combined]]"):
+        assert embeds.expand(page, "writing.md") == page.replace("[[table:combined]]", table)
 
 
 def test_unknown_names_list_the_valid_ones() -> None:
