@@ -14,7 +14,7 @@ import os
 import sys
 from typing import TYPE_CHECKING
 
-from gen import cache, stored
+from gen import cache, images, stored
 from gen.config import ReportConfig, load_config
 from gen.config.base import ReportError, printable
 from gen.fingerprint import Inputs, source_files
@@ -53,6 +53,7 @@ def generated(config: ReportConfig, inputs: Memo | None = None) -> Generated:
 def cached_or_generated(config: ReportConfig) -> Generated:
     """The files of a build with the same inputs, kept in the build cache (gen.stored), or a new generation (then
     kept)."""
+    images.end_a_starting_worker()
     with Inputs(config) as inputs:
         manifest = cache.entry_path("generated", inputs.fingerprint, ".json")
         if manifest is not None and (kept := stored.load(manifest)) is not None:

@@ -4,27 +4,33 @@ vl-convert renders one chart at a time per process and holds the interpreter whi
 most of its chart time waiting on it. A build's missing images are rendered by a pool of fresh processes while the
 build goes on writing pages. The workers are spawned, not forked (vl-convert's runtime threads do not survive a
 fork), and this module imports only vl-convert and the cache, so a worker starts in about a tenth of a second.
-Workers end with the build process, a killed one included (gen.cache.exit_with_parent).
+Workers end with the build process, a killed one included (gen.cache.exit_with_parent). A spawned worker imports the
+script that runs the build again: one without ``if __name__ == "__main__":`` would build again in each worker, so such
+a worker ends at once (``end_a_starting_worker``), and this process renders the images itself, saying why.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import multiprocessing
 import os
 import re
-from collections.abc import Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from collections.abc import Callable, Iterator
+from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from importlib import metadata
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 import vl_convert as vlc
 
 from gen import cache
 
+log = logging.getLogger("mkdocs.plugins.gen")
+T = TypeVar("T")
 _GRADIENT_ID = re.compile(r"gradient_\d+")
 # Characters XML 1.0 does not allow in a document (tab, newline and carriage return it does).
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -107,6 +113,15 @@ def javascript_bundle() -> str:
     return bundle
 
 
+def end_a_starting_worker() -> None:
+    """End this process if it is a worker starting up that is running a script that runs the build (one without
+    ``if __name__ == "__main__":``, which every spawned worker imports again): a build here would start workers of
+    its own, which fails, after all the build's work. The build that started it renders its images itself."""
+    # The flag multiprocessing itself checks to refuse starting processes from such a worker.
+    if getattr(multiprocessing.current_process(), "_inheriting", False):
+        os._exit(1)
+
+
 class Renderer:
     """The images of specs added as a build goes, and the vega bundle, rendering from the moment they are known.
 
@@ -121,6 +136,7 @@ class Renderer:
         self._images: list[tuple[str, bytes] | Future[tuple[str, bytes]] | None] = []
         self._pool: ProcessPoolExecutor | None = None
         self._bundle: Future[str] | None = None
+        self._lost = False
 
     def add(self, specs: list[dict[str, Any]]) -> None:
         """Start on the images of more specs."""
@@ -128,30 +144,49 @@ class Renderer:
             self._specs.append(spec)
             self._images.append(_cached(spec))
         missing = [index for index, image in enumerate(self._images) if image is None]
-        if self._pool is None and len(missing) >= PARALLEL_MIN_IMAGES and (os.cpu_count() or 1) > 1:
+        if self._pool is None and not self._lost and len(missing) >= PARALLEL_MIN_IMAGES and (os.cpu_count() or 1) > 1:
             spawn = multiprocessing.get_context("spawn")
             workers = min(os.cpu_count() or 1, MAX_WORKERS)
             self._pool = ProcessPoolExecutor(
                 workers, spawn, initializer=cache.exit_with_parent, initargs=(os.getpid(),)
             )
             self._bundle = self._pool.submit(javascript_bundle)
-        if self._pool is not None:
-            for index in missing:
+        for index in missing:
+            if self._pool is None:
+                break
+            try:
                 self._images[index] = self._pool.submit(render, self._specs[index])
+            except BrokenProcessPool:
+                self._lost_workers()
 
     def images(self) -> Iterator[tuple[str, bytes]]:
         """Each spec's (SVG, PNG), in the order the specs were added."""
         for spec, image in zip(self._specs, self._images, strict=True):
-            if image is None:
-                yield render(spec)
-            elif isinstance(image, Future):
-                yield image.result()
-            else:
-                yield image
+            yield image if isinstance(image, tuple) else self._result(image, render, spec)
 
     def bundle(self) -> str:
         """The vega bundle (see javascript_bundle)."""
-        return self._bundle.result() if self._bundle is not None else javascript_bundle()
+        return self._result(self._bundle, javascript_bundle)
+
+    def _result(self, future: Future[T] | None, compute: Callable[..., T], *args: Any) -> T:
+        """A worker's result, or ``compute(*args)`` here: when none was asked of a worker, or the workers are lost."""
+        if future is not None:
+            try:
+                return future.result()
+            except (BrokenProcessPool, CancelledError):  # cancelled: by _lost_workers, when its worker was lost
+                self._lost_workers()
+        return compute(*args)
+
+    def _lost_workers(self) -> None:
+        """A worker died (killed, or it could not start): this process renders the rest, and says why once."""
+        if self._pool is None:
+            return
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        self._pool, self._lost = None, True  # none started again
+        log.info(
+            "gen: the chart image workers stopped; this process renders the rest. A script that runs the build "
+            'must do so under `if __name__ == "__main__":`, since each worker process imports it again.'
+        )
 
     def __enter__(self) -> Renderer:
         return self
