@@ -150,9 +150,14 @@ def test_the_least_recently_used_source_is_dropped_past_the_memory_limit(
     assert len(entries) == 1 and files == []  # read back from disk, not parsed
 
 
-def test_payloads_are_stored_as_given_and_read_back_from_disk(results: Path) -> None:
+@pytest.mark.parametrize("batch_rows", [10_000, 2])
+def test_payloads_are_stored_as_given_and_read_back_from_disk(
+    batch_rows: int, results: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The payload column is laid out by hand from joined bytes and offsets: every payload, empty ones and any
-    byte included, must come back from the table on disk as it went in."""
+    byte included, must come back from the table on disk as it went in; also when the table is written in batches,
+    each compressed by a thread while the next is tabled."""
+    monkeypatch.setattr(parse_cache, "_BATCH_ROWS", batch_rows)
     source = MetricsJsonSource(type="metrics-json", path=results)
     payloads = [b"", b"\x00\xff" * 3, bytes(range(256)) * 40, b"", b"x"]
     parses = {f"f{i}": parse_cache.Parsed((i, i), "ingested", payload) for i, payload in enumerate(payloads)}
