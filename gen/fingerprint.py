@@ -240,7 +240,7 @@ _Odd = dict[int, tuple[str, "Outcome | None", str, bool]]
 def packed_walk(root: str, walked: list[Found]) -> tuple[int, bytes, bytes, _Odd]:
     """A walk under ``root`` for the pipe: its files' names in one string, their stamps in one array, and whatever a
     file has beyond its name under root, a path and a stamp (``Found``'s other fields; a path elsewhere) by index.
-    A third of the bytes of a pickle of the tuples at 300,000 files, in half the time."""
+    At 300,000 files, under half the bytes of a pickle of the tuples, made in a third of the time."""
     prefix = f"{root}/"
     odd = {
         index: (found.path, found.decided, found.reason, found.named)
@@ -268,7 +268,7 @@ def unpacked_walk(root: str, count: int, names: bytes, stamps: bytes, odd: _Odd)
 
 
 def _stop(child: int) -> None:
-    """Stop a copy whose answer is not wanted (it only reads), and reap it; its pipe is closed already."""
+    """Stop a copy whose answer is not wanted (it only reads), and reap it: its end of the pipe closes."""
     with suppress(ProcessLookupError):
         os.kill(child, signal.SIGKILL)
     os.waitpid(child, 0)
@@ -315,9 +315,10 @@ class Inputs:
                 with no_cycle_collection():  # a file's Found each: the collector would walk them again and again
                     base, leaves, enabled, walks = pickle.loads(body)
                     found = {root: unpacked_walk(root, *walked) for root, walked in walks.items()}
-            except (pickle.UnpicklingError, EOFError, ValueError):
-                return build_inputs(self._config)[1]
-            self._memo = Memo(base, leaves, enabled, found)
+            except (pickle.UnpicklingError, EOFError, ValueError):  # the copy failed midway: computed here
+                self._memo = build_inputs(self._config)[1]
+            else:
+                self._memo = Memo(base, leaves, enabled, found)
         return self._memo
 
     def _read(self) -> bytes:
@@ -339,9 +340,7 @@ class Inputs:
         if self._copy is not None:
             child, incoming = self._copy
             self._copy = None
-            with suppress(ProcessLookupError):
-                os.kill(child, signal.SIGKILL)  # its pipe then ends: a thread reading it returns
+            _stop(child)
             if self._reader is not None:
-                self._reader.join()
+                self._reader.join()  # the pipe has ended: the read returns
             incoming.close()
-            os.waitpid(child, 0)

@@ -184,8 +184,8 @@ class Renderer:
         self._pool.shutdown(wait=False, cancel_futures=True)
         self._pool, self._lost = None, True  # none started again
         log.info(
-            "gen: the chart image workers stopped; this process renders the rest. A script that runs the build "
-            'must do so under `if __name__ == "__main__":`, since each worker process imports it again.'
+            "gen: the chart image workers stopped; this process renders the rest (a script that runs the build "
+            'without `if __name__ == "__main__":` stops them: each worker imports it again)'
         )
 
     def __enter__(self) -> Renderer:
