@@ -1,13 +1,19 @@
 """Items shared by this process and a forked copy of it as the two go (gen.forked's units, gen.sources.discovery's
 folders): each takes the next item nobody has taken, from its own end of the list, until they meet, so both end at
-about the same time without knowing what an item costs.
+about the same time without knowing what an item costs. And a forked copy that hands its answer back through a pipe
+(``fork_writing``: the shared walk's, the inputs fingerprinted ahead).
 
-Light on purpose (the standard library only): the walk that fingerprints a build's inputs uses it.
+Light on purpose (the standard library and gen.cache): the walk that fingerprints a build's inputs uses it.
 """
 
 from __future__ import annotations
 
 import multiprocessing
+import os
+from collections.abc import Callable
+from typing import BinaryIO
+
+from gen.cache import exit_with_parent
 
 _HERE, _COPY = 1, 2
 
@@ -30,3 +36,24 @@ class Claims:
     def taken_by_copy(self) -> list[int]:
         """The items the copy took, in order (once it has ended)."""
         return [index for index, by in enumerate(self._taken[:]) if by == _COPY]
+
+
+def fork_writing(write: Callable[[BinaryIO], object]) -> tuple[int, int]:
+    """A forked copy of this process that runs ``write`` on the write end of a pipe, then ends (never back into the
+    caller's stack, and with this process: gen.cache.exit_with_parent); its pid and the pipe's read end. Its exit
+    status is 0 once ``write`` returned, 1 otherwise."""
+    readable, writable = os.pipe()
+    parent = os.getpid()
+    child = os.fork()
+    if child == 0:
+        status = 1
+        try:
+            os.close(readable)
+            exit_with_parent(parent)
+            with open(writable, "wb") as outgoing:
+                write(outgoing)
+            status = 0
+        finally:
+            os._exit(status)
+    os.close(writable)
+    return child, readable

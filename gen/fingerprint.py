@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 from pydantic import BaseModel
 
 from gen import cache
-from gen.cache import exit_with_parent
+from gen.claims import fork_writing
 from gen.config import ReportConfig
 from gen.memo import Memo
 from gen.sources.discovery import Found, no_cycle_collection, walk_all
@@ -211,25 +211,15 @@ def start_ahead(config: ReportConfig) -> None:
     if earlier is not None:
         os.close(earlier[2])
         _stop(earlier[1])
-    readable, writable = os.pipe()
-    parent = os.getpid()
-    child = os.fork()
-    if child == 0:
-        status = 1
-        try:
-            os.close(readable)
-            exit_with_parent(parent)
-            fingerprint, memo = build_inputs(config)
-            with open(writable, "wb") as outgoing:
-                outgoing.write(fingerprint.encode() + b"\n")
-                outgoing.flush()  # an unchanged build needs no more
-                walks = {root: packed_walk(root, walked) for root, walked in memo.walks.items()}
-                outgoing.write(pickle.dumps((memo.base, memo.leaves, memo.enabled, walks), protocol=5))
-            status = 0
-        finally:
-            os._exit(status)  # never back into the caller's stack
-    os.close(writable)
-    _AHEAD = (config.model_dump_json(), child, readable)
+
+    def answer(outgoing: BinaryIO) -> None:
+        fingerprint, memo = build_inputs(config)
+        outgoing.write(fingerprint.encode() + b"\n")
+        outgoing.flush()  # an unchanged build needs no more
+        walks = {root: packed_walk(root, walked) for root, walked in memo.walks.items()}
+        outgoing.write(pickle.dumps((memo.base, memo.leaves, memo.enabled, walks), protocol=5))
+
+    _AHEAD = (config.model_dump_json(), *fork_writing(answer))
 
 
 # File names as the walk has them (non-UTF-8 bytes as lone surrogates) through bytes and back.

@@ -16,10 +16,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from contextvars import ContextVar
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, BinaryIO, NamedTuple
 
-from gen.cache import exit_with_parent
-from gen.claims import Claims
+from gen.claims import Claims, fork_writing
 
 if TYPE_CHECKING:
     from gen.sources.base import Outcome
@@ -305,26 +304,17 @@ def _walk_shared(walk: _Walk, top: _Folder) -> None:
     except OSError:  # no shared memory for the flags (no /dev/shm): alone
         _read(walk, folders)
         return
-    readable, writable = os.pipe()
-    parent = os.getpid()
-    child = os.fork()
-    if child == 0:
-        status = 1
-        try:
-            os.close(readable)
-            exit_with_parent(parent)
-            theirs = _Walk(walk.pattern, walk.exclude, None)
-            for index in reversed(range(len(chunks))):
-                if not claims.take(index, by_copy=True):
-                    break  # this process took it, and the rest before it
-                _read(theirs, chunks[index])
-            found = [tuple(f) for f in theirs.found]  # plain tuples: unpickled without a call per file
-            with open(writable, "wb") as outgoing:
-                outgoing.write(pickle.dumps((found, theirs.canonical, theirs.pending), protocol=5))
-            status = 0
-        finally:
-            os._exit(status)  # never back into the caller's stack
-    os.close(writable)
+
+    def walk_theirs(outgoing: BinaryIO) -> None:
+        theirs = _Walk(walk.pattern, walk.exclude, None)
+        for index in reversed(range(len(chunks))):
+            if not claims.take(index, by_copy=True):
+                break  # this process took it, and the rest before it
+            _read(theirs, chunks[index])
+        found = [tuple(f) for f in theirs.found]  # plain tuples: unpickled without a call per file
+        outgoing.write(pickle.dumps((found, theirs.canonical, theirs.pending), protocol=5))
+
+    child, readable = fork_writing(walk_theirs)
     try:
         # Closed before the wait, whatever happens: a copy still writing then ends (broken pipe) rather than wait
         # for a reader forever.
