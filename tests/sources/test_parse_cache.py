@@ -155,8 +155,8 @@ def test_payloads_are_stored_as_given_and_read_back_from_disk(
     batch_rows: int, results: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The payload column is laid out by hand from joined bytes and offsets: every payload, empty ones and any
-    byte included, must come back from the table on disk as it went in; also when the table is written in batches,
-    each compressed by a thread while the next is tabled."""
+    byte included, must come back from the table on disk as it went in; also when the table is written in several
+    batches."""
     monkeypatch.setattr(parse_cache, "_BATCH_ROWS", batch_rows)
     source = MetricsJsonSource(type="metrics-json", path=results)
     payloads = [b"", b"\x00\xff" * 3, bytes(range(256)) * 40, b"", b"x"]
