@@ -107,8 +107,9 @@ _COMMAND = ""
 
 
 def on_startup(command: str, dirty: bool) -> None:
-    """While serving, charts are drawn in the browser: their static SVG/PNG (for papers and pages without scripts)
-    are left to `make site`, so an edit reaches the browser without waiting for them (REPORT_IMAGES=on keeps them)."""
+    """The command is noted (``on_config`` fingerprints ahead under `mkdocs build` only). While serving, charts are
+    drawn in the browser: their static SVG/PNG (for papers and pages without scripts) are left to `make site`, so an
+    edit reaches the browser without waiting for them (REPORT_IMAGES=on keeps them)."""
     from gen.fingerprint import STATIC_IMAGES
 
     global _COMMAND
