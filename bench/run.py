@@ -337,18 +337,19 @@ def run_size(size: str, runs: int, work: Path, serve: bool, port: int) -> SizeRe
             result.cold_no_images_s.append(measure([*mkdocs, "-d", str(scratch / "plain-site")], plain).seconds)
         env["REPORT_CACHE"] = str(cache)
 
-        print("  MkDocs floor (pages generated beforehand, with and without navigation.prune)", flush=True)
+        print("  MkDocs floor: its pages generated beforehand", flush=True)
         docs = scratch / "docs"
         shutil.copytree(ROOT / "docs", docs)
         measure([sys.executable, "-c", GENERATE, str(config), str(docs)], env)
         floor_config(docs, scratch / "floor-site", scratch / "floor.yml")
         floor_config(docs, scratch / "floor-site", scratch / "prune.yml", ("navigation.prune",))
+
+        print("  warm rebuilds, each beside its floors, then rebuilds after adding one file", flush=True)
         for _ in range(runs):
+            # Floor and rebuild in turn: the machine's drift (these differ by 0.1 s from one minute to the next on
+            # 2 busy cores) then moves both, not their ratio.
             result.mkdocs_floor_s.append(measure([*mkdocs, "-f", str(scratch / "floor.yml")], env).seconds)
             result.prune_floor_s.append(measure([*mkdocs, "-f", str(scratch / "prune.yml")], env).seconds)
-
-        print("  warm rebuilds, then rebuilds after adding one file", flush=True)
-        for _ in range(runs):
             result.warm_s.append(measure([*mkdocs, "-d", str(scratch / "site")], env).seconds)
             # Knowing that nothing changed takes a stat of every file: GNU find's is the floor for that.
             find = ["find", "-L", str(results), "-printf", "%p %s %T@\\n"]
