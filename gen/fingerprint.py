@@ -209,8 +209,7 @@ def start_ahead(config: ReportConfig) -> None:
         return
     _AHEAD, earlier = None, _AHEAD
     if earlier is not None:
-        os.close(earlier[2])
-        _stop(earlier[1])
+        _drop(earlier)
 
     def answer(outgoing: BinaryIO) -> None:
         fingerprint, memo = build_inputs(config)
@@ -257,6 +256,12 @@ def unpacked_walk(root: str, count: int, names: bytes, stamps: bytes, odd: _Odd)
     return walked
 
 
+def _drop(ahead: tuple[str, int, int]) -> None:
+    """Close the pipe of a copy ``start_ahead`` made whose answer is not wanted, and stop it."""
+    os.close(ahead[2])
+    _stop(ahead[1])
+
+
 def _stop(child: int) -> None:
     """Stop a copy whose answer is not wanted (it only reads), and reap it: its end of the pipe closes."""
     with suppress(ProcessLookupError):
@@ -285,8 +290,7 @@ class Inputs:
                 return
             self._read()  # the copy failed: computed here
         elif ahead is not None:
-            os.close(ahead[2])
-            _stop(ahead[1])
+            _drop(ahead)
         self.fingerprint, self._memo = build_inputs(config)
 
     def receive(self) -> None:

@@ -15,9 +15,9 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Callable, Iterator
+from functools import partial
 
 from gen import claims
-from gen.cache import exit_with_parent
 from gen.memo import Cost
 
 # Fewer units to compute than this are computed here alone (an edited table redoes two pages and their downloads).
@@ -122,17 +122,7 @@ def computing(compute: Callable[[list[str]], object], names: list[str]) -> Itera
     if not names:
         yield
         return
-    parent = os.getpid()
-    child = os.fork()
-    if child == 0:
-        status = 1
-        try:
-            exit_with_parent(parent)  # a killed build leaves no copy behind, computing for nobody
-            compute(names)
-            status = 0
-        finally:
-            # Never back into the caller's stack (nor its atexit handlers or buffered output): the copy ends here.
-            os._exit(status)
+    child = claims.fork_copy(partial(compute, names))
     try:
         yield
     finally:
