@@ -10,10 +10,12 @@ import pandas as pd
 from gen import memo
 from gen.analysis.changes import SCORE_KEYS, cell_changes, run_changes, scores_from_runs_csv
 from gen.analysis.efficiency import (
+    matched_versus,
     normalised_metrics,
     versus_baseline,
+    with_unhealthy,
 )
-from gen.analysis.findings import findings
+from gen.analysis.findings import findings, unhealthy_runs
 from gen.analysis.headline import Headline
 from gen.analysis.health import configurations, unhealthy_counts
 from gen.analysis.order import ordered
@@ -41,7 +43,7 @@ from gen.config.base import ConfigError
 from gen.config.sources import TableSource
 from gen.fingerprint import GIT_STATUS
 from gen.memo import Memo, stage
-from gen.runs import Runs, build_runs
+from gen.runs import Runs, build_runs, without_runs
 from gen.sources import discovery
 from gen.sources.load import load_sources
 from gen.sources.previous import load_previous
@@ -204,6 +206,18 @@ class Report:
         return versus_baseline(self.measured, self.strategies[0])
 
     @stage
+    def costs(self) -> pd.DataFrame:
+        """Measured costs per (family, strategy) and how many of their runs are not healthy (``n_unhealthy``)."""
+        return with_unhealthy(self.measured, self.runs.table, self.health.health.unhealthy_ids())
+
+    @stage
+    def healthy_versus(self) -> pd.DataFrame:
+        """Costs against the baseline over healthy runs only, each pair on the tasks both have: a run that is not
+        healthy may stop early, and its costs are not those of a training run."""
+        healthy = without_runs(self.runs.table, self.health.health.unhealthy_ids())
+        return ordered(matched_versus(healthy, self.strategies[0]), self.config.family_order, self.strategies)
+
+    @stage
     def normalised(self) -> pd.DataFrame:
         """Every metric scaled so that 1 is best."""
         return normalised_metrics(self.combined)
@@ -259,7 +273,7 @@ class Report:
     @stage
     def findings(self) -> pd.DataFrame:
         """The findings, per pair of strategies."""
-        return findings(self.glue, self.cells, self.strategies, self.config.suite)
+        return findings(self.glue, self.cells, self.strategies, self.config.suite, unhealthy_runs(self.scores))
 
     @stage
     def training(self) -> Training:

@@ -108,3 +108,18 @@ def test_excluding_collapsed_runs_gives_the_scores_of_the_other_runs(excluding_c
     # Nothing excluded reaches any table the pages read.
     excluded = set(report.health.excluded["run_id"])
     assert excluded.isdisjoint(report.scores["run_id"]) and excluded.isdisjoint(report.runs.curves["run_id"])
+
+
+def test_healthy_only_figures_name_the_tasks_no_healthy_run_covers(bundled_site: Path) -> None:
+    verdicts = [r for r in read_csv(bundled_site / "downloads" / "run_health.csv") if r["strategy"]]
+    cells = {(r["family"], r["strategy"], r["task"]) for r in verdicts}
+    healthy = {(r["family"], r["strategy"], r["task"]) for r in verdicts if r["verdict"] == "healthy"}
+    lost = cells - healthy
+    assert lost == {("roberta", "KD-LoRA", "qqp"), ("deberta", "KD-LoRA", "qqp")}  # every such run collapsed
+    rows = read_csv(bundled_site / "downloads" / "sensitivity.csv")
+    marked = {(r["family"], r["to"]) for r in rows if r["figure"] == "glue_score" and r["healthy_missing"]}
+    assert marked == {(family, strategy) for family, strategy, _ in lost}
+    assert {r["healthy_missing"] for r in rows if r["healthy_missing"]} == {"qqp"}
+    overview = (bundled_site / "index.html").read_text()
+    assert overview.count('<sup title="without QQP: no healthy run">†</sup>') == len(lost)
+    assert "-5.2 with healthy runs only (without QQP: no healthy run)" in overview

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 import statistics
 from pathlib import Path
 
@@ -90,6 +91,11 @@ def test_a_strict_build_shows_health_everywhere_and_warnings_do_not_fail_it(
     assert {w["field"] for w in warnings} >= {"log_history[].grad_norm"} and len(warnings) >= 10
     overview = html.unescape((site / "index.html").read_text())
     assert "3 runs not healthy" in overview
+    # Each finding counts the distinct runs under it, however many of its figures rest on them: the best score
+    # (FFT) the duplicate; FFT → LoRA all three.
+    assert re.findall(r"Rests on cells holding (\d+) run\(s\)", overview) == ["1", "3"]
+    quality = html.unescape((site / "data-quality.html").read_text())
+    assert "collapsed runs are kept, outliers kept, duplicates kept" in quality
     accuracy = html.unescape((site / "accuracy.html").read_text())
     assert "⚠ 2 of 6" in accuracy and "⚠ 1 of 4" in accuracy
     spec = json.loads((site / "charts" / "run-scores.vl.json").read_text())

@@ -31,6 +31,13 @@ COMPARISONS = {
 }
 
 
+def task_costs(table: pd.DataFrame) -> pd.DataFrame:
+    """Mean of each measured cost per (family, strategy, model, task): ``CELL_KEYS, task, <costs>``."""
+    costs = table[table["metric"].isin(MEASURED)]
+    per_task = costs.groupby([*CELL_KEYS, "task", "metric"], sort=False, observed=True)["value"].mean()
+    return per_task.unstack("metric", sort=False).reindex(columns=MEASURED).reset_index()
+
+
 def measured_efficiency(table: pd.DataFrame) -> pd.DataFrame:
     """Task-balanced means of the measured costs per (family, strategy, model).
 
@@ -40,11 +47,30 @@ def measured_efficiency(table: pd.DataFrame) -> pd.DataFrame:
     costs = table[table["metric"].isin(MEASURED)]
     if costs.empty:
         return pd.DataFrame(columns=[*CELL_KEYS, "n_runs", *MEASURED])
-    per_task = costs.groupby([*CELL_KEYS, "task", "metric"], sort=False)["value"].mean()
-    means = per_task.groupby([*CELL_KEYS, "metric"], sort=False).mean().unstack("metric")
-    n_runs = costs.groupby(CELL_KEYS, sort=False)["run_id"].nunique().rename("n_runs")
-    result = pd.concat([n_runs, means.reindex(columns=MEASURED)], axis=1)
-    return result.reset_index()
+    means = task_costs(costs).groupby(CELL_KEYS, sort=False, observed=True)[MEASURED].mean()
+    n_runs = costs.groupby(CELL_KEYS, sort=False, observed=True)["run_id"].nunique().rename("n_runs")
+    return pd.concat([n_runs, means], axis=1).reset_index()
+
+
+def with_unhealthy(measured: pd.DataFrame, table: pd.DataFrame, unhealthy_ids: set[str]) -> pd.DataFrame:
+    """``measured`` with ``n_unhealthy``: how many of each row's runs with costs are not healthy."""
+    costs = table[table["metric"].isin(MEASURED) & table["run_id"].isin(unhealthy_ids)]
+    counts = costs.groupby(CELL_KEYS, sort=False, observed=True)["run_id"].nunique().rename("n_unhealthy")
+    flagged = measured.merge(counts.reset_index(), on=CELL_KEYS, how="left")
+    flagged["n_unhealthy"] = flagged["n_unhealthy"].fillna(0).astype(int)
+    return flagged
+
+
+def _ratio(kind: str, base: float | None, x: float) -> float:
+    """One cost against the baseline's: 1 − x/base for a reduction, base/x for a speed-up, x/base for a gain."""
+    if base is None or pd.isna(base) or pd.isna(x) or x == 0 or base == 0:
+        return float("nan")
+    b, v = float(base), float(x)
+    if kind == "reduction":
+        return 1 - v / b
+    if kind == "speedup":
+        return b / v
+    return v / b
 
 
 def versus_baseline(efficiency: pd.DataFrame, baseline: str) -> pd.DataFrame:
@@ -59,17 +85,43 @@ def versus_baseline(efficiency: pd.DataFrame, baseline: str) -> pd.DataFrame:
         row = {k: record[k] for k in CELL_KEYS}
         for metric, kind in COMPARISONS.items():
             b = base[metric].get(family) if family in base.index else None
-            x = record[metric]
-            if b is None or pd.isna(b) or pd.isna(x) or x == 0 or b == 0:
-                row[f"{metric}_vs_base"] = float("nan")
-            elif kind == "reduction":
-                row[f"{metric}_vs_base"] = 1 - x / b
-            elif kind == "speedup":
-                row[f"{metric}_vs_base"] = b / x
-            else:
-                row[f"{metric}_vs_base"] = x / b
+            row[f"{metric}_vs_base"] = _ratio(kind, b, record[metric])
         rows.append(row)
     return pd.DataFrame(rows, columns=[*CELL_KEYS, *(f"{m}_vs_base" for m in COMPARISONS)])
+
+
+def matched_versus(table: pd.DataFrame, baseline: str) -> pd.DataFrame:
+    """Like ``versus_baseline``, but each strategy and the baseline of its family are averaged over the same tasks:
+    those both have costs for. Columns ``CELL_KEYS, n_tasks, tasks_left_out`` (the strategy's or the baseline's
+    tasks the other lacks, space-separated) and ``<metric>_vs_base``.
+
+    With every run each strategy usually covers every task and this equals ``versus_baseline``; over a subset of
+    runs (healthy ones only) a strategy may lose a task, and averaging the two over different tasks would compare
+    the task mix (QQP's eval set is 40× RTE's) rather than the strategies.
+    """
+    columns = [*CELL_KEYS, "n_tasks", "tasks_left_out", *(f"{m}_vs_base" for m in COMPARISONS)]
+    per_task = task_costs(table)
+    if per_task.empty:
+        return pd.DataFrame(columns=columns)
+    rows = []
+    for (family, strategy, model), mine in per_task.groupby(CELL_KEYS, sort=False, observed=True):
+        base = per_task[(per_task["family"] == family) & (per_task["strategy"] == baseline)]
+        if base.empty:
+            continue
+        shared = sorted(set(mine["task"]) & set(base["task"]))
+        row: dict[str, object] = {
+            "family": family,
+            "strategy": strategy,
+            "model": model,
+            "n_tasks": len(shared),
+            "tasks_left_out": " ".join(sorted(set(mine["task"]) ^ set(base["task"]))),
+        }
+        ours, theirs = mine.set_index("task").loc[shared], base.set_index("task").loc[shared]
+        for metric, kind in COMPARISONS.items():
+            both = ours[metric].notna() & theirs[metric].notna()
+            row[f"{metric}_vs_base"] = _ratio(kind, theirs.loc[both, metric].mean(), ours.loc[both, metric].mean())
+        rows.append(row)
+    return pd.DataFrame(rows, columns=columns)
 
 
 def overview_costs(measured: pd.DataFrame, reference: pd.DataFrame | None) -> pd.DataFrame:

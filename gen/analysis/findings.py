@@ -41,16 +41,30 @@ def _means(cells: pd.DataFrame, strategy: str) -> pd.Series:
     return cells[cells["strategy"] == strategy].set_index(["family", "column"])["mean"]
 
 
-def _unhealthy(cells: pd.DataFrame, mask: pd.Series) -> int:
-    if "n_unhealthy" not in cells:
-        return 0
-    return int(cells.loc[mask, "n_unhealthy"].fillna(0).sum())
+def unhealthy_runs(scores: pd.DataFrame) -> pd.DataFrame:
+    """``family, strategy, column, run_id`` of every score of a run that is not healthy (``scores`` carrying a
+    ``verdict``; none without one)."""
+    keys = ["family", "strategy", "column", "run_id"]
+    if "verdict" not in scores:
+        return pd.DataFrame(columns=keys)
+    return scores.loc[scores["verdict"].fillna("healthy") != "healthy", keys]
 
 
-def findings(glue: pd.DataFrame, cells: pd.DataFrame, strategies: list[str], suite: Suite) -> pd.DataFrame:
+def _unhealthy(cells: pd.DataFrame, mask: pd.Series, unhealthy: pd.DataFrame) -> int:
+    """Distinct runs that are not healthy in the cells of ``mask``: a run scored in two columns (MNLI matched and
+    mismatched) is one run."""
+    chosen = cells.loc[mask, ["family", "strategy", "column"]].drop_duplicates()
+    return int(unhealthy.merge(chosen, on=["family", "strategy", "column"])["run_id"].nunique())
+
+
+def findings(
+    glue: pd.DataFrame, cells: pd.DataFrame, strategies: list[str], suite: Suite, unhealthy: pd.DataFrame
+) -> pd.DataFrame:
     """Rows ``finding, family, from, to, subject, value`` (``family`` for findings about one family) plus
-    ``unhealthy_runs`` (runs that are not healthy in the cells a finding rests on) and ``test_*`` (the paired
-    comparison — family, from, to, task — that tests it, when one does).
+    ``unhealthy_runs`` (distinct runs that are not healthy in the cells a finding rests on, from ``unhealthy``:
+    ``unhealthy_runs``) and ``test_*`` (the paired comparison — family, from, to, task — that tests it, when one
+    does). A pair's ``difference`` and ``retained`` rest on every cell of both strategies, so their count covers
+    every other finding of the pair.
 
     - ``best``: the highest complete suite score (subject: "model (family, strategy)");
     - per pair (from → to), differences to − from in points: ``difference`` (suite, mean over families; tested over
@@ -70,11 +84,11 @@ def findings(glue: pd.DataFrame, cells: pd.DataFrame, strategies: list[str], sui
                 "subject": f"{best['model']} ({best['family']}, {best['strategy']})",
                 "family": best["family"],
                 "value": best["glue_score"],
-                "unhealthy_runs": _unhealthy(cells, mask),
+                "unhealthy_runs": _unhealthy(cells, mask, unhealthy),
             }
         )
     for source, target in finding_pairs(strategies):
-        rows += _pair(cells, source, target, suite)
+        rows += _pair(cells, source, target, suite, unhealthy)
     table = pd.DataFrame(rows, columns=COLUMNS)
     for column in ("family", "from", "to", "subject", "test_family", "test_from", "test_to", "test_task"):
         table[column] = table[column].astype(object).fillna("")
@@ -82,7 +96,9 @@ def findings(glue: pd.DataFrame, cells: pd.DataFrame, strategies: list[str], sui
     return table
 
 
-def _pair(cells: pd.DataFrame, source: str, target: str, suite: Suite) -> list[dict[str, object]]:
+def _pair(
+    cells: pd.DataFrame, source: str, target: str, suite: Suite, unhealthy: pd.DataFrame
+) -> list[dict[str, object]]:
     """The findings of one pair of strategies."""
     a, b = _means(cells, source), _means(cells, target)
     differences = 100 * (b - a).dropna()
@@ -97,7 +113,7 @@ def _pair(cells: pd.DataFrame, source: str, target: str, suite: Suite) -> list[d
             "finding": "difference",
             "subject": suite.name,
             "value": by_family.mean(),
-            "unhealthy_runs": _unhealthy(cells, both),
+            "unhealthy_runs": _unhealthy(cells, both, unhealthy),
             "test_family": "all families" if len(by_family) > 1 else str(by_family.index[0]),
             "test_from": source,
             "test_to": target,
@@ -112,7 +128,7 @@ def _pair(cells: pd.DataFrame, source: str, target: str, suite: Suite) -> list[d
             "finding": "retained",
             "subject": "",
             "value": (per_family["b"] / per_family["a"]).mean(),
-            "unhealthy_runs": _unhealthy(cells, both),
+            "unhealthy_runs": _unhealthy(cells, both, unhealthy),
         }
     )
     for kind, chosen in (
@@ -129,7 +145,7 @@ def _pair(cells: pd.DataFrame, source: str, target: str, suite: Suite) -> list[d
                     "family": family,
                     "subject": f"{family} {column}",
                     "value": value,
-                    "unhealthy_runs": _unhealthy(cells, cell),
+                    "unhealthy_runs": _unhealthy(cells, cell, unhealthy),
                     "test_family": family,
                     "test_from": source,
                     "test_to": target,
@@ -147,7 +163,7 @@ def _pair(cells: pd.DataFrame, source: str, target: str, suite: Suite) -> list[d
                     "finding": kind,
                     "subject": column,
                     "value": by_task[column],
-                    "unhealthy_runs": _unhealthy(cells, mask),
+                    "unhealthy_runs": _unhealthy(cells, mask, unhealthy),
                 }
             )
     return rows

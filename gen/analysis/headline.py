@@ -42,13 +42,25 @@ def headline(table: pd.DataFrame, config: ReportConfig, reference: pd.DataFrame 
     )
 
 
-def sensitivity(everything: Headline, healthy: Headline) -> pd.DataFrame:
-    """Each headline figure with every valid run and with healthy runs only, side by side."""
+def sensitivity(everything: Headline, healthy: Headline, measured_costs: bool = True) -> pd.DataFrame:
+    """Each headline figure with every valid run and with healthy runs only, side by side.
+
+    ``healthy_missing`` names the score columns (space-separated, in suite order) that the figure's cells have with
+    every run but not with healthy runs only: a healthy-only figure then averages fewer tasks, and the change is
+    partly the task mix. Cost observations rest on runs only when ``measured_costs`` (not from a reference table).
+    """
     keys = ["family", "strategy", "model"]
 
     def suite(figures: Headline) -> pd.DataFrame:
         runs = figures.scores.groupby(keys, sort=False)["run_id"].nunique().rename("n_runs").reset_index()
         return figures.glue[[*keys, "glue_score"]].merge(runs, on=keys, how="left")
+
+    order = {c: rank for c, rank in zip(everything.cells["column"], everything.cells["column_rank"], strict=True)}
+    lost = _lost_columns(everything.scores, healthy.scores)
+
+    def missing(families: list[str] | None, strategies: list[str]) -> str:
+        chosen = lost[lost["strategy"].isin(strategies) & (True if families is None else lost["family"].isin(families))]
+        return " ".join(sorted(set(chosen["column"]), key=lambda c: order.get(c, 0)))
 
     # Left joins keep the headline's own order (config order of families and strategies).
     scores = suite(everything).merge(suite(healthy), on=keys, how="left", suffixes=("_all", "_healthy"))
@@ -62,6 +74,7 @@ def sensitivity(everything: Headline, healthy: Headline) -> pd.DataFrame:
             "healthy_only": scores["glue_score_healthy"],
             "n_runs_all": scores["n_runs_all"],
             "n_runs_healthy": scores["n_runs_healthy"],
+            "healthy_missing": [missing([f], [s]) for f, s in zip(scores["family"], scores["strategy"], strict=True)],
         }
     )
     obs = everything.observations.merge(
@@ -75,8 +88,22 @@ def sensitivity(everything: Headline, healthy: Headline) -> pd.DataFrame:
             "to": obs["to"],
             "all_runs": obs["value_all"],
             "healthy_only": obs["value_healthy"],
+            "healthy_missing": [
+                missing(None, [a, b]) if figure == "glue_difference" or measured_costs else ""
+                for figure, a, b in zip(obs["observation"], obs["from"], obs["to"], strict=True)
+            ],
         }
     )
     table = pd.concat([score_rows, observation_rows], ignore_index=True)
     table["difference"] = table["healthy_only"] - table["all_runs"]
-    return table
+    columns = [c for c in table.columns if c != "healthy_missing"]
+    return table[[*columns, "healthy_missing"]]
+
+
+def _lost_columns(everything: pd.DataFrame, healthy: pd.DataFrame) -> pd.DataFrame:
+    """``family, strategy, column`` scored by some run but by no healthy one."""
+    keys = ["family", "strategy", "column"]
+    present = everything[keys].drop_duplicates()
+    kept = healthy[keys].drop_duplicates().assign(kept=True)
+    merged = present.merge(kept, on=keys, how="left")
+    return merged.loc[merged["kept"].isna(), keys].astype(str)

@@ -73,7 +73,8 @@ def glue_scores(cells: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame(columns=[*CELL_KEYS, "glue_score", "n_columns", "columns", "complete"])
     ordered_cells = cells.sort_values("column_rank", kind="stable")
     grouped = ordered_cells.groupby(CELL_KEYS, sort=False)
-    result = grouped.agg(glue_score=("mean", "mean"), n_columns=("column", "size"), n_runs=("n_runs", "sum"))
+    # No run count: summed over columns it would count an MNLI run twice (headline.sensitivity counts runs).
+    result = grouped.agg(glue_score=("mean", "mean"), n_columns=("column", "size"))
     result["columns"] = grouped["column"].agg(lambda c: " ".join(c))
     result["complete"] = result["n_columns"] == result["n_columns"].max()
     return result.reset_index()

@@ -167,7 +167,7 @@ def headline_sensitivity(
     else:
         # Only the scored table: Runs.without would also filter the curves, the largest table, for nothing.
         healthy = headline(without_runs(every.table, unhealthy_ids), config, reference)
-    return sensitivity(everything, healthy)
+    return sensitivity(everything, healthy, measured_costs=reference is None)
 
 
 def reference_warnings(runs: Runs, reference: pd.DataFrame, name: str) -> pd.DataFrame:

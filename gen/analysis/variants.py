@@ -123,12 +123,15 @@ def rank_sweep(scores: pd.DataFrame) -> pd.DataFrame:
     """Per (group, method, family, rank): score over the task columns and mean trainable parameters, and the
     marginal score per extra million parameters from the previous rank."""
     ranked = scores[(scores["group"] != "baseline") & scores["rank"].notna()]
-    per_column = ranked.groupby(["group", "method", "family", "rank", "column"], sort=False).agg(
-        mean=("score", "mean"), params_m=("params_m", "mean"), n_runs=("score", "size")
+    keys = ["group", "method", "family", "rank"]
+    per_column = ranked.groupby([*keys, "column"], sort=False).agg(
+        mean=("score", "mean"), params_m=("params_m", "mean")
     )
-    sweep = per_column.groupby(["group", "method", "family", "rank"], sort=False).agg(
-        score=("mean", "mean"), params_m=("params_m", "mean"), n_columns=("mean", "size"), n_runs=("n_runs", "sum")
+    sweep = per_column.groupby(keys, sort=False).agg(
+        score=("mean", "mean"), params_m=("params_m", "mean"), n_columns=("mean", "size")
     )
+    # Runs, not scores: an MNLI run scores two columns.
+    sweep["n_runs"] = ranked.groupby(keys, sort=False)["run_id"].nunique()
     sweep = sweep.reset_index().sort_values(["group", "method", "family", "rank"], kind="stable")
     # A rank that covers fewer task columns than its group's best-covered one is not comparable: flagged, and no
     # marginal gain is computed to or from it.

@@ -47,7 +47,15 @@ DOWNLOADS = [
         "compared, family, from, to, task (the suite name for the aggregate), unit, n, difference_points (to − from), "
         "test, effect_size_dz, p, p_holm, significant: every paired test of the Statistics page.",
     ),
-    ("efficiency.csv", "Measured costs per (family, strategy): task-balanced means."),
+    (
+        "efficiency.csv",
+        "Measured costs per (family, strategy): task-balanced means, n_runs, and n_unhealthy (runs not healthy).",
+    ),
+    (
+        "efficiency_healthy.csv",
+        "Costs relative to the baseline over healthy runs only: family, strategy, model, n_tasks, tasks_left_out "
+        "(tasks one of the two lacks), <cost>_vs_base, each pair averaged over the tasks both have.",
+    ),
     ("files.csv", "Every input file with its outcome (ingested, rejected, ignored), runs and reason."),
     ("unmatched.csv", "Runs no strategy rule matched, with all their fields."),
     ("duplicates.csv", "Groups of runs with identical fields and seed, and whether each was kept."),
@@ -68,8 +76,9 @@ DOWNLOADS = [
     ),
     (
         "sensitivity.csv",
-        "figure, family, from, to, all_runs, healthy_only, n_runs_all, n_runs_healthy, difference: each headline "
-        "figure with every valid run and with healthy runs only.",
+        "figure, family, from, to, all_runs, healthy_only, n_runs_all, n_runs_healthy, difference, healthy_missing: "
+        "each headline figure with every valid run and with healthy runs only; healthy_missing names the task "
+        "columns the healthy-only figure lacks (no healthy run there).",
     ),
 ]
 

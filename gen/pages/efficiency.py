@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from gen import charts
 from gen.pages.display import chart_families, for_charts
+from gen.pages.health import ANCHOR as HEALTH_ANCHOR
+from gen.pages.health import PATH as HEALTH_PAGE
 from gen.pages.links import family_link
-from gen.pages.render import Col, Page, chart_block, download_links, esc, html_table, num, pct, ratio, sig
+from gen.pages.render import Col, Page, chart_block, download_links, esc, html_table, num, pct, ratio, raw, sig, text
 from gen.report import Report
 
 PATH = "efficiency.md"
+HEALTH_LINK = f"{HEALTH_PAGE}#{HEALTH_ANCHOR}"
 MEASURED_LABELS = {
     "params_m": "trainable parameters (M)",
     "memory_allocated_mb": "peak GPU memory allocated (MB)",
@@ -21,16 +24,18 @@ MEASURED_LABELS = {
 
 def measured_section(report: Report) -> tuple[list[str], list[charts.Chart]]:
     """Tables and charts of the measured costs, or a plain statement that there are none."""
-    measured = report.measured
+    measured = report.costs
     if measured.empty:
         return ["The runs carry no cost measurements (parameters, memory, times), so nothing is measured here."], []
+    flagged = zip(measured["n_runs"], measured["n_unhealthy"], strict=True)
+    shown = measured.assign(runs_display=[runs_text(n, u) for n, u in flagged])
     table = html_table(
-        measured,
+        shown,
         [
             Col("family", "Family", family_link(report, PATH)),
             Col("strategy", "Strategy"),
             Col("model", "Model"),
-            Col("n_runs", "Runs", num(0), numeric=True),
+            Col("runs_display", "Runs", raw, numeric=True, value="n_runs"),
             Col("params_m", "Params (M)", sig, numeric=True, best="min"),
             Col("memory_allocated_mb", "Peak alloc. (MB)", num(1), numeric=True, best="min"),
             Col("memory_reserved_mb", "Peak reserved (MB)", num(1), numeric=True, best="min"),
@@ -70,11 +75,63 @@ def measured_section(report: Report) -> tuple[list[str], list[charts.Chart]]:
         "",
         versus,
         "",
+        *healthy_section(report),
+        "",
         "### Charts",
         "",
         *(chart_block(c, PATH) + "\n" for c in chart_list),
     ]
     return lines, chart_list
+
+
+def runs_text(n_runs: object, n_unhealthy: object) -> str:
+    """A run count, with ⚠ and how many of the runs are not healthy when some are."""
+    count, flagged = int(str(n_runs)), int(str(n_unhealthy))
+    if not flagged:
+        return f"{count:,}"
+    return f'{count:,} <span class="unhealthy" title="{flagged} of {count} runs not healthy">⚠ {flagged}</span>'
+
+
+def healthy_section(report: Report) -> list[str]:
+    """The comparison with the baseline again over healthy runs only, each pair on the tasks both have; nothing
+    when every run is healthy."""
+    if not int(report.costs["n_unhealthy"].sum()):
+        return []
+    baseline = report.strategies[0]
+    frame = report.healthy_versus
+    labels = {task.name: task.label for task in report.config.suite.tasks}
+    frame = frame.assign(
+        left_out=[", ".join(labels.get(t, t) for t in str(v).split()) for v in frame["tasks_left_out"]]
+    )
+    table = html_table(
+        frame,
+        [
+            Col("family", "Family", family_link(report, PATH)),
+            Col("strategy", "Strategy"),
+            Col("model", "Model"),
+            Col("n_tasks", "Tasks", num(0), numeric=True),
+            Col("left_out", "Left out", text),
+            Col("params_m_vs_base", "Param reduction", pct(1), numeric=True, best="max"),
+            Col("memory_allocated_mb_vs_base", "Alloc. memory reduction", pct(1), numeric=True, best="max"),
+            Col("memory_reserved_mb_vs_base", "Reserved memory reduction", pct(1), numeric=True, best="max"),
+            Col("train_time_s_vs_base", "Training speed-up", ratio(2), numeric=True, best="max"),
+            Col("eval_runtime_s_vs_base", "Inference speed-up", ratio(2), numeric=True, best="max"),
+            Col("eval_samples_per_s_vs_base", "Throughput gain", ratio(2), numeric=True, best="max"),
+        ],
+        f"Relative to {baseline} of the same family, healthy runs only, each pair over the tasks both have",
+    )
+    return [
+        f"### Relative to {esc(baseline)}, healthy runs only",
+        "",
+        "The costs above include every valid run (⚠: runs that are not healthy). Such a run's costs are not those "
+        "of a training run: one that collapsed to chance level may stop early, making its strategy look faster. "
+        f"Here each strategy is compared with {esc(baseline)} of its family over healthy runs only, both averaged "
+        "over the tasks they both have healthy runs of (a task without one is left out of both, since tasks' "
+        f"costs differ tenfold). [Run health]({HEALTH_LINK}) says which runs are not healthy and why.",
+        "",
+        table,
+        download_links(PATH, ["efficiency_healthy.csv"]),
+    ]
 
 
 REFERENCE_LABELS = {

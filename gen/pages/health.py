@@ -20,6 +20,8 @@ from gen.report import Report
 PATH = "data-quality.md"
 # The section's heading id (Markdown's toc slug of "Run health"): other pages link to it.
 ANCHOR = "run-health"
+# A run_health policy as done to runs.
+DONE = {"keep": "kept", "exclude": "excluded"}
 
 
 def rules(suite: Suite) -> list[str]:
@@ -88,9 +90,9 @@ def section(report: Report) -> list[str]:
     lines = [
         f"Of the {len(matched):,} runs assigned a strategy, **{len(unhealthy):,} are not healthy**: "
         + ", ".join(f"{int((matched['verdict'] == v).sum()):,} {v}" for v in VERDICTS[1:])
-        + f". Policy (`run_health` in the config): collapsed runs are {policy.collapsed}ed, outliers "
-        f"{policy.outliers}ed, duplicates {policy.duplicates}ed; {len(excluded):,} runs are excluded from every "
-        "analysis. Kept runs that are not healthy are drawn with their own shape on every chart of single runs, "
+        + f". Policy (`run_health` in the config): collapsed runs are {DONE[policy.collapsed]}, outliers "
+        f"{DONE[policy.outliers]}, duplicates {DONE[policy.duplicates]}; {len(excluded):,} runs are excluded from "
+        "every analysis. Kept runs that are not healthy are drawn with their own shape on every chart of single runs, "
         "and cells holding them are marked ⚠ in the tables.",
         "",
     ]

@@ -7,6 +7,7 @@ import re
 from gen import charts
 from gen.analysis.findings import LOWER_POINTS
 from gen.pages.display import chart_families, for_charts
+from gen.pages.figure import title_attr
 from gen.pages.links import family_link
 from gen.pages.render import (
     Col,
@@ -70,8 +71,8 @@ def observation_lines(report: Report) -> list[str]:
         if kind == "glue_difference":
             line += f" ({verdict(tests.get(('all families', source, target, report.config.suite.name)))})"
         other = healthy.get((kind, source, target))
-        if other is not None and change_text(kind, other - float(o["value"])) != "same":
-            line += f"; healthy runs only: {observation_value(kind, other)}"
+        if other is not None and (change_text(kind, other[0] - float(o["value"])) != "same" or other[1]):
+            line += f"; healthy runs only: {observation_value(kind, other[0])}{esc(other[1])}"
         lines.append(line)
     return lines
 
@@ -99,8 +100,9 @@ HEALTH_LINK = "data-quality.md#run-health"
 
 
 def caveat(rows: list[dict[str, object]]) -> str:
-    """What a finding must say when the cells it rests on hold runs that are not healthy (empty when none)."""
-    unhealthy = sum(int(str(r.get("unhealthy_runs", 0) or 0)) for r in rows)
+    """What a finding must say when the cells it rests on hold runs that are not healthy (empty when none). The rows
+    of one finding rest on nested cells (a pair's difference on all of them), so the largest count is theirs."""
+    unhealthy = max((int(str(r.get("unhealthy_runs", 0) or 0)) for r in rows), default=0)
     if not unhealthy:
         return ""
     return (
@@ -110,9 +112,15 @@ def caveat(rows: list[dict[str, object]]) -> str:
 
 
 def best_named(report: Report, row: dict[str, object]) -> str:
-    """The best result's "model (family, strategy)" with the family by its display name."""
-    family = str(row["family"])
-    return str(row["subject"]).replace(f"({family},", f"({report.config.family_label(family)},", 1)
+    """The best result as "model (strategy)", or "model (family, strategy)" with the family by its display name when
+    that differs from the model's name (the subject is "model (family, strategy)")."""
+    family, subject = str(row["family"]), str(row["subject"])
+    for strategy in report.strategies:
+        suffix = f" ({family}, {strategy})"
+        if subject.endswith(suffix):
+            model, label = subject.removesuffix(suffix), report.config.family_label(family)
+            return f"{model} ({strategy})" if model == label else f"{model} ({label}, {strategy})"
+    return subject
 
 
 def finding_lines(report: Report) -> list[str]:
@@ -193,9 +201,9 @@ def cards(report: Report) -> str:
             difference = values["glue_difference"]
             test = verdict(tests_by_key(report).get(("all families", baseline, target, report.config.suite.name)))
             part = f"{report.config.suite.name} {difference:+.1f} points ({test})"
-            healthy_difference = healthy_only.get(("glue_difference", baseline, target))
-            if healthy_difference is not None and abs(healthy_difference - difference) >= 0.05:
-                part += f"; {healthy_difference:+.1f} with healthy runs only"
+            healthy = healthy_only.get(("glue_difference", baseline, target))
+            if healthy is not None and (abs(healthy[0] - difference) >= 0.05 or healthy[1]):
+                part += f"; {healthy[0]:+.1f} with healthy runs only{healthy[1]}"
             parts.append(part)
         if "param_reduction" in values:
             parts.append(f"{100 * values['param_reduction']:.1f}% fewer parameters")
@@ -205,15 +213,25 @@ def cards(report: Report) -> str:
     return f'<div class="grid cards headline"><ul>{"".join(items)}</ul></div>'
 
 
-def healthy_observations(report: Report) -> dict[tuple[str, str, str], float]:
-    """(observation, from, to) -> its value over healthy runs only."""
+def healthy_observations(report: Report) -> dict[tuple[str, str, str], tuple[float, str]]:
+    """(observation, from, to) -> its value over healthy runs only, and what that value leaves out (``without``)."""
     rows = report.sensitivity
     rows = rows[rows["family"] == "all families"]
     return {
-        (str(r["figure"]), str(r["from"]), str(r["to"])): float(r["healthy_only"])
-        for r in rows.to_dict("records")
+        (str(r["figure"]), str(r["from"]), str(r["to"])): (float(r["healthy_only"]), without(report, r))
+        for r in ({str(k): v for k, v in row.items()} for row in rows.to_dict("records"))
         if r["healthy_only"] == r["healthy_only"]
     }
+
+
+def without(report: Report, row: dict[str, object]) -> str:
+    """ " (without QQP)" when a healthy-only figure averages fewer task columns than the figure with every run (no
+    healthy run there): its change is then partly the task mix. Empty when it covers the same columns."""
+    missing = str(row.get("healthy_missing") or "").split()
+    if not missing:
+        return ""
+    labels = {c.column: c.label for c in report.config.suite.columns()}
+    return f" (without {', '.join(labels.get(c, c) for c in missing)}: no healthy run)"
 
 
 def change_text(figure: str, difference: object) -> str:
@@ -235,24 +253,47 @@ def change_text(figure: str, difference: object) -> str:
 
 def sensitivity_table(report: Report) -> str:
     """The suite score of every (family, strategy) with all valid runs and with healthy runs only, side by side
-    (the key observations above carry their own healthy-only values)."""
+    (the key observations above carry their own healthy-only values); a healthy-only score over fewer task columns
+    is marked † and the columns it lacks are named under the table."""
     table = report.sensitivity
     table = table[table["figure"] == "glue_score"]
     if table.empty:
         return "<p>No headline figure to compare.</p>"
-    shown = table.assign(change=[change_text("glue_score", d) for d in table["difference"]])
-    return html_table(
-        shown,
-        [
-            Col("family", "Family", family_link(report, PATH)),
-            Col("to", "Strategy"),
-            Col("all_runs", "All valid runs", num(4), numeric=True),
-            Col("healthy_only", "Healthy runs only", num(4), numeric=True),
-            Col("change", "Change", raw, numeric=True, value="difference"),
-            Col("n_runs_all", "Runs (all)", num(0), numeric=True),
-            Col("n_runs_healthy", "Runs (healthy)", num(0), numeric=True),
+    rows = [{str(k): v for k, v in r.items()} for r in table.to_dict("records")]
+    lacking = [without(report, r) for r in rows]
+    shown = table.assign(
+        change=[change_text("glue_score", d) for d in table["difference"]],
+        healthy_display=[
+            num(4)(r["healthy_only"]) + (f'<sup title="{title_attr(mark.strip(" ()"))}">†</sup>' if mark else "")
+            for r, mark in zip(rows, lacking, strict=True)
         ],
-        f"{report.config.suite.name} score per family and strategy with every valid run and with healthy runs only",
+    )
+    notes = [
+        f"{esc(report.config.family_label(str(r['family'])))} {esc(r['to'])}{esc(mark)}"
+        for r, mark in zip(rows, lacking, strict=True)
+        if mark
+    ]
+    note = (
+        '<p class="coverage-note">† Averaged over fewer task columns than with every run, so the change is partly '
+        f"the task mix: {'; '.join(notes)}.</p>"
+        if notes
+        else ""
+    )
+    return (
+        html_table(
+            shown,
+            [
+                Col("family", "Family", family_link(report, PATH)),
+                Col("to", "Strategy"),
+                Col("all_runs", "All valid runs", num(4), numeric=True),
+                Col("healthy_display", "Healthy runs only", raw, numeric=True, value="healthy_only"),
+                Col("change", "Change", raw, numeric=True, value="difference"),
+                Col("n_runs_all", "Runs (all)", num(0), numeric=True),
+                Col("n_runs_healthy", "Runs (healthy)", num(0), numeric=True),
+            ],
+            f"{report.config.suite.name} score per family and strategy with every valid run and with healthy runs only",
+        )
+        + note
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
 import pandas as pd
@@ -11,6 +12,8 @@ from gen.report import Report
 
 Key = tuple[str, str, str, str]
 PLURALS = {"family": "families"}
+# Several tables of a page look tests up: each report's comparisons are turned into lookups once.
+_LOOKUPS: weakref.WeakKeyDictionary[Report, dict[str, dict[Key, dict[str, Any]]]] = weakref.WeakKeyDictionary()
 
 
 def verdict(row: dict[str, Any] | pd.Series | None) -> str:
@@ -30,8 +33,11 @@ def verdict(row: dict[str, Any] | pd.Series | None) -> str:
 
 def tests_by_key(report: Report, compared: str = "strategies") -> dict[Key, dict[str, Any]]:
     """The comparisons of one kind by (family, from, to, task)."""
-    rows = report.comparisons[report.comparisons["compared"] == compared]
-    return {
-        (str(r["family"]), str(r["from"]), str(r["to"]), str(r["task"])): {str(k): v for k, v in r.items()}
-        for r in rows.to_dict("records")
-    }
+    lookups = _LOOKUPS.setdefault(report, {})
+    if compared not in lookups:
+        rows = report.comparisons[report.comparisons["compared"] == compared]
+        lookups[compared] = {
+            (str(r["family"]), str(r["from"]), str(r["to"]), str(r["task"])): {str(k): v for k, v in r.items()}
+            for r in rows.to_dict("records")
+        }
+    return lookups[compared]

@@ -9,10 +9,12 @@ import pytest
 
 from gen.analysis.efficiency import (
     combined_table,
+    matched_versus,
     measured_efficiency,
     normalised_metrics,
     observations,
     versus_baseline,
+    with_unhealthy,
 )
 from tests.helpers import run, table_of
 
@@ -100,3 +102,36 @@ def test_normalised_metrics_span_zero_to_one() -> None:
     assert params.to_dict() == pytest.approx(
         {("bert", "FFT"): 98 / 118, ("bert", "LoRA"): 0.0, ("roberta", "FFT"): 1.0, ("roberta", "LoRA"): 1 / 118}
     )
+
+
+def test_matched_comparison_averages_both_sides_over_the_tasks_both_have() -> None:
+    # LoRA has no QNLI run: FFT's QNLI (10 s) would make LoRA look faster than it is.
+    records = [
+        run("bert", "FFT", "rte", 1, **costs(100, 1.0, 110)),
+        run("bert", "FFT", "rte", 2, **costs(200, 3.0, 110)),
+        run("bert", "FFT", "qnli", 1, **costs(400, 10.0, 110)),
+        run("bert", "LoRA", "rte", 1, **costs(50, 1.0, 1)),
+    ]
+    matched = matched_versus(table_of(records), "FFT").set_index("strategy")
+    assert matched.loc["LoRA", "n_tasks"] == 1 and matched.loc["LoRA", "tasks_left_out"] == "qnli"
+    # Over RTE alone: FFT 2.0 s and 150 MB against LoRA's 1.0 s and 50 MB.
+    assert matched.loc["LoRA", "eval_runtime_s_vs_base"] == pytest.approx(2.0 / 1.0)
+    assert matched.loc["LoRA", "memory_allocated_mb_vs_base"] == pytest.approx(1 - 50 / 150)
+    assert matched.loc["FFT", "n_tasks"] == 2 and matched.loc["FFT", "eval_runtime_s_vs_base"] == 1.0
+    # Not what the unmatched comparison says: FFT's mean over both of its tasks, (2 + 10) / 2 = 6 s.
+    unmatched = versus_baseline(measured_efficiency(table_of(records)), "FFT").set_index("strategy")
+    assert unmatched.loc["LoRA", "eval_runtime_s_vs_base"] == pytest.approx(6.0)
+
+
+def test_matched_comparison_equals_the_plain_one_when_every_task_is_there() -> None:
+    matched = matched_versus(table_of(RUNS), "FFT").set_index("strategy")
+    plain = versus_baseline(measured_efficiency(table_of(RUNS)), "FFT").set_index("strategy")
+    ratios = [c for c in plain.columns if c.endswith("_vs_base")]
+    pd.testing.assert_frame_equal(matched.loc[plain.index, ratios], plain[ratios])
+
+
+def test_unhealthy_runs_with_costs_are_counted_per_row() -> None:
+    table = table_of(RUNS)
+    unhealthy = {r.source_file for r in RUNS[:2]}  # both FFT RTE runs (run ids are their files)
+    flagged = with_unhealthy(measured_efficiency(table), table, unhealthy).set_index("strategy")
+    assert flagged.loc["FFT", "n_unhealthy"] == 2 and flagged.loc["LoRA", "n_unhealthy"] == 0

@@ -8,9 +8,11 @@ import pandas as pd
 import pytest
 
 from gen.analysis.coverage import completion_matrix, completion_rate, coverage
-from gen.analysis.findings import findings
+from gen.analysis.findings import findings, unhealthy_runs
 from gen.analysis.reproduction import reproduction, reproduction_averages
 from gen.benchmarks import preset
+
+NONE_UNHEALTHY = pd.DataFrame(columns=["family", "strategy", "column", "run_id"])
 
 
 def test_grid_expects_every_family_task_and_seed() -> None:
@@ -82,7 +84,7 @@ def test_findings_from_cells() -> None:
             "complete": True,
         }
     )
-    found = findings(glue, cells, ["FFT", "LoRA", "KD-LoRA"], preset("glue", "primary"))
+    found = findings(glue, cells, ["FFT", "LoRA", "KD-LoRA"], preset("glue", "primary"), NONE_UNHEALTHY)
     by = {(r["finding"], r["from"], r["to"], r["subject"]): r for r in found.to_dict("records")}
     assert by[("best", "", "", "B (bert, FFT)")]["value"] == 0.70
     # Pairs: each strategy against the baseline, then against the one before it; differences to − from in points.
@@ -111,8 +113,37 @@ def test_findings_with_one_or_six_strategies() -> None:
     glue = pd.DataFrame(
         {"family": "bert", "strategy": names, "model": "M", "glue_score": cells["mean"], "complete": True}
     )
-    six = findings(glue, cells, names, preset("glue", "primary"))
+    six = findings(glue, cells, names, preset("glue", "primary"), NONE_UNHEALTHY)
     pairs = list(dict.fromkeys((r["from"], r["to"]) for r in six.to_dict("records") if r["from"]))
     assert pairs == [("A", x) for x in names[1:]] + [("B", "C"), ("C", "D"), ("D", "E"), ("E", "F")]
-    one = findings(glue.iloc[:1], cells.iloc[:1], ["A"], preset("glue", "primary"))
+    one = findings(glue.iloc[:1], cells.iloc[:1], ["A"], preset("glue", "primary"), NONE_UNHEALTHY)
     assert list(one["finding"]) == ["best"]
+
+
+def test_findings_count_each_unhealthy_run_once() -> None:
+    # One collapsed LoRA run scored on both MNLI columns, one FFT outlier on RTE, and a healthy run of each.
+    scores = pd.DataFrame(
+        [
+            ("bert", "LoRA", "mnli_m", "L1", 0.35, "collapsed"),
+            ("bert", "LoRA", "mnli_mm", "L1", 0.35, "collapsed"),
+            ("bert", "LoRA", "mnli_m", "L2", 0.84, "healthy"),
+            ("bert", "LoRA", "mnli_mm", "L2", 0.84, "healthy"),
+            ("bert", "LoRA", "rte", "L3", 0.70, None),
+            ("bert", "FFT", "mnli_m", "F1", 0.85, "healthy"),
+            ("bert", "FFT", "mnli_mm", "F1", 0.85, "healthy"),
+            ("bert", "FFT", "rte", "F2", 0.60, "outlier"),
+        ],
+        columns=["family", "strategy", "column", "run_id", "score", "verdict"],
+    )
+    cells = scores.groupby(["family", "strategy", "column"], as_index=False)["score"].mean()
+    cells = cells.rename(columns={"score": "mean"})
+    glue = pd.DataFrame(
+        {"family": "bert", "strategy": ["FFT", "LoRA"], "model": "B", "glue_score": [0.77, 0.62], "complete": True}
+    )
+    found = findings(glue, cells, ["FFT", "LoRA"], preset("glue", "primary"), unhealthy_runs(scores))
+    by = {(r["finding"], r["subject"]): r["unhealthy_runs"] for r in found.to_dict("records")}
+    # Counted by hand: L1 once (not once per MNLI column) and F2; the MNLI-m cells hold L1 only; FFT alone holds F2.
+    assert by[("difference", "GLUE")] == 2
+    assert by[("retained", "")] == 2
+    assert by[("lower", "bert mnli_m")] == 1
+    assert by[("best", "B (bert, FFT)")] == 1

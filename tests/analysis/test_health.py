@@ -8,7 +8,7 @@ import statistics
 import pandas as pd
 import pytest
 
-from gen.analysis.headline import headline
+from gen.analysis.headline import headline, sensitivity
 from gen.analysis.health import run_health
 from gen.benchmarks import preset
 from gen.config import RunHealthConfig
@@ -128,6 +128,26 @@ def test_healthy_only_headline_equals_a_computation_without_the_collapsed_runs()
     assert scores["LoRA"] == pytest.approx(0.69)
     frame = healthy.observations.set_index(["observation", "from", "to"])
     assert frame.loc[("glue_difference", "FFT", "LoRA"), "value"] == pytest.approx(-2.0)
+
+
+def test_sensitivity_names_the_columns_healthy_runs_lack() -> None:
+    records = [
+        run("bert", "FFT", "rte", 1, accuracy=0.70),
+        run("bert", "FFT", "sst2", 1, accuracy=0.90),
+        run("bert", "LoRA", "rte", 1, accuracy=0.69),
+        run("bert", "LoRA", "sst2", 1, accuracy=0.40),  # below SST-2's majority rate: LoRA keeps no SST-2 run
+    ]
+    runs = runs_of(records)
+    health = run_health(runs.all_table, runs.settings, [], preset("glue", "primary"))
+    everything = headline(runs.table, config(), None)
+    healthy = headline(runs.without(health.unhealthy_ids()).table, config(), None)
+    table = sensitivity(everything, healthy).set_index(["figure", "to"])
+    assert table.loc[("glue_score", "LoRA"), "healthy_missing"] == "sst2"
+    assert table.loc[("glue_score", "FFT"), "healthy_missing"] == ""
+    # LoRA's healthy-only score is its RTE alone; the difference FFT → LoRA is over RTE alone.
+    assert table.loc[("glue_score", "LoRA"), "healthy_only"] == pytest.approx(0.69)
+    assert table.loc[("glue_difference", "LoRA"), "healthy_missing"] == "sst2"
+    assert table.loc[("glue_difference", "LoRA"), "healthy_only"] == pytest.approx(-1.0)
 
 
 def test_a_zero_cost_gives_a_blank_ratio_with_its_reason() -> None:

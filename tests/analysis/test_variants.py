@@ -82,3 +82,20 @@ def test_rank_sweep_marginal_gain_per_million_parameters(scores: pd.DataFrame) -
     assert sweep.loc[("teacher", "lora", 16), "marginal_score_per_m"] == pytest.approx((r16 - r8) / (0.6 - 0.3))
     # The student covers one task where the teacher's best-covered rank has two: flagged only within its group.
     assert bool(sweep.loc[("student", "lora", 8), "complete"])
+
+
+def test_rank_sweep_counts_a_run_scored_on_two_columns_once() -> None:
+    scores = pd.DataFrame(
+        [
+            ("teacher", "lora", "bert", 8, "mnli_m", "a", 0.84, 0.3),
+            ("teacher", "lora", "bert", 8, "mnli_mm", "a", 0.85, 0.3),
+            ("teacher", "lora", "bert", 8, "mnli_m", "b", 0.82, 0.3),
+            ("teacher", "lora", "bert", 8, "mnli_mm", "b", 0.83, 0.3),
+            ("teacher", "lora", "bert", 8, "rte", "c", 0.70, 0.3),
+        ],
+        columns=["group", "method", "family", "rank", "column", "run_id", "score", "params_m"],
+    )
+    (row,) = rank_sweep(scores).to_dict("records")
+    assert row["n_runs"] == 3  # runs a, b and c
+    matched, mismatched = statistics.mean([0.84, 0.82]), statistics.mean([0.85, 0.83])
+    assert row["score"] == pytest.approx(statistics.mean([matched, mismatched, 0.70]))
