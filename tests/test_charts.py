@@ -359,7 +359,7 @@ def test_tradeoffs_without_variants_colour_each_strategy() -> None:
 @pytest.mark.parametrize(
     ("cost", "label", "unit"),
     [
-        ("memory_allocated_mb", "peak GPU memory (MB)", "(MB)"),
+        ("memory_allocated_mb", "GPU memory allocated (MB)", "(MB)"),
         ("params_m", "trainable parameters (M)", "(M)"),
         ("eval_runtime_s", "inference time (s)", "(s)"),
     ],

@@ -193,3 +193,23 @@ def test_pareto_fronts_by_brute_force(bundled_site: Path, cost: str) -> None:
             if o is not point
         )
         assert (point[f"on_front_{cost}"] == "True") == (not dominated), (point["family"], point["label"])
+
+
+def test_captions_give_the_size_of_the_holm_family(bundled_site: Path) -> None:
+    tested = [r for r in read_csv(bundled_site / "downloads" / "comparisons.csv") if r["p"]]
+    statistics_page = (bundled_site / "statistics.html").read_text()
+    assert statistics_page.count(f"Holm-corrected over the {len(tested)} tests on this page") == 2
+    bert = (bundled_site / "families" / "bert.html").read_text()
+    assert f"Strategies compared on BERT-base, Holm-corrected over the {len(tested)} tests" in bert
+
+
+def test_the_overview_says_which_cells_mix_configurations(bundled_site: Path) -> None:
+    """The combined table averages every run of a cell: where its runs differ in more than the seed (LoRA ranks),
+    the Overview names the cell, as Accuracy does."""
+    varying = {(r["family"], r["strategy"]) for r in read_csv(bundled_site / "downloads" / "varying_settings.csv")}
+    names = {"bert": "BERT-base", "roberta": "RoBERTa-base", "deberta": "DeBERTa-v3-base"}
+    mixed = {(names[f], s) for f, s in varying if s}
+    assert ("DeBERTa-v3-base", "LoRA") in mixed
+    overview = (bundled_site / "index.html").read_text()
+    note = overview.split("Cells whose runs differ in more than the seed", 1)[1].split("</ul>", 1)[0]
+    assert {tuple(item.split(":", 1)[0].rsplit(" ", 1)) for item in note.split("<li>")[1:]} == mixed

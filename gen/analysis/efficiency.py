@@ -127,7 +127,7 @@ def matched_versus(table: pd.DataFrame, baseline: str) -> pd.DataFrame:
 def overview_costs(measured: pd.DataFrame, reference: pd.DataFrame | None) -> pd.DataFrame:
     """Parameters, memory and inference time per (model, strategy) for the Overview.
 
-    From the reference table when one is configured, else from the measurements (peak allocated memory,
+    From the reference table when one is configured, else from the measurements (allocated memory,
     eval runtime).
     """
     if reference is not None:

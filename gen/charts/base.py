@@ -42,8 +42,8 @@ FAMILY_SHAPES = ["circle", "square", "triangle-up", "diamond", "triangle-down", 
 COST_TITLES = {
     "params_m": "Trainable parameters (M)",
     "memory_mb": "GPU memory (MB)",
-    "memory_allocated_mb": "Peak GPU memory allocated (MB)",
-    "memory_reserved_mb": "Peak GPU memory reserved (MB)",
+    "memory_allocated_mb": "GPU memory allocated (MB)",
+    "memory_reserved_mb": "GPU memory reserved (MB)",
     "train_time_s": "Train time (s)",
     "eval_runtime_s": "Inference time (s)",
     "inference_s": "Inference time (s)",
@@ -53,8 +53,8 @@ COST_TITLES = {
 INFERENCE_DEFINITION = "one pass over the validation split"
 COST_DEFINITIONS = {
     "params_m": "M = millions",
-    "memory_allocated_mb": "peak of per-epoch samples",
-    "memory_reserved_mb": "peak of per-epoch samples",
+    "memory_allocated_mb": "largest per-epoch sample",
+    "memory_reserved_mb": "largest per-epoch sample",
     "train_time_s": "one whole training run",
     "eval_runtime_s": INFERENCE_DEFINITION,
     "eval_samples_per_s": "validation examples per second",
@@ -63,8 +63,14 @@ COST_DEFINITIONS = {
 # The same, in full, for the chart's text description.
 COST_NOTES = {
     "params_m": "Trainable parameters are counted in millions (M).",
-    "memory_allocated_mb": "Memory is the peak of the per-epoch samples of allocated GPU memory, in MB.",
-    "memory_reserved_mb": "Memory is the peak of the per-epoch samples of reserved GPU memory, in MB.",
+    "memory_allocated_mb": (
+        "Memory is the largest of the run's per-epoch samples of allocated GPU memory, in MB: snapshots, not a "
+        "peak tracked within training steps."
+    ),
+    "memory_reserved_mb": (
+        "Memory is the largest of the run's per-epoch samples of reserved GPU memory, in MB: snapshots, not a "
+        "peak tracked within training steps."
+    ),
     "train_time_s": "Train time is one whole training run, in seconds.",
     "eval_runtime_s": (
         "Inference time is one evaluation pass over the task's validation split (the Trainer's eval runtime), in "

@@ -54,36 +54,42 @@ def health_note(report: Report, cells: pd.DataFrame, page_path: str) -> str:
             f'counted in its mean; see <a href="{rel(page_path, "data-quality.md").removesuffix(".md")}.html'
             '#run-health">run health</a>.'
         )
+    return "".join(f'<div class="health-note">{part}</div>' for part in parts) + varying_note(report, cells)
+
+
+def varying_note(report: Report, cells: pd.DataFrame) -> str:
+    """Under a table of cells (or of figures averaged from them): which settings other than the seed vary within
+    its cells, so that their means mix configurations (empty when none do)."""
     varying = report.health.health.varying
     tasks = {c.column: c.task for c in report.config.suite.columns()}
     shown = (varying["strategy"] != "") & varying["family"].isin(set(cells["family"]))
     varying = varying[shown & varying["task"].isin(set(cells["column"].map(tasks)))]
-    if not varying.empty:
-        shown_tasks = set(cells["column"].map(tasks))
-        items = []
-        for (family, strategy), group in varying.groupby(["family", "strategy"], sort=False):
-            merged: dict[tuple[str, str], list[str]] = {}
-            # Settings with the same values in the same cells (a folder's `alpha`, the file's `lora_alpha`) once.
-            for (values, cell_task), same in group.groupby(["values", "task"], sort=False)["setting"]:
-                together = sorted(str(name) for name in same)
-                label = ", ".join(together) + (" (together)" if len(together) > 1 else "")
-                merged.setdefault((label, str(values)), []).append(str(cell_task))
-            described = "; ".join(
-                f"{esc(names)}: {esc(values)}"
-                + (
-                    ""
-                    if set(where) >= shown_tasks
-                    else f" ({esc(', '.join(report.config.suite.task_label(t) for t in where))})"
-                )
-                for (names, values), where in merged.items()
+    if varying.empty:
+        return ""
+    shown_tasks = set(cells["column"].map(tasks))
+    items = []
+    for (family, strategy), group in varying.groupby(["family", "strategy"], sort=False):
+        merged: dict[tuple[str, str], list[str]] = {}
+        # Settings with the same values in the same cells (a folder's `alpha`, the file's `lora_alpha`) once.
+        for (values, cell_task), same in group.groupby(["values", "task"], sort=False)["setting"]:
+            together = sorted(str(name) for name in same)
+            label = ", ".join(together) + (" (together)" if len(together) > 1 else "")
+            merged.setdefault((label, str(values)), []).append(str(cell_task))
+        described = "; ".join(
+            f"{esc(names)}: {esc(values)}"
+            + (
+                ""
+                if set(where) >= shown_tasks
+                else f" ({esc(', '.join(report.config.suite.task_label(t) for t in where))})"
             )
-            cell = f"{report.config.family_label(str(family))} {strategy}"
-            items.append(f"<li>{esc(cell)}: {described}</li>")
-        parts.append(
-            "Cells whose runs differ in more than the seed, so their means mix configurations (every task unless "
-            f"named):<ul>{''.join(items)}</ul>"
+            for (names, values), where in merged.items()
         )
-    return "".join(f'<div class="health-note">{part}</div>' for part in parts)
+        cell = f"{report.config.family_label(str(family))} {strategy}"
+        items.append(f"<li>{esc(cell)}: {described}</li>")
+    return (
+        '<div class="health-note">Cells whose runs differ in more than the seed, so their means mix configurations '
+        f"(every task unless named):<ul>{''.join(items)}</ul></div>"
+    )
 
 
 def task_table(report: Report, labels: dict[str, str], page_path: str = PATH, family: str | None = None) -> str:
@@ -148,7 +154,7 @@ def differences_table(report: Report) -> str:
             Col("difference_points", "Difference to − from (points)", num(2), numeric=True),
             Col("verdict", "Paired test (Holm)"),
             Col("std_points", "Std over tasks (points)", num(2), numeric=True),
-            Col("n_columns", "Tasks compared", num(0), numeric=True),
+            Col("n_columns", "Task columns compared", num(0), numeric=True),
         ],
         f"{report.config.suite.name} score difference between strategies: score(to) − score(from) over the tasks "
         "both have, in points; negative means the second strategy scores lower",

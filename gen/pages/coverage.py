@@ -50,8 +50,9 @@ def page(report: Report) -> Page:
     heatmap = charts.coverage_heatmap(cells)
     lines += [
         f"Completion: **{coverage.rate:.1%}** — {int(cells['present'].sum()):,} of {int(cells['expected'].sum()):,} "
-        f"expected runs; {len(missing):,} missing; "
-        f"{report.runs.duplicates['group'].nunique():,} groups of duplicate runs (see Data quality).",
+        f"expected (configuration, family, task, seed) slots hold a run; {len(missing):,} are empty. A slot with "
+        "several runs counts once; runs sharing every field and seed are listed on "
+        "[Data quality](data-quality.md#duplicate-runs).",
         "",
         "## Completion by configuration, family and task",
         "",

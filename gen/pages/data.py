@@ -115,8 +115,9 @@ both strategies have, of the per-column difference; over families: the mean of t
 shown with its paired test from [Statistics](statistics.md), which says its unit and n. Shares and reductions
 are percentages.
 
-**Measured costs.** Trainable parameters (millions, `train.trainable_params_count`), peak GPU memory allocated and
-reserved (MB, the maximum over the per-epoch samples), train time (s), eval runtime (s) and eval throughput
+**Measured costs.** Trainable parameters (millions, `train.trainable_params_count`), GPU memory allocated and
+reserved (MB, the largest of the per-epoch samples: snapshots the runs logged, not a peak tracked within
+training steps), train time (s), eval runtime (s) and eval throughput
 (samples/s). Per (family, strategy) each is the mean per task over runs, then the mean over tasks, so a strategy
 with more runs of a large task does not look slower.
 
@@ -213,7 +214,7 @@ def page(report: Report) -> Page:
         columns = ", ".join(f"{k} ← “{v}”" for k, v in config.efficiency.columns.items())
         cost_source = f"the reference table `{esc(config.efficiency.table.name)}` ({esc(columns)})"
     else:
-        cost_source = "the measurements: params_m, peak allocated memory and eval runtime"
+        cost_source = "the measurements: params_m, allocated memory and eval runtime"
     rules = html_table(
         _rules_frame(report),
         [Col("name", "Strategy"), Col("match", "Matches runs whose fields are")],

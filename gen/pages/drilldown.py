@@ -9,7 +9,7 @@ from gen.pages.accuracy import health_note
 from gen.pages.display import metric_name
 from gen.pages.links import family_link, family_page, task_page
 from gen.pages.render import Col, Page, chart_block, esc, html_table, num, pct, rel, sig
-from gen.pages.statistics import comparison_table, unhealthy_text
+from gen.pages.statistics import comparison_table, holm_family, unhealthy_text
 from gen.report import Report
 
 
@@ -55,7 +55,7 @@ def family_pages(report: Report) -> list[Page]:
                         Col("model", "Model"),
                         Col("n_runs", "Runs", num(0), numeric=True),
                         Col("params_m", "Params (M)", sig, numeric=True),
-                        Col("memory_allocated_mb", "Peak alloc. (MB)", num(1), numeric=True),
+                        Col("memory_allocated_mb", "Alloc. memory (MB)", num(1), numeric=True),
                         Col("train_time_s", "Train time (s)", num(1), numeric=True),
                         Col("eval_runtime_s", "Eval runtime (s)", num(2), numeric=True),
                     ],
@@ -71,7 +71,8 @@ def family_pages(report: Report) -> list[Page]:
                     report,
                     comparisons,
                     path,
-                    f"Strategies compared on {family}, Holm-corrected over the Statistics page",
+                    f"Strategies compared on {report.config.family_label(family)}, Holm-corrected over the "
+                    f"{holm_family(report)} tests of the Statistics page",
                 ),
             ]
         built.append(Page(path, "\n".join(lines), [heatmap]))

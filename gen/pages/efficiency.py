@@ -14,8 +14,8 @@ PATH = "efficiency.md"
 HEALTH_LINK = f"{HEALTH_PAGE}#{HEALTH_ANCHOR}"
 MEASURED_LABELS = {
     "params_m": "trainable parameters (M)",
-    "memory_allocated_mb": "peak GPU memory allocated (MB)",
-    "memory_reserved_mb": "peak GPU memory reserved (MB)",
+    "memory_allocated_mb": "GPU memory allocated (MB)",
+    "memory_reserved_mb": "GPU memory reserved (MB)",
     "train_time_s": "train time (s)",
     "eval_runtime_s": "eval runtime (s)",
     "eval_samples_per_s": "eval throughput (samples/s)",
@@ -37,8 +37,8 @@ def measured_section(report: Report) -> tuple[list[str], list[charts.Chart]]:
             Col("model", "Model"),
             Col("runs_display", "Runs", raw, numeric=True, value="n_runs"),
             Col("params_m", "Params (M)", sig, numeric=True, best="min"),
-            Col("memory_allocated_mb", "Peak alloc. (MB)", num(1), numeric=True, best="min"),
-            Col("memory_reserved_mb", "Peak reserved (MB)", num(1), numeric=True, best="min"),
+            Col("memory_allocated_mb", "Alloc. memory (MB)", num(1), numeric=True, best="min"),
+            Col("memory_reserved_mb", "Reserved memory (MB)", num(1), numeric=True, best="min"),
             Col("train_time_s", "Train time (s)", num(1), numeric=True, best="min"),
             Col("eval_runtime_s", "Eval runtime (s)", num(2), numeric=True, best="min"),
             Col("eval_samples_per_s", "Eval samples/s", num(1), numeric=True, best="max"),
@@ -159,7 +159,7 @@ def reference_section(report: Report) -> tuple[list[str], list[charts.Chart]]:
             Col("params_m", "Params (M), reference", sig, numeric=True),
             Col("params_m_measured", "Params (M), measured", sig, numeric=True),
             Col("memory_mb", "Memory (MB), reference", num(1), numeric=True),
-            Col("memory_allocated_mb", "Peak alloc. (MB), measured", num(1), numeric=True),
+            Col("memory_allocated_mb", "Alloc. memory (MB), measured", num(1), numeric=True),
             Col("inference_s", "Inference (s), reference", num(2), numeric=True),
             Col("eval_runtime_s", "Eval runtime (s), measured", num(2), numeric=True),
         ],
@@ -182,7 +182,9 @@ def reference_section(report: Report) -> tuple[list[str], list[charts.Chart]]:
     return [
         "## Reference table",
         "",
-        f"{used} Reference and measured figures need not agree: the paper measured on its own hardware and settings.",
+        f"{used} Reference and measured figures need not agree: memory and time depend on the hardware and settings "
+        "they were measured with, and a parameter count on which modules it counts (which layers carry adapters, "
+        "whether the classifier head is trained).",
         "",
         table,
         download_links(PATH, ["reference_efficiency.csv"]),

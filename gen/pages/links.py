@@ -43,17 +43,20 @@ def family_link(report: Report, page_path: str) -> Callable[[Any], str]:
 
 
 def task_link(report: Report, page_path: str) -> Callable[[Any], str]:
-    """Cell formatter for a task (by name or label, e.g. "mnli" or "MNLI-m"): a link to the task's page."""
+    """Cell formatter for a task (by name or label, e.g. "mnli" or "MNLI-m"): a link to the task's page, a name shown
+    as the task's label ("MNLI")."""
     tasks = set(report.cells["column"].map({c.column: c.task for c in report.config.suite.columns()}))
     suite = report.config.suite
     by_text = {t.label: t.name for t in suite.tasks} | {c.label: c.task for c in suite.columns()}
     by_text |= {t: t for t in tasks}
+    labels = {t.name: t.label for t in suite.tasks}
 
     def fmt(value: Any) -> str:
         if missing(value):
             return "—"
         task = by_text.get(str(value))
-        return _link(page_path, task_page(task), str(value)) if task in tasks else esc(value)
+        shown = labels.get(str(value), str(value))
+        return _link(page_path, task_page(task), shown) if task in tasks else esc(shown)
 
     return fmt
 

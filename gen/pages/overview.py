@@ -6,6 +6,7 @@ import re
 
 from gen import charts
 from gen.analysis.findings import LOWER_POINTS
+from gen.pages.accuracy import varying_note
 from gen.pages.display import chart_families, for_charts
 from gen.pages.figure import title_attr
 from gen.pages.links import family_link
@@ -326,7 +327,7 @@ def combined_table(report: Report) -> str:
         if notes
         else ""
     )
-    return html_table(combined, columns, caption) + coverage_note + ratio_note
+    return html_table(combined, columns, caption) + coverage_note + ratio_note + varying_note(report, report.cells)
 
 
 def page(report: Report) -> Page:

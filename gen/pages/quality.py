@@ -131,8 +131,16 @@ def warnings_section(warnings: pd.DataFrame) -> list[str]:
 def duplicates_section(report: Report) -> list[str]:
     """Groups of runs with identical fields and seed, and which were kept."""
     duplicates = report.runs.duplicates
+    repeats = int((report.health.health.runs["verdict"] == "duplicate").sum())
+    # Run health's duplicates are another kind: a setting given on one side only, the same result.
+    also = (
+        f"{repeats:,} runs repeat another run's result with a setting given on one side only: "
+        f"[run health](#{health.ANCHOR}) flags them as duplicates."
+        if repeats
+        else ""
+    )
     if duplicates.empty:
-        return ["No two runs share every field and seed."]
+        return [f"No two runs share every field and seed. {also}".strip()]
     keep = report.config.duplicates.keep
     policy = {
         "all": "All of them are kept and counted (duplicates.keep: all); check they are true reruns.",
@@ -152,7 +160,8 @@ def duplicates_section(report: Report) -> list[str]:
         "Runs with identical fields (seed included), grouped",
     )
     return [
-        f"{duplicates['group'].nunique():,} groups of runs share every field and seed. {policy}",
+        f"{duplicates['group'].nunique():,} groups of runs share every field and seed. {policy}"
+        + (f" Apart from these, {also}" if also else ""),
         "",
         table,
         download_links(PATH, ["duplicates.csv"]),

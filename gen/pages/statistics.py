@@ -31,6 +31,11 @@ METHOD = (
 )
 
 
+def holm_family(report: Report) -> int:
+    """How many tests Holm's correction counts: every test of this page with a p-value."""
+    return int(report.comparisons["p"].notna().sum())
+
+
 def p_text(value: object) -> str:
     """p-values to four decimals, the tiny ones as "< 0.0001" (one precision per column)."""
     if not isinstance(value, float) or value != value:
@@ -111,8 +116,8 @@ def page(report: Report) -> Page:
             report,
             method_rows_named(report, suite),
             PATH,
-            f"{report.config.suite.name} score differences per family and over families, Holm-corrected with every "
-            "test here",
+            f"{report.config.suite.name} score differences per family and over families, Holm-corrected over the "
+            f"{holm_family(report)} tests on this page",
         )
         if not suite.empty
         else "No two strategies share a family and task.",
@@ -120,7 +125,10 @@ def page(report: Report) -> Page:
         "### Per task",
         "",
         comparison_table(
-            report, per_task, PATH, "Per-task differences, paired by seed, Holm-corrected with every test on this page"
+            report,
+            per_task,
+            PATH,
+            f"Per-task differences, paired by seed, Holm-corrected over the {holm_family(report)} tests on this page",
         )
         if not per_task.empty
         else "No two strategies share a task.",

@@ -12,7 +12,7 @@ from gen.report import Report
 PATH = "tradeoffs.md"
 COST_LABELS = {
     "params_m": "trainable parameters (M)",
-    "memory_allocated_mb": "peak GPU memory (MB)",
+    "memory_allocated_mb": "GPU memory allocated (MB)",
     "train_time_s": "train time (s)",
     "eval_runtime_s": "inference time (s)",
 }

@@ -47,3 +47,17 @@ def test_the_grid_shows_the_seeds_of_coverage_csv(bundled_site: Path) -> None:
     families = {(c["configuration"], c["family"]) for c in cells}
     assert len(rows) == len(families)
     assert any(row[-1] != "100%" for row in rows)  # the bundled study has gaps: the row totals show them
+
+
+def test_the_completion_line_counts_slots_not_runs(bundled_site: Path) -> None:
+    with (bundled_site / "downloads" / "coverage.csv").open() as handle:
+        cells = list(csv.DictReader(handle))
+    present, expected = (sum(int(c[k]) for c in cells) for k in ("present", "expected"))
+    runs = sum(1 for _ in (bundled_site / "downloads" / "run_health.csv").open()) - 1
+    assert present < runs  # several runs fill one slot: the line must not call slots runs
+    text = html.unescape(re.sub(r"<[^>]+>", "", (bundled_site / "coverage.html").read_text()))
+    assert f"{present:,} of {expected:,} expected (configuration, family, task, seed) slots hold a run" in text
+    quality = html.unescape(re.sub(r"<[^>]+>", "", (bundled_site / "data-quality.html").read_text()))
+    with (bundled_site / "downloads" / "run_health.csv").open() as handle:
+        repeats = sum(r["verdict"] == "duplicate" for r in csv.DictReader(handle))
+    assert f"No two runs share every field and seed. {repeats} runs repeat another run's result" in quality
