@@ -213,3 +213,38 @@ def test_the_overview_says_which_cells_mix_configurations(bundled_site: Path) ->
     overview = (bundled_site / "index.html").read_text()
     note = overview.split("Cells whose runs differ in more than the seed", 1)[1].split("</ul>", 1)[0]
     assert {tuple(item.split(":", 1)[0].rsplit(" ", 1)) for item in note.split("<li>")[1:]} == mixed
+
+
+def test_which_checkpoint_the_runs_report_recomputed(bundled_site: Path) -> None:
+    """Per task: runs whose best periodic evaluation came before their last, and whether the final score is the
+    best or the last one, recomputed from each log with the json module. The log repeats the final evaluation at the
+    last step (MNLI: matched, then mismatched): entries after the first at that step are not periodic."""
+    tracked = {"cola": "eval_matthews_correlation", "stsb": "eval_pearson"}
+    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    for folder, _, names in os.walk(RESULTS):
+        if "metrics.json" not in names:
+            continue
+        data = json.loads((Path(folder) / "metrics.json").read_text())
+        args = data["args"]
+        if (STRATEGY.get((data["variant"], None)) or STRATEGY.get((data["variant"], args["peft"]))) is None:
+            continue
+        task = args["task"]
+        key = tracked.get(task, "eval_accuracy")
+        log = [(e["step"], e[key]) for e in data["log_history"] if key in e]
+        last_step = log[-1][0]
+        first_at_last = next(i for i, (step, _) in enumerate(log) if step == last_step)
+        periodic = [value for _, value in log[: first_at_last + 1]]
+        best, last = max(periodic), periodic[-1]
+        if best == last:
+            continue
+        final = next(iter(primary(task, data).values()))
+        counted = counts[task]
+        counted[0] += 1
+        counted[1 if final == best else 2 if final == last else 3] += 1
+    shown = {r["task"]: [int(r[k]) for k in ("n_runs", "final_is_best", "final_is_last", "neither")]
+             for r in read_csv(bundled_site / "downloads" / "checkpoints.csv")}  # fmt: skip
+    assert shown == dict(counts)
+    best = sum(c[1] for c in counts.values())
+    assert best > sum(c[0] for c in counts.values()) / 2  # most report the best: chosen on the validation split
+    training = (bundled_site / "training.html").read_text()
+    assert f"<strong>{best:,} report the best as their final score</strong>" in training

@@ -14,7 +14,7 @@ from gen.analysis.health import Health, run_health
 from gen.analysis.scores import suite_columns
 from gen.analysis.stats import holm_corrected, paired_comparisons
 from gen.analysis.tradeoffs import labelled, tradeoff_points, with_fronts
-from gen.analysis.training import best_steps, curve_bands, downsample, drawable
+from gen.analysis.training import best_steps, checkpoint_choice, curve_bands, downsample, drawable
 from gen.analysis.variants import best_per_task, by_task, method_cells, method_ranking, method_scores, rank_sweep
 from gen.benchmarks import Suite
 from gen.config import ReportConfig
@@ -121,17 +121,24 @@ CURVE_POINTS = 40
 
 @dataclass
 class Training:
-    """Training dynamics: curves (every step, and downsampled for drawing) and the best step per cell."""
+    """Training dynamics: curves (every step, and downsampled for drawing), the best step per cell and which
+    checkpoint the runs of each task report."""
 
     bands: pd.DataFrame
     drawn: pd.DataFrame
     best: pd.DataFrame
+    checkpoints: pd.DataFrame
 
 
 def training(runs: Runs, suite: Suite) -> Training:
-    """Curves and best steps of the runs that have logs."""
+    """Curves, best steps and the checkpoint each run reports, of the runs that have logs."""
     bands = curve_bands(runs.curves)
-    return Training(bands, downsample(drawable(bands), CURVE_POINTS), best_steps(runs.curves, runs.table, suite))
+    return Training(
+        bands,
+        downsample(drawable(bands), CURVE_POINTS),
+        best_steps(runs.curves, runs.table, suite),
+        checkpoint_choice(runs.curves, runs.table, suite),
+    )
 
 
 @dataclass

@@ -84,3 +84,46 @@ def best_steps(curves: pd.DataFrame, table: pd.DataFrame, suite: Suite) -> pd.Da
     else:
         steps["seconds_per_epoch"] = float("nan")
     return steps.reset_index()
+
+
+def checkpoint_choice(curves: pd.DataFrame, table: pd.DataFrame, suite: Suite) -> pd.DataFrame:
+    """Per task: of the runs whose best periodic evaluation (of the metric that tracks the score) came before their
+    last one, how many report the best as their final score (``final_is_best``: the checkpoint was chosen on the
+    validation split the score is reported on, the Trainer's ``load_best_model_at_end``), how many the last
+    (``final_is_last``), and how many neither (``neither``: chosen by another metric, or evaluated again). Runs whose
+    best evaluation is their last tell nothing and are not counted. The final evaluation the log repeats at the last
+    step (MNLI: once per split) is not a periodic one."""
+    columns = ["task", "n_runs", "final_is_best", "final_is_last", "neither"]
+    series_of = {task: curve_series(suite, str(task)) for task in curves["task"].unique()}
+    tracked = curves[curves["series"].astype(str) == curves["task"].map(series_of).astype(str)]
+    if tracked.empty:
+        return pd.DataFrame(columns=columns)
+    ordered = tracked.sort_values(["run_id", "step"], kind="stable")  # stable: the log's own order within a step
+    # The Trainer logs its final evaluation too, after the last periodic one and at its step.
+    last_step = ordered.groupby("run_id", sort=False, observed=True)["step"].transform("max")
+    final = ordered["step"].eq(last_step) & ordered.duplicated(["run_id", "step"])
+    by_run = ordered[~final].groupby("run_id", sort=False, observed=True)["value"]
+    logged = pd.DataFrame({"best": by_run.max(), "last": by_run.last()})
+    score_metric = {t.name: t.primary[0].metrics[0] for t in suite.tasks}
+    finals = table[table["metric"].astype(str) == table["task"].astype(str).map(score_metric)]
+    finals = finals.drop_duplicates("run_id").set_index("run_id")[["task", "value"]]
+    runs = logged.join(finals, how="inner")
+    runs = runs[~_same(runs["best"], runs["last"])]
+    if runs.empty:
+        return pd.DataFrame(columns=columns)
+    is_best, is_last = _same(runs["value"], runs["best"]), _same(runs["value"], runs["last"])
+    counted = runs.assign(final_is_best=is_best, final_is_last=is_last & ~is_best, neither=~is_best & ~is_last)
+    result = counted.groupby("task", sort=False, observed=True).agg(
+        n_runs=("value", "size"),
+        final_is_best=("final_is_best", "sum"),
+        final_is_last=("final_is_last", "sum"),
+        neither=("neither", "sum"),
+    )
+    order = {task.name: rank for rank, task in enumerate(suite.tasks)}
+    result = result.reset_index().sort_values("task", key=lambda t: t.astype(str).map(order), kind="stable")
+    return result.reset_index(drop=True)[columns]
+
+
+def _same(a: pd.Series, b: pd.Series) -> pd.Series:
+    """Equal scores: a log and a results file may round a value differently in its last digits."""
+    return (a - b).abs() <= 1e-9

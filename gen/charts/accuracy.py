@@ -219,7 +219,7 @@ def seed_intervals(
     labels: dict[str, str],
     families: list[str] | None = None,
 ) -> Chart:
-    """Every seed as a dot, with each cell's mean and 95% interval, per task and strategy, a panel per family."""
+    """Every run as a dot, with each cell's mean and 95% interval, per task and strategy, a panel per family."""
     drawn = with_health(thinned(scores))
     dots = records(
         drawn[["family", "strategy", "column", "seed", "score", "verdict", "health_reason"]].assign(
@@ -287,11 +287,11 @@ def seed_intervals(
         for family in present
     ]
     description = (
-        "Dot plot of every seed's score per task and strategy, with the mean and its 95% t interval; the shape "
+        "Dot plot of every run's score per task and strategy, with the mean and its 95% t interval; the shape "
         "says whether a run is healthy, collapsed, an outlier or a duplicate."
     )
     description += _thinning_note(scores, drawn)
-    return finish("seed-intervals", "Every seed, mean and 95% interval", description, alt.vconcat(*panels))
+    return finish("seed-intervals", "Every run, mean and 95% interval", description, alt.vconcat(*panels))
 
 
 @reused

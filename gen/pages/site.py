@@ -168,6 +168,7 @@ def downloads(config: ReportConfig) -> dict[str, Callable[[Report], pd.DataFrame
         "coverage.csv": lambda r: r.coverage.cells,
         "missing_runs.csv": lambda r: r.coverage.missing,
         "best_steps.csv": lambda r: r.training.best,
+        "checkpoints.csv": lambda r: r.training.checkpoints,
         "training_curves.csv": lambda r: r.training.bands,
     }
     if config.efficiency.table is not None:

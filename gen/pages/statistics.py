@@ -16,7 +16,10 @@ from gen.report import Report
 PATH = "statistics.md"
 METHOD = (
     f"Intervals are {CONFIDENCE:.0%} confidence intervals of the mean from Student's t with n − 1 degrees of "
-    "freedom (suited to a handful of seeds); a cell with one run has none. A difference is always to − from, in "
+    "freedom, n the cell's runs (suited to a handful of seeds); a cell with one run has none. Where a cell's runs "
+    "differ in more than the seed (several configurations, such as LoRA ranks, or a seed run twice), they are not "
+    "draws of one setup: the interval then spans the mix, not seed noise alone ([Accuracy](accuracy.md) names "
+    "such cells). A difference is always to − from, in "
     "points (100 × the score difference), between the means the tables show. Each test pairs independent units "
     "and says which: **per task**, seeds (the runs of one seed are averaged first; a task scored in two columns, "
     "MNLI-m and MNLI-mm, counts once), so n is at most the number of seeds; **per family over the suite**, each "
@@ -144,7 +147,7 @@ def page(report: Report) -> Page:
                 Col("family", "Family", family_link(report, PATH)),
                 Col("strategy", "Strategy"),
                 Col("task", "Task", task_link(report, PATH)),
-                Col("n_runs", "n", num(0), numeric=True),
+                Col("n_runs", "Runs", num(0), numeric=True),
                 Col("mean", "Mean", num(4), numeric=True),
                 Col("std", "Std", num(4), numeric=True),
                 Col("ci_low", f"{CONFIDENCE:.0%} CI low", num(4), numeric=True),

@@ -12,6 +12,39 @@ from gen.report import Report
 PATH = "training.md"
 
 
+def checkpoint_section(report: Report) -> list[str]:
+    """Which checkpoint the runs report, where their logs can tell: the best evaluation (chosen on the split the
+    score is reported on) or the last."""
+    choice = report.training.checkpoints
+    if choice.empty:
+        return []
+    runs, best = int(choice["n_runs"].sum()), int(choice["final_is_best"].sum())
+    table = html_table(
+        choice,
+        [
+            Col("task", "Task", task_link(report, PATH)),
+            Col("n_runs", "Runs that can tell", num(0), numeric=True),
+            Col("final_is_best", "Report the best evaluation", num(0), numeric=True),
+            Col("final_is_last", "Report the last", num(0), numeric=True),
+            Col("neither", "Neither", num(0), numeric=True),
+        ],
+        "Which checkpoint the runs report, per task",
+    )
+    return [
+        "## Which checkpoint a score comes from",
+        "",
+        f"Of the {runs:,} runs whose best periodic evaluation came before their last one, **{best:,} report the "
+        "best as their final score**: their checkpoint was chosen on the validation split the score is reported "
+        "on (the Trainer's `load_best_model_at_end`), which makes those scores optimistic, by how much the data "
+        'cannot say. Runs whose best evaluation is their last cannot tell and are not counted; "neither" means '
+        "another metric chose the checkpoint, or the final evaluation differs from every logged one.",
+        "",
+        table,
+        download_links(PATH, ["checkpoints.csv"]),
+        "",
+    ]
+
+
 def page(report: Report) -> Page:
     """The Training page."""
     best = report.training.best
@@ -48,6 +81,7 @@ def page(report: Report) -> Page:
         ),
         download_links(PATH, ["best_steps.csv", "training_curves.csv"]),
         "",
+        *checkpoint_section(report),
     ]
     chart_list = []
     drawn = report.training.drawn

@@ -8,7 +8,7 @@ from dataclasses import replace
 import pandas as pd
 import pytest
 
-from gen.analysis.training import best_steps, curve_bands, curve_series, downsample, drawable
+from gen.analysis.training import best_steps, checkpoint_choice, curve_bands, curve_series, downsample, drawable
 from gen.benchmarks import preset
 from gen.sources.base import InputError, curve_points
 from gen.sources.metrics_json import read_run, trainer_curves
@@ -93,3 +93,29 @@ def test_a_curve_stops_where_fewer_than_half_its_runs_still_log() -> None:
     assert accuracy.set_index("step")["n_runs"].to_dict() == {10.0: 3, 20.0: 3, 30.0: 1, 40.0: 1, 50.0: 1, 60.0: 1}
     drawn = drawable(bands)
     assert drawn[drawn["series"] == "eval_accuracy"]["step"].tolist() == [10.0, 20.0]
+
+
+def test_which_checkpoint_a_run_reports() -> None:
+    def logged(periodic: list[float], finals: list[float]) -> list[dict[str, float]]:
+        log = history(periodic)
+        # The Trainer's final evaluation(s), at the last step (MNLI logs matched and mismatched).
+        return [*log, *({"eval_accuracy": v, "step": 10 * len(periodic)} for v in finals)]
+
+    runs = [
+        # RTE: best 0.8 at step 20, last 0.7: seed 1 reports the best, seed 2 the last, seed 3 neither.
+        (run("bert", "FFT", "rte", 1, accuracy=0.8), logged([0.6, 0.8, 0.7], [0.8])),
+        (run("bert", "FFT", "rte", 2, accuracy=0.7), logged([0.6, 0.8, 0.7], [0.7])),
+        (run("bert", "FFT", "rte", 3, accuracy=0.75), logged([0.6, 0.8, 0.7], [0.75])),
+        # Best evaluation is the last: tells nothing.
+        (run("bert", "FFT", "rte", 4, accuracy=0.9), logged([0.6, 0.9], [0.9])),
+        # MNLI: two final evaluations after the periodic ones; the matched one is the best periodic.
+        (
+            run("bert", "FFT", "mnli", 1, matched_accuracy=0.84, mismatched_accuracy=0.85),
+            logged([0.80, 0.84, 0.83], [0.84, 0.85]),
+        ),
+    ]
+    records = [replace(record, curves=trainer_curves({"log_history": log})) for record, log in runs]
+    built = runs_of(records)
+    choice = checkpoint_choice(built.curves, built.table, preset("glue", "primary")).set_index("task")
+    assert choice.loc["rte"].tolist() == [3, 1, 1, 1]
+    assert choice.loc["mnli"].tolist() == [1, 1, 0, 0]
