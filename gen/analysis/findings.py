@@ -50,11 +50,11 @@ def unhealthy_runs(scores: pd.DataFrame) -> pd.DataFrame:
     return scores.loc[scores["verdict"].fillna("healthy") != "healthy", keys]
 
 
-def _unhealthy(cells: pd.DataFrame, mask: pd.Series, unhealthy: pd.DataFrame) -> int:
+def _unhealthy(cells: pd.DataFrame, mask: pd.Series, unhealthy: dict[tuple[str, str, str], set[str]]) -> int:
     """Distinct runs that are not healthy in the cells of ``mask``: a run scored in two columns (MNLI matched and
     mismatched) is one run."""
-    chosen = cells.loc[mask, ["family", "strategy", "column"]].drop_duplicates()
-    return int(unhealthy.merge(chosen, on=["family", "strategy", "column"])["run_id"].nunique())
+    chosen = cells.loc[mask, ["family", "strategy", "column"]].itertuples(index=False, name=None)
+    return len(set().union(*(unhealthy.get((str(f), str(s), str(c)), set()) for f, s, c in chosen)))
 
 
 def findings(
@@ -73,6 +73,10 @@ def findings(
       ``most_changed`` (the task column whose mean difference over families is smallest / largest in size; not
       tested).
     """
+    by_cell = {
+        (str(f), str(s), str(c)): set(ids)
+        for (f, s, c), ids in unhealthy.groupby(["family", "strategy", "column"], observed=True)["run_id"]
+    }
     rows: list[dict[str, object]] = []
     complete = glue[glue["complete"].astype(bool)]
     if not complete.empty:
@@ -84,11 +88,11 @@ def findings(
                 "subject": f"{best['model']} ({best['family']}, {best['strategy']})",
                 "family": best["family"],
                 "value": best["glue_score"],
-                "unhealthy_runs": _unhealthy(cells, mask, unhealthy),
+                "unhealthy_runs": _unhealthy(cells, mask, by_cell),
             }
         )
     for source, target in finding_pairs(strategies):
-        rows += _pair(cells, source, target, suite, unhealthy)
+        rows += _pair(cells, source, target, suite, by_cell)
     table = pd.DataFrame(rows, columns=COLUMNS)
     for column in ("family", "from", "to", "subject", "test_family", "test_from", "test_to", "test_task"):
         table[column] = table[column].astype(object).fillna("")
@@ -97,7 +101,7 @@ def findings(
 
 
 def _pair(
-    cells: pd.DataFrame, source: str, target: str, suite: Suite, unhealthy: pd.DataFrame
+    cells: pd.DataFrame, source: str, target: str, suite: Suite, unhealthy: dict[tuple[str, str, str], set[str]]
 ) -> list[dict[str, object]]:
     """The findings of one pair of strategies."""
     a, b = _means(cells, source), _means(cells, target)

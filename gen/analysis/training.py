@@ -62,15 +62,20 @@ def downsample(bands: pd.DataFrame, max_points: int) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)[bands.columns]
 
 
-def best_steps(curves: pd.DataFrame, table: pd.DataFrame, suite: Suite) -> pd.DataFrame:
-    """Per (family, strategy, task): mean step at which each run's tracking eval metric peaked, and the mean
-    training time per epoch (train time / epochs)."""
+def tracked_points(curves: pd.DataFrame, suite: Suite) -> pd.DataFrame:
+    """The logged points of the eval metric that tracks each run's task score."""
     # Looked up once per task, not per logged point. Only the series some task tracks are compared row by row, as
     # text (the columns may be categorical, gen.runs keeps large curve tables compact, with other categories): every
     # row as text took gigabytes at 300k runs.
     series_of = {task: curve_series(suite, str(task)) for task in curves["task"].unique()}
     candidates = curves[curves["series"].isin(set(series_of.values()))]
-    tracked = candidates[candidates["series"].astype(str) == candidates["task"].map(series_of).astype(str)]
+    return candidates[candidates["series"].astype(str) == candidates["task"].map(series_of).astype(str)]
+
+
+def best_steps(curves: pd.DataFrame, table: pd.DataFrame, suite: Suite) -> pd.DataFrame:
+    """Per (family, strategy, task): mean step at which each run's tracking eval metric peaked, and the mean
+    training time per epoch (train time / epochs)."""
+    tracked = tracked_points(curves, suite)
     peak = tracked.loc[tracked.groupby("run_id")["value"].idxmax()]
     steps = peak.groupby(["family", "strategy", "task"], sort=False).agg(
         best_step=("step", "mean"), best_value=("value", "mean"), n_runs=("run_id", "nunique")
@@ -94,8 +99,7 @@ def checkpoint_choice(curves: pd.DataFrame, table: pd.DataFrame, suite: Suite) -
     best evaluation is their last tell nothing and are not counted. The final evaluation the log repeats at the last
     step (MNLI: once per split) is not a periodic one."""
     columns = ["task", "n_runs", "final_is_best", "final_is_last", "neither"]
-    series_of = {task: curve_series(suite, str(task)) for task in curves["task"].unique()}
-    tracked = curves[curves["series"].astype(str) == curves["task"].map(series_of).astype(str)]
+    tracked = tracked_points(curves, suite)
     if tracked.empty:
         return pd.DataFrame(columns=columns)
     ordered = tracked.sort_values(["run_id", "step"], kind="stable")  # stable: the log's own order within a step
@@ -105,7 +109,8 @@ def checkpoint_choice(curves: pd.DataFrame, table: pd.DataFrame, suite: Suite) -
     by_run = ordered[~final].groupby("run_id", sort=False, observed=True)["value"]
     logged = pd.DataFrame({"best": by_run.max(), "last": by_run.last()})
     score_metric = {t.name: t.primary[0].metrics[0] for t in suite.tasks}
-    finals = table[table["metric"].astype(str) == table["task"].astype(str).map(score_metric)]
+    finals = table[table["metric"].isin(set(score_metric.values()))]
+    finals = finals[finals["metric"].astype(str) == finals["task"].astype(str).map(score_metric)]
     finals = finals.drop_duplicates("run_id").set_index("run_id")[["task", "value"]]
     runs = logged.join(finals, how="inner")
     runs = runs[~_same(runs["best"], runs["last"])]
