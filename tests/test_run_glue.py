@@ -108,7 +108,7 @@ def test_every_suite_score_equals_the_metrics_json_build(reports: tuple[Report, 
     assert len(got) == 9
     for key, row in expected.iterrows():
         assert got.loc[key, "glue_score"] == pytest.approx(row["glue_score"], abs=1e-12), key
-        assert got.loc[key, "n_runs"] == row["n_runs"], key
+        assert got.loc[key, "n_columns"] == row["n_columns"], key
         assert got.loc[key, "complete"] == row["complete"], key
 
 
