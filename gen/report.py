@@ -19,7 +19,7 @@ from gen.analysis.findings import findings, unhealthy_runs
 from gen.analysis.headline import Headline
 from gen.analysis.health import configurations, unhealthy_counts
 from gen.analysis.order import ordered
-from gen.analysis.reproduction import reproduction, reproduction_averages
+from gen.analysis.reproduction import nearer_metrics, reproduction, reproduction_averages
 from gen.analysis.scores import CELL_KEYS, score_cells, task_scores, thin_cells
 from gen.analysis.sections import (
     Changes,
@@ -61,7 +61,7 @@ def compare_with_previous(config: ReportConfig, scores: pd.DataFrame) -> Changes
     return Changes(previous.label, run_changes(now, before), cell_changes(now, before))
 
 
-def reproduce(config: ReportConfig, intervals: pd.DataFrame) -> Reproduction | None:
+def reproduce(config: ReportConfig, intervals: pd.DataFrame, table: pd.DataFrame) -> Reproduction | None:
     """Compare with the configured published figures, read like a table source and named by the same rules."""
     if config.published is None:
         return None
@@ -77,8 +77,10 @@ def reproduce(config: ReportConfig, intervals: pd.DataFrame) -> Reproduction | N
             f"{config.config_path}: key 'published.path': {path}: {first['reason']} "
             f"({len(published.rejected_runs)} unusable figure(s)) — fix the table"
         )
-    cells = reproduction(intervals, score_cells(task_scores(published.table, config.suite)))
-    return Reproduction(config.published.label, cells, reproduction_averages(cells))
+    figures = score_cells(task_scores(published.table, config.suite))
+    cells = reproduction(intervals, figures)
+    nearer = nearer_metrics(table, figures, config.suite)
+    return Reproduction(config.published.label, cells, reproduction_averages(cells), nearer)
 
 
 class Report:
@@ -268,7 +270,7 @@ class Report:
     def reproduction(self) -> Reproduction | None:
         """Our runs against the published figures."""
         memo.read("published")
-        return reproduce(self.config, self.cell_stats)
+        return reproduce(self.config, self.cell_stats, self.runs.table)
 
     @stage
     def findings(self) -> pd.DataFrame:

@@ -113,6 +113,8 @@ class Reproduction:
     label: str
     cells: pd.DataFrame
     averages: pd.DataFrame
+    # Task columns whose published figures are nearer another metric of ours (gen.analysis.reproduction).
+    nearer: pd.DataFrame
 
 
 # Steps per curve drawn on the page; the CSV download keeps every logged step.

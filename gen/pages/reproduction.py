@@ -3,12 +3,40 @@
 from __future__ import annotations
 
 from gen import charts
-from gen.pages.display import chart_families, for_charts
+from gen.pages.accuracy import varying_note
+from gen.pages.display import chart_families, for_charts, metric_name
 from gen.pages.links import family_link, task_link
 from gen.pages.render import Col, Page, chart_block, download_links, esc, html_table, num
+from gen.pages.statistics import unhealthy_text
 from gen.report import Report
 
 PATH = "reproduction.md"
+
+
+def caveats(report: Report) -> list[str]:
+    """What a reader must know before reading a delta: cells holding runs that are not healthy, and task columns
+    whose published figures look like another metric than the one compared."""
+    reproduction = report.reproduction
+    if reproduction is None:
+        return []
+    lines = []
+    cells = reproduction.cells
+    flagged = int((cells["n_unhealthy"].fillna(0) > 0).sum()) if "n_unhealthy" in cells else 0
+    if flagged:
+        lines.append(
+            f"- ⚠ {flagged} of {len(cells)} cells hold runs that are not healthy (collapsed to chance level, outliers "
+            f"or duplicates), counted in our mean: their deltas say as much about those runs as about the method "
+            f"([run health](data-quality.md#run-health))."
+        )
+    labels = {c.column: c.label for c in report.config.suite.columns()}
+    for row in reproduction.nearer.to_dict("records"):
+        lines.append(
+            f"- ⚠ {esc(labels.get(str(row['column']), row['column']))}: the published figures are nearer our "
+            f"{esc(metric_name(str(row['nearer_metric'])))} (median {float(row['nearer_points']):.1f} points off over "
+            f"{int(row['n_cells'])} cells) than our {esc(metric_name(str(row['metric'])))}, the metric compared here "
+            f"({float(row['points']):.1f} points off): check which metric the publication reports."
+        )
+    return [*lines, ""] if lines else []
 
 
 def page(report: Report) -> Page:
@@ -31,6 +59,7 @@ def page(report: Report) -> Page:
         f"Compared with {esc(reproduction.label)}: the published figure lies inside our 95% confidence interval in "
         f"{inside} of {len(cells)} cells. Delta = ours − published, in points (100 × score).",
         "",
+        *caveats(report),
         "## On average",
         "",
         html_table(
@@ -64,9 +93,11 @@ def page(report: Report) -> Page:
                 Col("n_runs", "Runs", num(0), numeric=True),
                 Col("delta_points", "Delta (points)", num(2), numeric=True),
                 Col("inside", "Published inside CI"),
+                Col("n_unhealthy", "Not healthy", unhealthy_text, numeric=True),
             ],
             "Published figure against our mean and its t interval",
         ),
         download_links(PATH, ["reproduction.csv"]),
+        varying_note(report, reproduction.cells),
     ]
     return Page(PATH, "\n".join(lines), [chart])

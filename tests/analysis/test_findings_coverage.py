@@ -9,7 +9,7 @@ import pytest
 
 from gen.analysis.coverage import completion_matrix, completion_rate, coverage
 from gen.analysis.findings import findings, unhealthy_runs
-from gen.analysis.reproduction import reproduction, reproduction_averages
+from gen.analysis.reproduction import nearer_metrics, reproduction, reproduction_averages
 from gen.benchmarks import preset
 
 NONE_UNHEALTHY = pd.DataFrame(columns=["family", "strategy", "column", "run_id"])
@@ -147,3 +147,24 @@ def test_findings_count_each_unhealthy_run_once() -> None:
     assert by[("retained", "")] == 2
     assert by[("lower", "bert mnli_m")] == 1
     assert by[("best", "B (bert, FFT)")] == 1
+
+
+def test_published_figures_nearer_another_metric_are_named() -> None:
+    rows = []
+    for family, accuracy, f1 in (("bert", 0.84, 0.89), ("roberta", 0.88, 0.91), ("deberta", 0.89, 0.92)):
+        rows += [(family, "mrpc", "accuracy", accuracy), (family, "mrpc", "f1", f1)]
+        rows += [(family, "stsb", "pearson", 0.90), (family, "stsb", "spearman", 0.895)]
+    table = pd.DataFrame(rows, columns=["family", "task", "metric", "value"]).assign(strategy="FFT")
+    # MRPC published as F1 (1 point from ours) while the report scores accuracy (4, 3.5 and 3.5 points off);
+    # STS-B's Pearson is 0.5 points off and Spearman 1: Pearson stays.
+    published = pd.DataFrame(
+        [
+            ("bert", "mrpc", 0.88), ("roberta", "mrpc", 0.915), ("deberta", "mrpc", 0.925),
+            ("bert", "stsb", 0.905), ("roberta", "stsb", 0.905), ("deberta", "stsb", 0.905),
+        ],
+        columns=["family", "column", "mean"],
+    ).assign(strategy="FFT")  # fmt: skip
+    (row,) = nearer_metrics(table, published, preset("glue", "primary")).to_dict("records")
+    assert (row["column"], row["metric"], row["nearer_metric"], row["n_cells"]) == ("mrpc", "accuracy", "f1", 3)
+    assert row["points"] == pytest.approx(statistics.median([4.0, 3.5, 3.5]))
+    assert row["nearer_points"] == pytest.approx(statistics.median([1.0, 0.5, 0.5]))
