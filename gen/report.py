@@ -249,7 +249,7 @@ class Report:
     @stage
     def variants(self) -> Variants | None:
         """PEFT methods and ranks, when configured."""
-        return compare_variants(self.config, self.runs)
+        return compare_variants(self.config, self.runs, self.health.health.unhealthy_ids())
 
     @stage
     def comparisons(self) -> pd.DataFrame:
@@ -259,7 +259,7 @@ class Report:
     @stage
     def tradeoffs(self) -> pd.DataFrame:
         """Accuracy–cost points with Pareto fronts."""
-        return trade_offs(self.scores, self.runs, self.variants)
+        return trade_offs(self.scores, self.runs, self.variants, self.health.health.unhealthy_ids())
 
     @stage
     def coverage(self) -> Coverage:

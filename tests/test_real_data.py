@@ -283,3 +283,22 @@ def test_reproduction_names_mrpc_as_nearer_f1(bundled_site: Path) -> None:
     cells = read_csv(bundled_site / "downloads" / "reproduction.csv")
     flagged = sum(int(c["n_unhealthy"] or 0) > 0 for c in cells)
     assert flagged > 0 and f"{flagged} of {len(cells)} cells hold runs that are not healthy" in page
+
+
+def test_variants_ranking_counts_each_methods_unhealthy_runs(bundled_site: Path) -> None:
+    """The teacher group (variant lora): per PEFT method, its runs and those run health does not call healthy, read
+    from the folder names and run_health.csv, as the ranking's Runs column shows them."""
+    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for row in read_csv(bundled_site / "downloads" / "run_health.csv"):
+        variant, _, _, peft_folder, _ = row["run_id"].split("/")
+        if variant == "lora":
+            counted = counts[peft_folder.split("_")[1]]
+            counted[0] += 1
+            counted[1] += row["verdict"] != "healthy"
+    labels = {"lora": "LoRA", "dora": "DoRA", "olora": "OLoRA", "rslora": "rsLoRA", "adalora": "AdaLoRA"}
+    page = (bundled_site / "variants.html").read_text()
+    ranking = page.split("methods ranked over the", 1)[1].split("</table>", 1)[0]
+    rows = [html.unescape(re.sub(r"<[^>]+>", " ", row)).split() for row in re.findall(r"<tr>(.*?)</tr>", ranking)]
+    shown = {row[1]: row[-3:] for row in rows[1:]}
+    assert shown == {labels[m]: [f"{n:,}", "⚠", str(u)] for m, (n, u) in counts.items()}
+    assert counts["adalora"][1] / counts["adalora"][0] > 2 * counts["rslora"][1] / counts["rslora"][0]

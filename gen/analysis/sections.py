@@ -15,7 +15,15 @@ from gen.analysis.scores import suite_columns
 from gen.analysis.stats import holm_corrected, paired_comparisons
 from gen.analysis.tradeoffs import labelled, tradeoff_points, with_fronts
 from gen.analysis.training import best_steps, checkpoint_choice, curve_bands, downsample, drawable
-from gen.analysis.variants import best_per_task, by_task, method_cells, method_ranking, method_scores, rank_sweep
+from gen.analysis.variants import (
+    best_per_task,
+    by_task,
+    method_cells,
+    method_health,
+    method_ranking,
+    method_scores,
+    rank_sweep,
+)
 from gen.benchmarks import Suite
 from gen.config import ReportConfig
 from gen.runs import WARNING_COLUMNS, Runs, without_runs
@@ -62,18 +70,23 @@ def all_comparisons(
     return holm_corrected(pd.concat(parts, ignore_index=True))
 
 
-def compare_variants(config: ReportConfig, runs: Runs) -> Variants | None:
-    """The variants analyses, when the config asks for them."""
+def compare_variants(config: ReportConfig, runs: Runs, unhealthy_ids: set[str]) -> Variants | None:
+    """The variants analyses, when the config asks for them; the ranking and the rank sweep count the runs in
+    ``unhealthy_ids`` (a method that collapses often ranks low for that)."""
     if config.variants is None:
         return None
     scores = method_scores(runs.all_table, config.variants, config.suite)
+    scores = scores.assign(unhealthy=scores["run_id"].isin(unhealthy_ids))
     cells = method_cells(scores)
-    return Variants(scores, cells, by_task(cells), method_ranking(cells), best_per_task(cells), rank_sweep(scores))
+    ranking = method_ranking(cells).merge(method_health(scores), on=["group", "method"], how="left")
+    return Variants(scores, cells, by_task(cells), ranking, best_per_task(cells), rank_sweep(scores))
 
 
-def trade_offs(report_scores: pd.DataFrame, runs: Runs, variants: Variants | None) -> pd.DataFrame:
+def trade_offs(
+    report_scores: pd.DataFrame, runs: Runs, variants: Variants | None, unhealthy_ids: set[str]
+) -> pd.DataFrame:
     """Accuracy–cost points with their Pareto fronts: per (family, group · method) when variants are configured,
-    else per (family, strategy)."""
+    else per (family, strategy); each with how many of its runs are in ``unhealthy_ids``."""
     if variants is not None:
         ids = variants.scores.drop_duplicates("run_id").set_index("run_id")
         label = ids["group"].where(ids["group"] == "baseline", ids["group"] + " · " + ids["method"])
@@ -81,7 +94,7 @@ def trade_offs(report_scores: pd.DataFrame, runs: Runs, variants: Variants | Non
     else:
         label = report_scores.drop_duplicates("run_id").set_index("run_id")["strategy"]
         scores, table = labelled(report_scores, runs.table, label)
-    return with_fronts(tradeoff_points(scores, table))
+    return with_fronts(tradeoff_points(scores, table, unhealthy_ids))
 
 
 @dataclass

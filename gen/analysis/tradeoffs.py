@@ -8,14 +8,18 @@ COSTS = ["params_m", "memory_allocated_mb", "train_time_s", "eval_runtime_s"]
 POINT_KEYS = ["family", "label"]
 
 
-def tradeoff_points(scores: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
+def tradeoff_points(scores: pd.DataFrame, table: pd.DataFrame, unhealthy_ids: set[str]) -> pd.DataFrame:
     """Points from per-run scores and the tidy table, both with a ``label`` column naming what a point is.
 
     score = mean over task columns of the mean over runs; each cost = mean over tasks of the mean over runs (task-
     balanced, as on Efficiency). ``complete`` is False for points covering fewer columns than the best-covered one.
+    ``n_runs`` counts a point's runs, ``n_unhealthy`` those of them in ``unhealthy_ids``.
     """
     cells = scores.groupby([*POINT_KEYS, "column"], sort=False)["score"].mean()
     points = cells.groupby(POINT_KEYS, sort=False).agg(score="mean", n_columns="size")
+    runs = scores.drop_duplicates([*POINT_KEYS, "run_id"])
+    counted = runs.assign(unhealthy=runs["run_id"].isin(unhealthy_ids)).groupby(POINT_KEYS, sort=False)
+    points = points.join(counted.agg(n_runs=("run_id", "size"), n_unhealthy=("unhealthy", "sum")))
     costs = table[table["metric"].isin(COSTS)]
     per_task = costs.groupby([*POINT_KEYS, "task", "metric"], sort=False)["value"].mean()
     cost_means = per_task.groupby([*POINT_KEYS, "metric"], sort=False).mean().unstack("metric")

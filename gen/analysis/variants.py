@@ -99,6 +99,16 @@ def method_ranking(cells: pd.DataFrame) -> pd.DataFrame:
     return ranking.sort_values(["group", "rank"], kind="stable").reset_index(drop=True)
 
 
+def method_health(scores: pd.DataFrame) -> pd.DataFrame:
+    """Per (group, method): its runs (``n_runs``) and how many are not healthy (``n_unhealthy``, from the scores'
+    ``unhealthy`` column), each run counted once however many columns it scores."""
+    runs = scores[scores["group"] != "baseline"].drop_duplicates("run_id")
+    counted = runs.groupby(["group", "method"], sort=False).agg(
+        n_runs=("run_id", "size"), n_unhealthy=("unhealthy", "sum")
+    )
+    return counted.reset_index()
+
+
 def best_per_task(cells: pd.DataFrame) -> pd.DataFrame:
     """Per group and task column: the method with the highest mean over families, and by how much it leads."""
     by_task = cells.groupby(["group", "column", "column_rank", "method"], sort=False)["mean"].mean().reset_index()
@@ -120,8 +130,9 @@ def best_per_task(cells: pd.DataFrame) -> pd.DataFrame:
 
 
 def rank_sweep(scores: pd.DataFrame) -> pd.DataFrame:
-    """Per (group, method, family, rank): score over the task columns and mean trainable parameters, and the
-    marginal score per extra million parameters from the previous rank."""
+    """Per (group, method, family, rank): score over the task columns and mean trainable parameters, the marginal
+    score per extra million parameters from the previous rank, and the runs (``n_runs``), of which ``n_unhealthy``
+    are flagged in the scores' ``unhealthy`` column (none without one)."""
     ranked = scores[(scores["group"] != "baseline") & scores["rank"].notna()]
     keys = ["group", "method", "family", "rank"]
     per_column = ranked.groupby([*keys, "column"], sort=False).agg(
@@ -132,6 +143,8 @@ def rank_sweep(scores: pd.DataFrame) -> pd.DataFrame:
     )
     # Runs, not scores: an MNLI run scores two columns.
     sweep["n_runs"] = ranked.groupby(keys, sort=False)["run_id"].nunique()
+    flagged = ranked[ranked["unhealthy"]] if "unhealthy" in ranked else ranked.iloc[:0]
+    sweep["n_unhealthy"] = flagged.groupby(keys, sort=False)["run_id"].nunique().reindex(sweep.index, fill_value=0)
     sweep = sweep.reset_index().sort_values(["group", "method", "family", "rank"], kind="stable")
     # A rank that covers fewer task columns than its group's best-covered one is not comparable: flagged, and no
     # marginal gain is computed to or from it.

@@ -7,7 +7,21 @@ from gen.pages.display import chart_families, for_charts
 from gen.pages.health import ANCHOR as HEALTH_ANCHOR
 from gen.pages.health import PATH as HEALTH_PAGE
 from gen.pages.links import family_link
-from gen.pages.render import Col, Page, chart_block, download_links, esc, html_table, num, pct, ratio, raw, sig, text
+from gen.pages.render import (
+    Col,
+    Page,
+    chart_block,
+    download_links,
+    esc,
+    html_table,
+    num,
+    pct,
+    ratio,
+    raw,
+    runs_flagged,
+    sig,
+    text,
+)
 from gen.report import Report
 
 PATH = "efficiency.md"
@@ -28,7 +42,7 @@ def measured_section(report: Report) -> tuple[list[str], list[charts.Chart]]:
     if measured.empty:
         return ["The runs carry no cost measurements (parameters, memory, times), so nothing is measured here."], []
     flagged = zip(measured["n_runs"], measured["n_unhealthy"], strict=True)
-    shown = measured.assign(runs_display=[runs_text(n, u) for n, u in flagged])
+    shown = measured.assign(runs_display=[runs_flagged(n, u) for n, u in flagged])
     table = html_table(
         shown,
         [
@@ -82,14 +96,6 @@ def measured_section(report: Report) -> tuple[list[str], list[charts.Chart]]:
         *(chart_block(c, PATH) + "\n" for c in chart_list),
     ]
     return lines, chart_list
-
-
-def runs_text(n_runs: object, n_unhealthy: object) -> str:
-    """A run count, with ⚠ and how many of the runs are not healthy when some are."""
-    count, flagged = int(str(n_runs)), int(str(n_unhealthy))
-    if not flagged:
-        return f"{count:,}"
-    return f'{count:,} <span class="unhealthy" title="{flagged} of {count} runs not healthy">⚠ {flagged}</span>'
 
 
 def healthy_section(report: Report) -> list[str]:

@@ -182,6 +182,14 @@ def download_links(page_path: str, names: Sequence[str]) -> str:
     return f'<p class="downloads">Download: {" · ".join(download_link(page_path, n) for n in names)}</p>'
 
 
+def runs_flagged(n_runs: object, n_unhealthy: object) -> str:
+    """A run count, with ⚠ and how many of the runs are not healthy when some are."""
+    count, flagged = int(str(n_runs)), 0 if missing(n_unhealthy) else int(str(n_unhealthy))
+    if not flagged:
+        return f"{count:,}"
+    return f'{count:,} <span class="unhealthy" title="{flagged} of {count} runs not healthy">⚠ {flagged}</span>'
+
+
 def raw(value: Any) -> str:
     """Formatter for cells the page already built from escaped parts."""
     return str(value)

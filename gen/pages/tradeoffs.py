@@ -6,7 +6,7 @@ from gen import charts
 from gen.analysis.tradeoffs import COSTS
 from gen.pages.display import chart_families, for_charts
 from gen.pages.links import family_link
-from gen.pages.render import Col, Page, chart_block, download_links, esc, html_table, num, raw, sig
+from gen.pages.render import Col, Page, chart_block, download_links, esc, html_table, num, raw, runs_flagged, sig
 from gen.report import Report
 
 PATH = "tradeoffs.md"
@@ -41,7 +41,9 @@ def page(report: Report) -> Page:
         "One point per model family and method: the score is the mean over task columns of the mean over runs, each "
         "cost the mean over tasks of the mean over runs. A point is on the **Pareto frontier** (★) when no other "
         "point scores at least as high for at most the same cost, better on one of the two. Points covering fewer "
-        "task columns than the others (†) are shown but never on the frontier.",
+        "task columns than the others (†) are shown but never on the frontier. ⚠ counts a point's runs that are not "
+        "healthy: they are in its score and costs, and a run that collapsed may also have stopped early, so such a "
+        "point can look both worse and cheaper than its healthy runs ([run health](data-quality.md#run-health)).",
         "",
     ]
     chart_list = []
@@ -63,6 +65,7 @@ def page(report: Report) -> Page:
                 f"{s:.4f}" if c else f"{s:.4f}<sup>†</sup>"
                 for s, c in zip(measured["score"], measured["complete"], strict=True)
             ],
+            runs_display=[runs_flagged(n, u) for n, u in zip(measured["n_runs"], measured["n_unhealthy"], strict=True)],
         )
         chart = charts.tradeoff_chart(
             named,
@@ -92,6 +95,7 @@ def page(report: Report) -> Page:
                     Col("score_display", "Score", raw, numeric=True),
                     Col(cost, COST_LABELS[cost][:1].upper() + COST_LABELS[cost][1:], sig, numeric=True),
                     Col("n_columns", "Task columns", num(0), numeric=True),
+                    Col("runs_display", "Runs", raw, numeric=True, value="n_runs"),
                 ],
                 f"Score against {COST_LABELS[cost]}, cheapest first",
             ),

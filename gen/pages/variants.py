@@ -9,7 +9,20 @@ import pandas as pd
 from gen import charts
 from gen.pages.display import chart_families, for_charts
 from gen.pages.links import family_link, task_link
-from gen.pages.render import Col, Page, chart_block, download_links, esc, html_table, missing, num, pct, raw, sig
+from gen.pages.render import (
+    Col,
+    Page,
+    chart_block,
+    download_links,
+    esc,
+    html_table,
+    missing,
+    num,
+    pct,
+    raw,
+    runs_flagged,
+    sig,
+)
 from gen.report import Report
 
 PATH = "variants.md"
@@ -61,7 +74,8 @@ def page(report: Report) -> Page:
     lines += [
         f"Each PEFT method against the {esc(baseline)} baseline on the same family and task. Groups are kept apart "
         f"({esc(names)}): scores of different groups are never averaged together. Means are over every rank and "
-        "seed of a method unless the rank sweep says otherwise.",
+        "seed of a method unless the rank sweep says otherwise, runs that are not healthy included: a method whose "
+        "runs often collapse to chance level ranks low for that, which the Runs column (⚠) shows.",
         "",
     ]
     chart_list: list[charts.Chart] = []
@@ -75,6 +89,9 @@ def page(report: Report) -> Page:
         sweep_chart = charts.rank_sweep_chart(for_charts(report, variants.sweep), group, chart_families(report), name)
         chart_list += [shares, sweep_chart]
         ranking = variants.ranking[variants.ranking["group"] == group]
+        ranking = ranking.assign(
+            runs_display=[runs_flagged(n, u) for n, u in zip(ranking["n_runs"], ranking["n_unhealthy"], strict=True)]
+        )
         best = variants.best[variants.best["group"] == group].assign(
             task=lambda f: f["column"].map(labels), lead_points=lambda f: 100 * f["lead"]
         )
@@ -82,7 +99,8 @@ def page(report: Report) -> Page:
             score_display=lambda f: [
                 f"{s:.4f}" if c else f'{s:.4f}<sup title="covers {n} task columns only">†</sup>'
                 for s, c, n in zip(f["score"], f["complete"], f["n_columns"], strict=True)
-            ]
+            ],
+            runs_display=lambda f: [runs_flagged(n, u) for n, u in zip(f["n_runs"], f["n_unhealthy"], strict=True)],
         )
         heading = name if name == group else f"{name} (group `{group}`)"
         lines += [
@@ -99,8 +117,9 @@ def page(report: Report) -> Page:
                     Col("average_pct_of_baseline", f"Share of {baseline}", pct(1), numeric=True),
                     Col("average_difference_points", f"Difference vs {baseline} (points)", num(2), numeric=True),
                     Col("cells", "Cells compared", num(0), numeric=True),
+                    Col("runs_display", "Runs", raw, numeric=True, value="n_runs"),
                 ],
-                f"{name}: methods ranked over the (family, task) cells they all have",
+                f"{name}: methods ranked over the (family, task) cells they all have; ⚠ runs not healthy",
             ),
             "",
             chart_block(shares, PATH),
@@ -129,9 +148,10 @@ def page(report: Report) -> Page:
                     Col("score_display", "Score", raw, numeric=True),
                     Col("params_m", "Trainable params (M)", sig, numeric=True),
                     Col("marginal_score_per_m", "Score gained per extra M params", num(4), numeric=True),
-                    Col("n_runs", "Runs", num(0), numeric=True),
+                    Col("runs_display", "Runs", raw, numeric=True, value="n_runs"),
                 ],
-                f"{name}: score (mean over task columns) and parameters by rank; † covers fewer tasks",
+                f"{name}: score (mean over task columns) and parameters by rank; † covers fewer tasks; ⚠ runs not "
+                "healthy",
             ),
             "",
         ]

@@ -36,7 +36,13 @@ def test_incomplete_points_never_make_the_front() -> None:
 
 def test_points_are_task_balanced() -> None:
     scores = pd.DataFrame(
-        {"family": "bert", "label": "LoRA", "column": ["rte", "rte", "cola"], "score": [0.7, 0.8, 0.5]}
+        {
+            "family": "bert",
+            "label": "LoRA",
+            "column": ["rte", "rte", "cola"],
+            "score": [0.7, 0.8, 0.5],
+            "run_id": ["a", "b", "c"],
+        }
     )
     table = pd.DataFrame(
         {
@@ -47,8 +53,9 @@ def test_points_are_task_balanced() -> None:
             "value": [1.0, 3.0, 10.0],
         }
     )
-    (point,) = tradeoff_points(scores, table).to_dict("records")
+    (point,) = tradeoff_points(scores, table, {"b", "elsewhere"}).to_dict("records")
     assert point["score"] == pytest.approx(statistics.mean([0.75, 0.5]))
     assert point["params_m"] == pytest.approx(statistics.mean([2.0, 10.0]))
     assert set(COSTS) <= set(point) and point["complete"]
+    assert (point["n_runs"], point["n_unhealthy"]) == (3, 1)
     assert list(itertools.islice(iter(point), 2)) == ["family", "label"]

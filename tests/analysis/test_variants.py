@@ -7,7 +7,15 @@ import statistics
 import pandas as pd
 import pytest
 
-from gen.analysis.variants import best_per_task, by_task, method_cells, method_ranking, method_scores, rank_sweep
+from gen.analysis.variants import (
+    best_per_task,
+    by_task,
+    method_cells,
+    method_health,
+    method_ranking,
+    method_scores,
+    rank_sweep,
+)
 from gen.benchmarks import preset
 from gen.config import VariantsConfig
 from gen.runs import build_runs
@@ -99,3 +107,16 @@ def test_rank_sweep_counts_a_run_scored_on_two_columns_once() -> None:
     assert row["n_runs"] == 3  # runs a, b and c
     matched, mismatched = statistics.mean([0.84, 0.82]), statistics.mean([0.85, 0.83])
     assert row["score"] == pytest.approx(statistics.mean([matched, mismatched, 0.70]))
+
+
+def test_ranking_and_sweep_count_the_runs_that_are_not_healthy(scores: pd.DataFrame) -> None:
+    collapsed = {"lora/lora/8/rte/2", "lora/dora/8/cola/1"}  # run ids are the record names
+    flagged = scores.assign(unhealthy=scores["run_id"].isin(collapsed))
+    health = method_health(flagged).set_index(["group", "method"])
+    # Counted by hand from RECORDS: teacher LoRA has 5 runs (ranks 8 and 16), DoRA 2, the student 1.
+    assert health.loc[("teacher", "lora")].tolist() == [5, 1]
+    assert health.loc[("teacher", "dora")].tolist() == [2, 1]
+    assert health.loc[("student", "lora")].tolist() == [1, 0]
+    sweep = rank_sweep(flagged).set_index(["group", "method", "rank"])
+    assert sweep.loc[("teacher", "lora", 8), ["n_runs", "n_unhealthy"]].tolist() == [3, 1]
+    assert sweep.loc[("teacher", "lora", 16), ["n_runs", "n_unhealthy"]].tolist() == [2, 0]
