@@ -302,3 +302,12 @@ def test_variants_ranking_counts_each_methods_unhealthy_runs(bundled_site: Path)
     shown = {row[1]: row[-3:] for row in rows[1:]}
     assert shown == {labels[m]: [f"{n:,}", "⚠", str(u)] for m, (n, u) in counts.items()}
     assert counts["adalora"][1] / counts["adalora"][0] > 2 * counts["rslora"][1] / counts["rslora"][0]
+
+
+def test_every_download_the_readme_promises_is_built(bundled_site: Path) -> None:
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    promised = readme.split("Downloads (a stable contract):", 1)[1].split("and the tables of every analysis", 1)[0]
+    names = re.findall(r"`(?:downloads/)?([a-z_]+\.csv)`", promised)
+    assert len(names) >= 15
+    missing = [name for name in names if not (bundled_site / "downloads" / name).is_file()]
+    assert not missing
