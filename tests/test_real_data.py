@@ -10,7 +10,9 @@ import os
 import re
 import statistics
 from collections import defaultdict
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from scipy import stats
@@ -31,19 +33,24 @@ def primary(task: str, data: dict[str, float]) -> dict[str, float]:
     return {task: data["eval_accuracy"]}
 
 
+def strategy_runs() -> Iterator[tuple[Path, dict[str, Any], str]]:
+    """Every raw result file a strategy rule matches: its path, its JSON (read with the json module), its strategy."""
+    for folder, _, names in os.walk(RESULTS):
+        if "metrics.json" not in names:
+            continue
+        path = Path(folder) / "metrics.json"
+        data = json.loads(path.read_text())
+        strategy = STRATEGY.get((data["variant"], None)) or STRATEGY.get((data["variant"], data["args"]["peft"]))
+        if strategy is not None:
+            yield path, data, strategy
+
+
 @pytest.fixture(scope="module")
 def expected() -> dict[tuple[str, str], dict[str, list[float]]]:
     """(family, strategy) -> column -> every matching run's score, read with the json module."""
-    root = RESULTS
     scores: dict[tuple[str, str], dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
-    for folder, _, names in os.walk(root):
-        if "metrics.json" not in names:
-            continue
-        data = json.loads((Path(folder) / "metrics.json").read_text())
+    for _, data, strategy in strategy_runs():
         args = data["args"]
-        strategy = STRATEGY.get((data["variant"], None)) or STRATEGY.get((data["variant"], args["peft"]))
-        if strategy is None:
-            continue
         for column, value in primary(args["task"], data).items():
             scores[(args["model_family"], strategy)][column].append(value)
     return scores
@@ -122,14 +129,9 @@ def test_healthy_training_speedups_compare_the_same_tasks(bundled_site: Path) ->
         r["run_id"] for r in read_csv(bundled_site / "downloads" / "run_health.csv") if r["verdict"] == "healthy"
     }
     times: dict[tuple[str, str, str], list[float]] = defaultdict(list)
-    for folder, _, names in os.walk(RESULTS):
-        if "metrics.json" not in names:
-            continue
-        path = Path(folder) / "metrics.json"
-        data = json.loads(path.read_text())
-        args = data["args"]
-        strategy = STRATEGY.get((data["variant"], None)) or STRATEGY.get((data["variant"], args["peft"]))
-        if strategy is not None and str(path.relative_to(RESULTS)) in healthy:
+    for path, data, strategy in strategy_runs():
+        if str(path.relative_to(RESULTS)) in healthy:
+            args = data["args"]
             times[(args["model_family"], strategy, args["task"])].append(data["train"]["train_time"])
     rows = {(r["family"], r["strategy"]): r for r in read_csv(bundled_site / "downloads" / "efficiency_healthy.csv")}
     every = {(r["family"], r["strategy"]): r for r in read_csv(bundled_site / "downloads" / "efficiency.csv")}
@@ -155,12 +157,8 @@ def test_suite_test_fft_vs_lora_recomputed(bundled_site: Path) -> None:
     """BERT, FFT → LoRA over GLUE: each seed's suite score (mean over the nine columns, the runs of one seed averaged
     first), paired by seed; a paired t-test on five seeds, recomputed with plain Python and scipy."""
     by_key: dict[tuple[str, str, str], list[float]] = defaultdict(list)
-    for folder, _, names in os.walk(RESULTS):
-        if "metrics.json" not in names:
-            continue
-        data = json.loads((Path(folder) / "metrics.json").read_text())
+    for _, data, strategy in strategy_runs():
         args = data["args"]
-        strategy = STRATEGY.get((data["variant"], None)) or STRATEGY.get((data["variant"], args["peft"]))
         if args["model_family"] != "bert" or strategy not in ("FFT", "LoRA"):
             continue
         for column, value in primary(args["task"], data).items():
@@ -223,14 +221,8 @@ def test_which_checkpoint_the_runs_report_recomputed(bundled_site: Path) -> None
     last step (MNLI: matched, then mismatched): entries after the first at that step are not periodic."""
     tracked = {"cola": "eval_matthews_correlation", "stsb": "eval_pearson"}
     counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
-    for folder, _, names in os.walk(RESULTS):
-        if "metrics.json" not in names:
-            continue
-        data = json.loads((Path(folder) / "metrics.json").read_text())
-        args = data["args"]
-        if (STRATEGY.get((data["variant"], None)) or STRATEGY.get((data["variant"], args["peft"]))) is None:
-            continue
-        task = args["task"]
+    for _, data, _ in strategy_runs():
+        task = data["args"]["task"]
         key = tracked.get(task, "eval_accuracy")
         log = [(e["step"], e[key]) for e in data["log_history"] if key in e]
         last_step = log[-1][0]
@@ -256,15 +248,10 @@ def test_reproduction_names_mrpc_as_nearer_f1(bundled_site: Path) -> None:
     """The paper's MRPC figures, read from its transcribed Table I, against our mean accuracy and F1 per cell from the
     raw files: the median gaps the Reproduction page gives, and the page's count of cells holding unhealthy runs."""
     values: dict[tuple[str, str, str], list[float]] = defaultdict(list)
-    for folder, _, names in os.walk(RESULTS):
-        if "metrics.json" not in names:
-            continue
-        data = json.loads((Path(folder) / "metrics.json").read_text())
-        args = data["args"]
-        strategy = STRATEGY.get((data["variant"], None)) or STRATEGY.get((data["variant"], args["peft"]))
-        if strategy is not None and args["task"] == "mrpc":
+    for _, data, strategy in strategy_runs():
+        if data["args"]["task"] == "mrpc":
             for metric in ("eval_accuracy", "eval_f1"):
-                values[(args["model_family"], strategy, metric)].append(data[metric])
+                values[(data["args"]["model_family"], strategy, metric)].append(data[metric])
     pairs = {"bert": "BERT-b/DBERT-b", "roberta": "RoB-b/DRoB-b", "deberta": "DeB-b/DeB-s"}
     (paper,) = [r for r in read_csv(shared_path("data/kd-lora-paper/table-i-glue.csv")) if r["Task"] == "MRPC"]
 
