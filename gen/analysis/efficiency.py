@@ -90,25 +90,24 @@ def versus_baseline(efficiency: pd.DataFrame, baseline: str) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=[*CELL_KEYS, *(f"{m}_vs_base" for m in COMPARISONS)])
 
 
-def matched_versus(table: pd.DataFrame, baseline: str) -> pd.DataFrame:
-    """Like ``versus_baseline``, but each strategy and the baseline of its family are averaged over the same tasks:
-    those both have costs for. Columns ``CELL_KEYS, n_tasks, tasks_left_out`` (the strategy's or the baseline's
-    tasks the other lacks, space-separated) and ``<metric>_vs_base``.
+def matched_means(table: pd.DataFrame, baseline: str) -> pd.DataFrame:
+    """Each strategy's measured costs next to the baseline's of its family, both averaged over the same tasks: those
+    both measured the cost for. Columns ``CELL_KEYS, n_tasks, tasks_left_out`` (the strategy's or the baseline's
+    tasks the other lacks, space-separated), and per cost ``<cost>`` (the strategy's) and ``base_<cost>``.
 
-    With every run each strategy usually covers every task and this equals ``versus_baseline``; over a subset of
-    runs (healthy ones only) a strategy may lose a task, and averaging the two over different tasks would compare
-    the task mix (QQP's eval set is 40× RTE's) rather than the strategies.
+    With every run each strategy usually covers every task, and these are the task-balanced means of
+    ``measured_efficiency``; over a subset of runs (healthy ones only) a strategy may lose a task, and averaging the
+    two over different tasks would compare the task mix (QQP's eval set is 40× RTE's) rather than the strategies.
+    Each side keeps its own task order, so that the means equal ``measured_efficiency``'s to the last digit.
     """
-    columns = [*CELL_KEYS, "n_tasks", "tasks_left_out", *(f"{m}_vs_base" for m in COMPARISONS)]
+    columns = [*CELL_KEYS, "n_tasks", "tasks_left_out", *MEASURED, *(f"base_{m}" for m in MEASURED)]
     per_task = task_costs(table)
-    if per_task.empty:
-        return pd.DataFrame(columns=columns)
     rows = []
     for (family, strategy, model), mine in per_task.groupby(CELL_KEYS, sort=False, observed=True):
         base = per_task[(per_task["family"] == family) & (per_task["strategy"] == baseline)]
         if base.empty:
             continue
-        shared = sorted(set(mine["task"]) & set(base["task"]))
+        shared = set(mine["task"]) & set(base["task"])
         row: dict[str, object] = {
             "family": family,
             "strategy": strategy,
@@ -116,12 +115,32 @@ def matched_versus(table: pd.DataFrame, baseline: str) -> pd.DataFrame:
             "n_tasks": len(shared),
             "tasks_left_out": " ".join(sorted(set(mine["task"]) ^ set(base["task"]))),
         }
-        ours, theirs = mine.set_index("task").loc[shared], base.set_index("task").loc[shared]
-        for metric, kind in COMPARISONS.items():
-            both = ours[metric].notna() & theirs[metric].notna()
-            row[f"{metric}_vs_base"] = _ratio(kind, theirs.loc[both, metric].mean(), ours.loc[both, metric].mean())
+        for metric in MEASURED:
+            both = shared & set(mine.loc[mine[metric].notna(), "task"]) & set(base.loc[base[metric].notna(), "task"])
+            row[metric] = mine.loc[mine["task"].isin(both), metric].mean()
+            row[f"base_{metric}"] = base.loc[base["task"].isin(both), metric].mean()
         rows.append(row)
     return pd.DataFrame(rows, columns=columns)
+
+
+def matched_versus(table: pd.DataFrame, baseline: str) -> pd.DataFrame:
+    """``versus_baseline`` on ``matched_means``: each strategy against the baseline over the tasks both have.
+    Columns ``CELL_KEYS, n_tasks, tasks_left_out, <metric>_vs_base``."""
+    means = matched_means(table, baseline)
+    ratios = {
+        f"{metric}_vs_base": [_ratio(kind, b, x) for b, x in zip(means[f"base_{metric}"], means[metric], strict=True)]
+        for metric, kind in COMPARISONS.items()
+    }
+    return means[[*CELL_KEYS, "n_tasks", "tasks_left_out"]].assign(**ratios)
+
+
+# The measured costs the Overview shows, by the names it gives them (and the baseline's, in matched_means).
+OVERVIEW_NAMES = {
+    "memory_allocated_mb": "memory_mb",
+    "eval_runtime_s": "inference_s",
+    "base_memory_allocated_mb": "base_memory_mb",
+    "base_eval_runtime_s": "base_inference_s",
+}
 
 
 def overview_costs(measured: pd.DataFrame, reference: pd.DataFrame | None) -> pd.DataFrame:
@@ -132,7 +151,7 @@ def overview_costs(measured: pd.DataFrame, reference: pd.DataFrame | None) -> pd
     """
     if reference is not None:
         return reference[["model", "strategy", "params_m", "memory_mb", "inference_s"]]
-    renamed = measured.rename(columns={"memory_allocated_mb": "memory_mb", "eval_runtime_s": "inference_s"})
+    renamed = measured.rename(columns=OVERVIEW_NAMES)
     return renamed[["model", "strategy", "params_m", "memory_mb", "inference_s"]]
 
 
@@ -173,13 +192,17 @@ OBSERVATION_UNITS = {
 }
 
 
-def observations(combined: pd.DataFrame, differences: pd.DataFrame, strategies: list[str]) -> pd.DataFrame:
+def observations(
+    combined: pd.DataFrame, differences: pd.DataFrame, strategies: list[str], matched: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """The seed's key observations as ``observation, from, to, value`` (fractions and ratios).
 
     - ``glue_difference``: mean over families of score(to) − score(from) in points, over the tasks both have;
     - ``param_reduction`` / ``memory_reduction``: 1 − Σ to / Σ from over families having both;
     - ``inference_speedup``: mean time(from) / mean time(to) over families having both.
-    ``from`` is the baseline (first configured strategy) for the efficiency observations.
+    ``from`` is the baseline (first configured strategy) for the efficiency observations. Their costs are the
+    combined table's, or with ``matched`` (``matched_means`` named as the combined table's costs: ``params_m,
+    memory_mb, inference_s`` and their ``base_``) each family's pair over the tasks both have.
     """
     rows: list[dict[str, object]] = []
     for (source, target), group in differences.groupby(["from", "to"], sort=False):
@@ -191,6 +214,11 @@ def observations(combined: pd.DataFrame, differences: pd.DataFrame, strategies: 
         if baseline not in by_strategy.index or target not in by_strategy.index:
             continue
         base, other = by_strategy.loc[baseline], by_strategy.loc[target]
+        if matched is not None:
+            # The families in the combined table's order, so that sums over them add up as there.
+            pairs = matched[matched["strategy"] == target].set_index("family").reindex(base.index).dropna(how="all")
+            costs = list(OBSERVED_COSTS.values())
+            base, other = pairs[[f"base_{c}" for c in costs]].set_axis(costs, axis=1), pairs[costs]
         for observation, column in OBSERVED_COSTS.items():
             # Only families where both strategies have the cost; no observation without costs.
             pair = pd.concat([base[column], other[column]], axis=1, keys=["base", "other"], join="inner").dropna()

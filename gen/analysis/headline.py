@@ -7,7 +7,14 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from gen.analysis.efficiency import combined_table, measured_efficiency, observations, overview_costs
+from gen.analysis.efficiency import (
+    OVERVIEW_NAMES,
+    combined_table,
+    matched_means,
+    measured_efficiency,
+    observations,
+    overview_costs,
+)
 from gen.analysis.order import ordered
 from gen.analysis.scores import glue_scores, score_cells, score_differences, suite_columns, task_scores
 from gen.config import ReportConfig
@@ -37,8 +44,10 @@ def headline(table: pd.DataFrame, config: ReportConfig, reference: pd.DataFrame 
     differences = score_differences(in_suite, strategies)
     measured = ordered(measured_efficiency(table), families, strategies)
     combined = ordered(combined_table(glue, overview_costs(measured, reference)), families, strategies)
+    # Measured costs are compared on the tasks both strategies have (a reference table's are per model only).
+    matched = None if reference is not None else matched_means(table, strategies[0]).rename(columns=OVERVIEW_NAMES)
     return Headline(
-        scores, cells, glue, differences, measured, combined, observations(combined, differences, strategies)
+        scores, cells, glue, differences, measured, combined, observations(combined, differences, strategies, matched)
     )
 
 

@@ -96,17 +96,15 @@ def checkpoint_choice(curves: pd.DataFrame, table: pd.DataFrame, suite: Suite) -
     last one, how many report the best as their final score (``final_is_best``: the checkpoint was chosen on the
     validation split the score is reported on, the Trainer's ``load_best_model_at_end``), how many the last
     (``final_is_last``), and how many neither (``neither``: chosen by another metric, or evaluated again). Runs whose
-    best evaluation is their last tell nothing and are not counted. The final evaluation the log repeats at the last
-    step (MNLI: once per split) is not a periodic one."""
+    best evaluation is their last tell nothing and are not counted. The curves hold the periodic evaluations only
+    (gen.sources.metrics_json.trainer_curves leaves out those made once training ended)."""
     columns = ["task", "n_runs", "final_is_best", "final_is_last", "neither"]
     tracked = tracked_points(curves, suite)
     if tracked.empty:
         return pd.DataFrame(columns=columns)
-    ordered = tracked.sort_values(["run_id", "step"], kind="stable")  # stable: the log's own order within a step
-    # The Trainer logs its final evaluation too, after the last periodic one and at its step.
-    last_step = ordered.groupby("run_id", sort=False, observed=True)["step"].transform("max")
-    final = ordered["step"].eq(last_step) & ordered.duplicated(["run_id", "step"])
-    by_run = ordered[~final].groupby("run_id", sort=False, observed=True)["value"]
+    by_run = tracked.sort_values(["run_id", "step"], kind="stable").groupby("run_id", sort=False, observed=True)[
+        "value"
+    ]
     logged = pd.DataFrame({"best": by_run.max(), "last": by_run.last()})
     score_metric = {t.name: t.primary[0].metrics[0] for t in suite.tasks}
     finals = table[table["metric"].isin(set(score_metric.values()))]

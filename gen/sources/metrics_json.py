@@ -141,8 +141,9 @@ _NOT_CURVES = {"step", "epoch", "eval_runtime", "eval_samples_per_second", "eval
 def trainer_curves(result: dict[str, Any], prefix: str = "") -> Curves:
     """The training loss and every eval metric of ``log_history`` as (series, step, value) points.
 
-    The closing summary entry (train_runtime, total_flos, ...) is not a curve and is skipped. NaN/Infinity values
-    are left out (a gap in the curve; ``log_warnings`` reports them).
+    The log ends at its closing summary entry (train_runtime, total_flos, ...): what follows are the evaluations
+    made once training ended (of the checkpoint kept; MNLI's two splits), not points of the curve. NaN/Infinity
+    values are left out (a gap in the curve; ``log_warnings`` reports them).
     """
     history = result.get("log_history", [])
     if not isinstance(history, list):
@@ -171,11 +172,13 @@ def _series_by_shape(history: list[dict[str, Any]]) -> dict[str, tuple[list[Any]
     for entry in history:
         shape = tuple(entry)
         if (entries := shapes.get(shape)) is None:
+            if "train_runtime" in shape:
+                break  # the closing summary: checked once per new shape, so the log's usual shapes cost nothing
             shapes[shape] = entries = []
         entries.append(entry)
     series: dict[str, tuple[list[Any], list[Any]]] = {}
     for shape, entries in shapes.items():
-        if "train_runtime" in shape or "step" not in shape:
+        if "step" not in shape:
             continue
         steps = list(map(itemgetter("step"), entries))
         if not all_numbers(steps):
@@ -197,7 +200,9 @@ def _finite_points(history: list[dict[str, Any]], prefix: str) -> dict[str, tupl
     """The curves of ``history`` without NaN/Infinity points; InputError naming the first value of a wrong type."""
     series: dict[str, tuple[list[Any], list[Any]]] = {}
     for index, entry in enumerate(history):
-        if "train_runtime" in entry or "step" not in entry:
+        if "train_runtime" in entry:
+            break
+        if "step" not in entry:
             continue
         where = f"{prefix}log_history[{index}]"
         if _non_finite_reason(entry["step"], f"{where}.step") is not None:

@@ -16,7 +16,8 @@ from gen.analysis.efficiency import (
     versus_baseline,
     with_unhealthy,
 )
-from tests.helpers import run, table_of
+from gen.analysis.headline import headline
+from tests.helpers import config, run, table_of
 
 
 def costs(memory: float, runtime: float, params: float) -> dict[str, float]:
@@ -135,3 +136,16 @@ def test_unhealthy_runs_with_costs_are_counted_per_row() -> None:
     unhealthy = {r.source_file for r in RUNS[:2]}  # both FFT RTE runs (run ids are their files)
     flagged = with_unhealthy(measured_efficiency(table), table, unhealthy).set_index("strategy")
     assert flagged.loc["FFT", "n_unhealthy"] == 2 and flagged.loc["LoRA", "n_unhealthy"] == 0
+
+
+def test_cost_observations_compare_the_tasks_both_strategies_have() -> None:
+    # LoRA has no QNLI run (none healthy, say): its time is compared with FFT's on RTE alone.
+    records = [
+        run("bert", "FFT", "rte", 1, **costs(100, 1.0, 110)),
+        run("bert", "FFT", "rte", 2, **costs(200, 3.0, 110)),
+        run("bert", "FFT", "qnli", 1, **costs(400, 10.0, 110)),
+        run("bert", "LoRA", "rte", 1, **costs(50, 1.0, 1)),
+    ]
+    figures = headline(table_of(records), config(), None).observations.set_index(["observation", "to"])["value"]
+    assert figures[("inference_speedup", "LoRA")] == pytest.approx(2.0 / 1.0)  # not (2 + 10) / 2 / 1
+    assert figures[("memory_reduction", "LoRA")] == pytest.approx(1 - 50 / 150)

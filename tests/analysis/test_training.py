@@ -10,7 +10,7 @@ import pytest
 
 from gen.analysis.training import best_steps, checkpoint_choice, curve_bands, curve_series, downsample, drawable
 from gen.benchmarks import preset
-from gen.sources.base import InputError, curve_points
+from gen.sources.base import InputError, NonFinite, curve_points
 from gen.sources.metrics_json import read_run, trainer_curves
 from tests.helpers import run, runs_of
 
@@ -31,6 +31,19 @@ def test_curves_come_from_log_history() -> None:
     data = {"eval_accuracy": 0.7, "args": {"task": "rte", "model_family": "bert"}, "log_history": [{"step": "x"}]}
     with pytest.raises(InputError, match=r"log_history\[0\].step"):
         read_run(json.dumps(data).encode(), "m.json")
+
+
+def test_evaluations_after_training_ended_are_not_curve_points() -> None:
+    log = [
+        *history([0.6, 0.8, 0.7]),
+        # After the closing summary: the kept checkpoint evaluated again (MNLI: matched, then mismatched).
+        {"eval_accuracy": 0.8, "eval_loss": 0.4, "step": 30},
+        {"eval_accuracy": 0.81, "eval_loss": 0.4, "step": 30},
+    ]
+    slow = [*log[:1], {"loss": NonFinite("NaN"), "step": 5}, *log[1:]]  # a NaN takes the slow path
+    for variant in (log, slow):
+        points = curve_points(trainer_curves({"log_history": variant}))
+        assert [value for series, _, value in points if series == "eval_accuracy"] == [0.6, 0.8, 0.7]
 
 
 def test_bands_best_step_and_time_per_epoch() -> None:
@@ -98,7 +111,7 @@ def test_a_curve_stops_where_fewer_than_half_its_runs_still_log() -> None:
 def test_which_checkpoint_a_run_reports() -> None:
     def logged(periodic: list[float], finals: list[float]) -> list[dict[str, float]]:
         log = history(periodic)
-        # The Trainer's final evaluation(s), at the last step (MNLI logs matched and mismatched).
+        # The Trainer's final evaluation(s), after training ended (MNLI logs matched and mismatched): not periodic.
         return [*log, *({"eval_accuracy": v, "step": 10 * len(periodic)} for v in finals)]
 
     runs = [
