@@ -316,3 +316,16 @@ def test_every_download_the_readme_promises_is_built(bundled_site: Path) -> None
     assert len(names) >= 15
     missing = [name for name in names if not (bundled_site / "downloads" / name).is_file()]
     assert not missing
+
+
+def test_family_pages_flag_the_unhealthy_runs_behind_their_costs(bundled_site: Path) -> None:
+    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for row in read_csv(bundled_site / "downloads" / "run_health.csv"):
+        if row["family"] == "bert" and row["strategy"]:
+            counts[row["strategy"]][0] += 1
+            counts[row["strategy"]][1] += row["verdict"] != "healthy"
+    page = (bundled_site / "families" / "bert.html").read_text()
+    costs = page.split("Measured costs of BERT-base", 1)[1].split("</table>", 1)[0]
+    rows = [html.unescape(re.sub(r"<[^>]+>", " ", row)).split() for row in re.findall(r"<tr>(.*?)</tr>", costs)]
+    shown = {row[0]: row[2:5] for row in rows[1:]}  # strategy, model (one word), runs, ⚠, count
+    assert shown == {s: [f"{n:,}", "⚠", str(u)] for s, (n, u) in counts.items()}

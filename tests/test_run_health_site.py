@@ -93,7 +93,7 @@ def test_a_strict_build_shows_health_everywhere_and_warnings_do_not_fail_it(
     assert "3 runs not healthy" in overview
     # Each finding counts the distinct runs under it, however many of its figures rest on them: the best score
     # (FFT) the duplicate; FFT → LoRA all three.
-    assert re.findall(r"Rests on cells holding (\d+) run\(s\)", overview) == ["1", "3"]
+    assert re.findall(r"Rests on cells holding (\d+) runs? that", overview) == ["1", "3"]
     quality = html.unescape((site / "data-quality.html").read_text())
     assert "collapsed runs are kept, outliers kept, duplicates kept" in quality
     accuracy = html.unescape((site / "accuracy.html").read_text())

@@ -70,7 +70,8 @@ def findings(
     - per pair (from → to), differences to − from in points: ``difference`` (suite, mean over families; tested over
       families), ``retained`` (to's share of from's score, mean over families), ``lower`` (a family–task cell more
       than 2 points lower; tested by seeds), ``higher`` (a cell where ``to`` scores higher), ``least_changed`` and
-      ``most_changed`` (the task column whose mean difference over families is smallest / largest in size; not
+      ``most_changed`` (the task column whose mean size of difference over families, |to − from|, is smallest /
+      largest; not
       tested).
     """
     by_cell = {
@@ -156,9 +157,10 @@ def _pair(
                     "test_task": suite.column_task(str(column)),
                 }
             )
-    by_task = differences.groupby(level="column").mean()
+    # The size of a change, family by family: +3 on one family and −3 on another is a change, not none.
+    by_task = differences.abs().groupby(level="column").mean()
     if len(by_task) > 1:
-        size = by_task.abs().sort_values(kind="stable")
+        size = by_task.sort_values(kind="stable")
         for kind, column in (("least_changed", size.index[0]), ("most_changed", size.index[-1])):
             mask = (cells["column"] == column) & both
             rows.append(

@@ -16,6 +16,7 @@ from gen.analysis.stats import holm_corrected, paired_comparisons
 from gen.analysis.tradeoffs import labelled, tradeoff_points, with_fronts
 from gen.analysis.training import best_steps, checkpoint_choice, curve_bands, downsample, drawable
 from gen.analysis.variants import (
+    at_shared_ranks,
     best_per_task,
     by_task,
     method_cells,
@@ -71,14 +72,22 @@ def all_comparisons(
 
 
 def compare_variants(config: ReportConfig, runs: Runs, unhealthy_ids: set[str]) -> Variants | None:
-    """The variants analyses, when the config asks for them; the ranking and the rank sweep count the runs in
-    ``unhealthy_ids`` (a method that collapses often ranks low for that)."""
+    """The variants analyses, when the config asks for them. The ranking compares the methods at the ranks they all
+    have (``ranks``); it and the rank sweep count the runs in ``unhealthy_ids`` (a method that collapses often ranks
+    low for that)."""
     if config.variants is None:
         return None
     scores = method_scores(runs.all_table, config.variants, config.suite)
     scores = scores.assign(unhealthy=scores["run_id"].isin(unhealthy_ids))
     cells = method_cells(scores)
-    ranking = method_ranking(cells).merge(method_health(scores), on=["group", "method"], how="left")
+    shared = at_shared_ranks(scores)
+    ranks = shared[shared["group"] != "baseline"].groupby(["group", "method"], sort=False)["rank"]
+    ranked_at = ranks.agg(lambda r: ", ".join(f"{v:g}" for v in sorted(r.dropna().unique()))).rename("ranks")
+    ranking = (
+        method_ranking(method_cells(shared))
+        .merge(ranked_at.reset_index(), on=["group", "method"], how="left")
+        .merge(method_health(scores), on=["group", "method"], how="left")
+    )
     return Variants(scores, cells, by_task(cells), ranking, best_per_task(cells), rank_sweep(scores))
 
 
@@ -111,7 +120,8 @@ def grid_coverage(report_scores: pd.DataFrame, variants: Variants | None) -> Cov
     if variants is not None:
         runs = variants.scores.drop_duplicates("run_id")
         rank = runs["rank"].map(lambda r: "" if pd.isna(r) else f" · r{int(r)}")
-        configuration = runs["group"] + " · " + runs["method"] + rank
+        # The baseline (full fine-tuning) has no method or rank, whatever settings its runs were given.
+        configuration = (runs["group"] + " · " + runs["method"] + rank).where(runs["group"] != "baseline", "baseline")
     else:
         runs = report_scores.drop_duplicates("run_id")
         configuration = runs["strategy"]

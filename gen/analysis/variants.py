@@ -54,17 +54,36 @@ def method_scores(all_table: pd.DataFrame, variants: VariantsConfig, suite: Suit
 
 
 def method_cells(scores: pd.DataFrame) -> pd.DataFrame:
-    """Mean score per (group, method, family, column) over all ranks and seeds, with the FFT baseline beside it.
+    """Mean score per (group, method, family, column) over all ranks and seeds, with the FFT baseline beside it, and
+    how many of its runs the scores' ``unhealthy`` column flags (``n_unhealthy``; none without one).
 
     ``pct_of_baseline`` = mean / baseline mean; ``difference_points`` = 100 × (mean − baseline mean): the site's one
     convention, to − from in points.
     """
-    cells = scores.groupby(KEYS, sort=False)["score"].agg(n_runs="size", mean="mean").reset_index()
+    flagged = scores["unhealthy"] if "unhealthy" in scores else pd.Series(False, index=scores.index)
+    cells = (
+        scores.assign(unhealthy=flagged)
+        .groupby(KEYS, sort=False)
+        .agg(n_runs=("score", "size"), mean=("score", "mean"), n_unhealthy=("unhealthy", "sum"))
+        .reset_index()
+    )
     base = cells[cells["group"] == "baseline"].set_index(["family", "column"])["mean"].rename("baseline")
     methods = cells[cells["group"] != "baseline"].join(base, on=["family", "column"])
     methods["pct_of_baseline"] = methods["mean"] / methods["baseline"]
     methods["difference_points"] = 100 * (methods["mean"] - methods["baseline"])
     return methods.sort_values(["group", "column_rank"], kind="stable").reset_index(drop=True)
+
+
+def at_shared_ranks(scores: pd.DataFrame) -> pd.DataFrame:
+    """The scores of each (group, family) at the ranks every method of the group has there, the baseline's all kept:
+    methods are then ranked like for like, not LoRA over ranks 8–64 against DoRA at rank 8 alone. Where the methods
+    share no rank (or give none), that (group, family) keeps every score."""
+    kept = [scores[scores["group"] == "baseline"]]
+    for _, frame in scores[scores["group"] != "baseline"].groupby(["group", "family"], sort=False, observed=True):
+        ranks = [set(r.dropna()) for _, r in frame.groupby("method", sort=False)["rank"]]
+        shared = set.intersection(*ranks) if ranks else set()
+        kept.append(frame[frame["rank"].isin(shared)] if shared else frame)
+    return pd.concat(kept).sort_index()
 
 
 def method_ranking(cells: pd.DataFrame) -> pd.DataFrame:

@@ -6,11 +6,21 @@ from gen import charts
 from gen.analysis.coverage import completion_matrix
 from gen.charts.base import in_order
 from gen.pages.links import family_link, task_link
-from gen.pages.render import Col, Page, chart_block, download_links, html_table, missing, pct
+from gen.pages.render import Col, Page, chart_block, download_links, esc, html_table, missing, pct
 from gen.report import Report
 
 PATH = "coverage.md"
 SHOWN_MISSING = 200
+
+
+def configuration_label(report: Report, configuration: object) -> str:
+    """A grid configuration ("teacher · dora · r8", "baseline") as readers know it: the group by its strategy's
+    name, the method as people write it (tradeoffs.method_named); a strategy stays as it is."""
+    group, *rest = str(configuration).split(" · ")
+    if report.config.variants is None:
+        return str(configuration)
+    method = [report.config.method_label(rest[0])] if rest else []
+    return " · ".join([report.config.group_label(group), *method, *rest[1:]])
 
 
 def completion_table(report: Report) -> str:
@@ -19,7 +29,10 @@ def completion_table(report: Report) -> str:
     matrix = completion_matrix(report.coverage.cells)
     tasks = in_order([t.name for t in report.config.suite.tasks], report.coverage.cells["task"])
     tasks = [t for t in tasks if f"present:{t}" in matrix]
-    columns = [Col("configuration", "Configuration"), Col("family", "Family", family_link(report, PATH))]
+    columns = [
+        Col("configuration", "Configuration", lambda c: esc(configuration_label(report, c))),
+        Col("family", "Family", family_link(report, PATH)),
+    ]
     for task in tasks:
         present, expected = matrix[f"present:{task}"], matrix[f"expected:{task}"]
         matrix[f"seeds:{task}"] = [
@@ -47,7 +60,9 @@ def page(report: Report) -> Page:
     if cells.empty:
         lines.append("No scored runs.")
         return Page(PATH, "\n".join(lines))
-    heatmap = charts.coverage_heatmap(cells)
+    heatmap = charts.coverage_heatmap(
+        cells.assign(configuration=[configuration_label(report, c) for c in cells["configuration"]])
+    )
     lines += [
         f"Completion: **{coverage.rate:.1%}** — {int(cells['present'].sum()):,} of {int(cells['expected'].sum()):,} "
         f"expected (configuration, family, task, seed) slots hold a run; {len(missing):,} are empty. A slot with "
@@ -73,7 +88,7 @@ def page(report: Report) -> Page:
             html_table(
                 shown,
                 [
-                    Col("configuration", "Configuration"),
+                    Col("configuration", "Configuration", lambda c: esc(configuration_label(report, c))),
                     Col("family", "Family", family_link(report, PATH)),
                     Col("task", "Task", task_link(report, PATH)),
                     Col("seed", "Seed"),

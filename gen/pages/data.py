@@ -173,9 +173,10 @@ settings as another run (a setting given on one side only is ignored) with ident
 *Outlier*: not collapsed, with a robust z-score 0.6745 · (score − median) / MAD below {outlier_z} against the
 other runs of its cell, at least {outlier_gap} points under the median, in a cell of at least {outlier_runs} such
 runs. The `run_health` policy keeps (default) or excludes
-each kind; the Overview's sensitivity table gives every headline figure with all valid runs and with healthy runs
-only. Cells whose runs differ in more than the seed are listed with the settings that vary; seed variability is
-computed within one configuration.
+each kind; the Overview gives each headline figure (suite scores per family, key observations) with all valid runs
+and with healthy runs only, naming any task a healthy-only figure lacks. Cells whose runs differ in more than the
+seed are listed with the settings that vary; seed variability is computed within one configuration, collapsed
+runs included (a task where runs collapse shows a large spread for that).
 
 **Costs that cannot be divided.** A ratio (score per M parameters, per GB, per second) whose cost is zero or
 missing is left blank with the reason, never infinite.

@@ -8,7 +8,7 @@ from gen.pages import accuracy
 from gen.pages.accuracy import health_note
 from gen.pages.display import metric_name
 from gen.pages.links import family_link, family_page, task_page
-from gen.pages.render import Col, Page, chart_block, esc, html_table, num, pct, rel, sig
+from gen.pages.render import Col, Page, chart_block, esc, html_table, num, pct, raw, rel, runs_flagged, sig
 from gen.pages.statistics import comparison_table, holm_family, unhealthy_text
 from gen.report import Report
 
@@ -28,7 +28,7 @@ def family_pages(report: Report) -> list[Page]:
             report.config.suite.columns(),
             report.config.family_label(family),
         )
-        measured = report.measured[report.measured["family"] == family]
+        measured = report.costs[report.costs["family"] == family]
         comparisons = report.comparisons[
             (report.comparisons["family"] == family) & (report.comparisons["compared"] == "strategies")
         ]
@@ -49,11 +49,15 @@ def family_pages(report: Report) -> list[Page]:
                 "## Measured costs",
                 "",
                 html_table(
-                    measured,
+                    measured.assign(
+                        runs_display=[
+                            runs_flagged(n, u) for n, u in zip(measured["n_runs"], measured["n_unhealthy"], strict=True)
+                        ]
+                    ),
                     [
                         Col("strategy", "Strategy"),
                         Col("model", "Model"),
-                        Col("n_runs", "Runs", num(0), numeric=True),
+                        Col("runs_display", "Runs", raw, numeric=True, value="n_runs"),
                         Col("params_m", "Params (M)", sig, numeric=True),
                         Col("memory_allocated_mb", "Alloc. memory (MB)", num(1), numeric=True),
                         Col("train_time_s", "Train time (s)", num(1), numeric=True),
@@ -135,13 +139,18 @@ def task_pages(report: Report) -> list[Page]:
                 "## PEFT methods",
                 "",
                 html_table(
-                    methods.assign(task_column=methods["column"].map(lambda c: columns[c].label)),
+                    methods.assign(
+                        task_column=methods["column"].map(lambda c: columns[c].label),
+                        runs_display=[
+                            runs_flagged(n, u) for n, u in zip(methods["n_runs"], methods["n_unhealthy"], strict=True)
+                        ],
+                    ),
                     [
                         Col("group", "Group", lambda g: esc(report.config.group_label(str(g)))),
                         Col("method", "Method", lambda m: esc(report.config.method_label(str(m)))),
                         Col("family", "Family", family_link(report, path)),
                         Col("task_column", "Column"),
-                        Col("n_runs", "Runs", num(0), numeric=True),
+                        Col("runs_display", "Runs", raw, numeric=True, value="n_runs"),
                         Col("mean", "Mean", num(4), numeric=True),
                         Col(
                             "pct_of_baseline", f"Share of {report.config.group_label('baseline')}", pct(1), numeric=True

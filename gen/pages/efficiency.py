@@ -87,6 +87,8 @@ def measured_section(report: Report) -> tuple[list[str], list[charts.Chart]]:
     ]
     lines = [
         table,
+        '<p class="ratio-note">Train time is each run\'s own training: a strategy that distils a student from a '
+        "teacher does not count the teacher's training here.</p>",
         download_links(PATH, ["efficiency.csv"]),
         "",
         f"### Relative to {esc(baseline)}",

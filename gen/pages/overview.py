@@ -107,7 +107,8 @@ def caveat(rows: list[dict[str, object]]) -> str:
     if not unhealthy:
         return ""
     return (
-        f" ⚠ Rests on cells holding {unhealthy} run(s) that are not healthy ([run health]({HEALTH_LINK}); "
+        f" ⚠ Rests on cells holding {unhealthy} {'run' if unhealthy == 1 else 'runs'} that are not healthy "
+        f"([run health]({HEALTH_LINK}); "
         "[healthy runs only](#sensitivity-to-unhealthy-runs))."
     )
 
@@ -161,9 +162,9 @@ def finding_lines(report: Report) -> list[str]:
         if (least := kind.get("least_changed")) and (most := kind.get("most_changed")):
             parts.append(
                 f"changes least on {esc(labels.get(str(least['subject']), least['subject']))} "
-                f"({float(str(least['value'])):+.1f}) and most on "
-                f"{esc(labels.get(str(most['subject']), most['subject']))} ({float(str(most['value'])):+.1f}), "
-                "means over families, not tested"
+                f"({float(str(least['value'])):.1f} points) and most on "
+                f"{esc(labels.get(str(most['subject']), most['subject']))} ({float(str(most['value'])):.1f} points), "
+                "mean size of the change over families, either way, not tested"
             )
         lines.append(
             f"- **{esc(source)} → {esc(target)}**: " + "; ".join(parts) + f".{evidence}{tested}" + caveat(mine)
@@ -381,7 +382,8 @@ def page(report: Report) -> Page:
             "## Sensitivity to unhealthy runs",
             "",
             "Runs that collapsed to chance level, fell far below their cell or repeat another run's result can "
-            "move a headline. The key observations above give their value with healthy runs only where it differs; "
+            "move a headline. The key observations above give their value with healthy runs only where it differs or "
+            "leaves out a task; "
             f"here is each suite score both ways ([run health]({HEALTH_LINK}) says which runs are not healthy and "
             "why; `run_health` in the config can exclude them):",
             "",

@@ -172,7 +172,8 @@ def thin_cells_section(report: Report) -> list[str]:
     """Cells resting on fewer runs than ``min_runs``."""
     minimum = report.config.min_runs
     if report.thin_cells.empty:
-        return [f"Every (family, strategy, task) cell has at least {minimum} run(s) (min_runs: {minimum})."]
+        runs = "run" if minimum == 1 else "runs"
+        return [f"Every (family, strategy, task) cell has at least {minimum} {runs} (min_runs: {minimum})."]
     return [
         f"These cells rest on fewer than {minimum} runs (min_runs in the config); their means are less certain.",
         "",

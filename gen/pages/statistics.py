@@ -171,7 +171,8 @@ def page(report: Report) -> Page:
                 Col("mean_cv", "Mean coefficient of variation", pct(2), numeric=True),
             ],
             "How much a task's score moves between seeds, within groups of runs that differ only in their seed "
-            "(one family, strategy and configuration: never across ranks or learning rates)",
+            "(one family, strategy and configuration: never across ranks or learning rates); runs that collapsed "
+            "are included, so a task where runs collapse shows their spread, not seed noise alone",
         )
         if not variability.empty
         else "No cell has two runs: the seeds' spread cannot be estimated.",

@@ -22,6 +22,7 @@ from gen.pages.render import (
     raw,
     runs_flagged,
     sig,
+    text,
 )
 from gen.report import Report
 
@@ -75,7 +76,9 @@ def page(report: Report) -> Page:
         f"Each PEFT method against the {esc(baseline)} baseline on the same family and task. Groups are kept apart "
         f"({esc(names)}): scores of different groups are never averaged together. Means are over every rank and "
         "seed of a method unless the rank sweep says otherwise, runs that are not healthy included: a method whose "
-        "runs often collapse to chance level ranks low for that, which the Runs column (⚠) shows.",
+        "runs often collapse to chance level ranks low for that, which the Runs column (⚠) shows. The ranking "
+        "compares the methods at the LoRA ranks they all have in a family, so that a method tried at more ranks is "
+        "not ranked on them.",
         "",
     ]
     chart_list: list[charts.Chart] = []
@@ -102,9 +105,9 @@ def page(report: Report) -> Page:
             ],
             runs_display=lambda f: [runs_flagged(n, u) for n, u in zip(f["n_runs"], f["n_unhealthy"], strict=True)],
         )
-        heading = name if name == group else f"{name} (group `{group}`)"
+        heading = esc(name) if name == group else f"{esc(name)} (group <code>{esc(group)}</code>)"
         lines += [
-            f"## {esc(heading)}",
+            f"## {heading}",
             "",
             task_method_table(variants.by_task, labels, group, report.config.method_label, baseline),
             "",
@@ -117,9 +120,11 @@ def page(report: Report) -> Page:
                     Col("average_pct_of_baseline", f"Share of {baseline}", pct(1), numeric=True),
                     Col("average_difference_points", f"Difference vs {baseline} (points)", num(2), numeric=True),
                     Col("cells", "Cells compared", num(0), numeric=True),
+                    Col("ranks", "At ranks", text),
                     Col("runs_display", "Runs", raw, numeric=True, value="n_runs"),
                 ],
-                f"{name}: methods ranked over the (family, task) cells they all have; ⚠ runs not healthy",
+                f"{name}: methods ranked over the (family, task) cells they all have, at the ranks they all have in "
+                "each family; ⚠ runs not healthy (all ranks)",
             ),
             "",
             chart_block(shares, PATH),

@@ -99,7 +99,7 @@ def test_findings_from_cells() -> None:
     higher = {(r["from"], r["to"], r["subject"]) for r in found.to_dict("records") if r["finding"] == "higher"}
     assert higher == {("LoRA", "KD-LoRA", "bert cola"), ("FFT", "KD-LoRA", "bert cola")}
     # KD-LoRA − LoRA: +2 on CoLA, −1 on RTE: RTE changes least, CoLA most.
-    assert by[("least_changed", "LoRA", "KD-LoRA", "rte")]["value"] == pytest.approx(-1.0)
+    assert by[("least_changed", "LoRA", "KD-LoRA", "rte")]["value"] == pytest.approx(1.0)  # a size: |−1|
     assert by[("most_changed", "LoRA", "KD-LoRA", "cola")]["value"] == pytest.approx(2.0)
     assert by[("retained", "LoRA", "KD-LoRA", "")]["value"] == pytest.approx((0.74 + 0.61) / (0.75 + 0.59))
 
@@ -168,3 +168,19 @@ def test_published_figures_nearer_another_metric_are_named() -> None:
     assert (row["column"], row["metric"], row["nearer_metric"], row["n_cells"]) == ("mrpc", "accuracy", "f1", 3)
     assert row["points"] == pytest.approx(statistics.median([4.0, 3.5, 3.5]))
     assert row["nearer_points"] == pytest.approx(statistics.median([1.0, 0.5, 0.5]))
+
+
+def test_changes_of_opposite_sign_do_not_cancel() -> None:
+    # RTE: +3 points on BERT, −3 on RoBERTa (mean 0, size 3); CoLA: −1 on both (size 1).
+    rows = [
+        ("bert", "A", "rte", 0.70), ("bert", "B", "rte", 0.73),
+        ("roberta", "A", "rte", 0.70), ("roberta", "B", "rte", 0.67),
+        ("bert", "A", "cola", 0.60), ("bert", "B", "cola", 0.59),
+        ("roberta", "A", "cola", 0.60), ("roberta", "B", "cola", 0.59),
+    ]  # fmt: skip
+    cells = pd.DataFrame(rows, columns=["family", "strategy", "column", "mean"])
+    glue = pd.DataFrame({"family": "bert", "strategy": ["A", "B"], "model": "M", "glue_score": 0.6, "complete": True})
+    found = findings(glue, cells, ["A", "B"], preset("glue", "primary"), NONE_UNHEALTHY)
+    by = {r["finding"]: r for r in found.to_dict("records")}
+    assert (by["least_changed"]["subject"], by["most_changed"]["subject"]) == ("cola", "rte")
+    assert by["most_changed"]["value"] == pytest.approx(3.0)

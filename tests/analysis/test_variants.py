@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from gen.analysis.variants import (
+    at_shared_ranks,
     best_per_task,
     by_task,
     method_cells,
@@ -120,3 +121,15 @@ def test_ranking_and_sweep_count_the_runs_that_are_not_healthy(scores: pd.DataFr
     sweep = rank_sweep(flagged).set_index(["group", "method", "rank"])
     assert sweep.loc[("teacher", "lora", 8), ["n_runs", "n_unhealthy"]].tolist() == [3, 1]
     assert sweep.loc[("teacher", "lora", 16), ["n_runs", "n_unhealthy"]].tolist() == [2, 0]
+
+
+def test_methods_are_ranked_at_the_ranks_they_all_have(scores: pd.DataFrame) -> None:
+    shared = at_shared_ranks(scores)
+    # Teacher: LoRA ran ranks 8 and 16, DoRA rank 8 only: LoRA's rank-16 runs leave the ranking. FFT stays.
+    teacher = shared[shared["group"] == "teacher"]
+    assert set(teacher["rank"]) == {8}
+    assert len(shared[shared["group"] == "baseline"]) == len(scores[scores["group"] == "baseline"])
+    ranking = method_ranking(method_cells(shared)).set_index(["group", "method"])
+    lora = statistics.mean([statistics.mean([0.76, 0.74]), 0.58])
+    assert ranking.loc[("teacher", "lora"), "average"] == pytest.approx(lora)
+    assert ranking.loc[("teacher", "dora"), "average"] == pytest.approx(statistics.mean([0.79, 0.52]))

@@ -30,10 +30,18 @@ def test_the_grid_shows_the_seeds_of_coverage_csv(bundled_site: Path) -> None:
         cells = list(csv.DictReader(handle))
     tasks = [t.name for t in suite.tasks if any(c["task"] == t.name for c in cells)]
     assert header == ["Configuration", "Family", *[suite.task(t).label for t in tasks], "Complete"]  # type: ignore[union-attr]
-    # Per configuration: the seeds of each task, over its families, as coverage.csv counts them.
+    # Per configuration: the seeds of each task, over its families, as coverage.csv counts them. The page names a
+    # configuration as readers know it: the group by its strategy, the method as it is written.
+    groups = {"baseline": "FFT", "teacher": "LoRA", "student": "KD-LoRA"}
+    methods = {"lora": "LoRA", "dora": "DoRA", "olora": "OLoRA", "rslora": "rsLoRA", "adalora": "AdaLoRA"}
+
+    def named(configuration: str) -> str:
+        group, *rest = configuration.split(" · ")
+        return " · ".join([groups[group], *([methods[rest[0]], *rest[1:]] if rest else [])])
+
     expected: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
     for cell in cells:
-        counts = expected[(cell["configuration"], cell["task"])]
+        counts = expected[(named(cell["configuration"]), cell["task"])]
         counts[0] += int(cell["present"])
         counts[1] += int(cell["expected"])
     shown: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
