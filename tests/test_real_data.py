@@ -329,3 +329,39 @@ def test_family_pages_flag_the_unhealthy_runs_behind_their_costs(bundled_site: P
     rows = [html.unescape(re.sub(r"<[^>]+>", " ", row)).split() for row in re.findall(r"<tr>(.*?)</tr>", costs)]
     shown = {row[0]: row[2:5] for row in rows[1:]}  # strategy, model (one word), runs, ⚠, count
     assert shown == {s: [f"{n:,}", "⚠", str(u)] for s, (n, u) in counts.items()}
+
+
+def test_methods_are_compared_at_the_ranks_they_all_have(bundled_site: Path) -> None:
+    """DeBERTa, teacher group: LoRA ran ranks 8 to 64, the other methods rank 8 only, so LoRA's cells are its rank-8
+    runs (read from the raw files) wherever methods are compared."""
+    ranks: dict[str, set[int]] = defaultdict(set)
+    qqp: list[float] = []
+    for folder, _, names in os.walk(RESULTS / "lora"):
+        if "metrics.json" in names:
+            data = json.loads((Path(folder) / "metrics.json").read_text())
+            args = data["args"]
+            if args["model_family"] == "deberta":
+                ranks[args["peft"]].add(int(args["rank"]))
+                if args["peft"] == "lora" and args["task"] == "qqp" and int(args["rank"]) == 8:
+                    qqp.append(data["eval_accuracy"])
+    shared = set.intersection(*ranks.values())
+    assert shared == {8} and ranks["lora"] > shared
+    (cell,) = [
+        r
+        for r in read_csv(bundled_site / "downloads" / "variant_cells.csv")
+        if (r["group"], r["method"], r["family"], r["column"]) == ("teacher", "lora", "deberta", "qqp")
+    ]
+    assert (int(cell["n_runs"]), float(cell["mean"])) == (len(qqp), pytest.approx(statistics.fmean(qqp), rel=1e-12))
+
+
+def test_a_verdict_gives_the_uncorrected_p_when_only_the_correction_rejects_it(bundled_site: Path) -> None:
+    (row,) = [
+        r
+        for r in read_csv(bundled_site / "downloads" / "comparisons.csv")
+        if (r["compared"], r["family"], r["from"], r["to"], r["task"])
+        == ("strategies", "all families", "FFT", "LoRA", "GLUE")
+    ]
+    p, p_holm = float(row["p"]), float(row["p_holm"])
+    assert p < 0.05 <= p_holm
+    overview = (bundled_site / "index.html").read_text()
+    assert f"GLUE -3.8 points (not significant after correction, uncorrected p = {p:.2g}, n = 3 families)" in overview

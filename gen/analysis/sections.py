@@ -42,9 +42,11 @@ class Changes:
 
 @dataclass
 class Variants:
-    """PEFT methods and ranks against the baseline, per group."""
+    """PEFT methods and ranks against the baseline, per group: every run's scores, and those the methods are
+    compared on (at the ranks all methods of a group have in a family)."""
 
     scores: pd.DataFrame
+    compared: pd.DataFrame
     cells: pd.DataFrame
     by_task: pd.DataFrame
     ranking: pd.DataFrame
@@ -61,7 +63,8 @@ def all_comparisons(
     averaged = suite_columns(config.suite)
     parts = [paired_comparisons(scores, cells, config.strategy_names, suite, config.family_order, averaged)]
     if variants is not None:
-        for group, runs in variants.scores[variants.scores["group"] != "baseline"].groupby("group", sort=False):
+        methods_compared = variants.compared[variants.compared["group"] != "baseline"]
+        for group, runs in methods_compared.groupby("group", sort=False):
             methods = sorted(runs["method"].unique())
             group_cells = variants.cells[variants.cells["group"] == group].assign(strategy=lambda f: f["method"])
             tested = paired_comparisons(
@@ -72,23 +75,24 @@ def all_comparisons(
 
 
 def compare_variants(config: ReportConfig, runs: Runs, unhealthy_ids: set[str]) -> Variants | None:
-    """The variants analyses, when the config asks for them. The ranking compares the methods at the ranks they all
-    have (``ranks``); it and the rank sweep count the runs in ``unhealthy_ids`` (a method that collapses often ranks
-    low for that)."""
+    """The variants analyses, when the config asks for them. Methods are compared (cells, ranking, best per task,
+    and the tests and trade-offs built on ``compared``) at the ranks every method of the group has in a family
+    (``ranks``), the rank sweep over every rank; the ranking and the sweep count the runs in ``unhealthy_ids`` (a
+    method that collapses often ranks low for that)."""
     if config.variants is None:
         return None
     scores = method_scores(runs.all_table, config.variants, config.suite)
     scores = scores.assign(unhealthy=scores["run_id"].isin(unhealthy_ids))
-    cells = method_cells(scores)
-    shared = at_shared_ranks(scores)
-    ranks = shared[shared["group"] != "baseline"].groupby(["group", "method"], sort=False)["rank"]
+    compared = at_shared_ranks(scores)
+    cells = method_cells(compared)
+    ranks = compared[compared["group"] != "baseline"].groupby(["group", "method"], sort=False)["rank"]
     ranked_at = ranks.agg(lambda r: ", ".join(f"{v:g}" for v in sorted(r.dropna().unique()))).rename("ranks")
     ranking = (
-        method_ranking(method_cells(shared))
+        method_ranking(cells)
         .merge(ranked_at.reset_index(), on=["group", "method"], how="left")
         .merge(method_health(scores), on=["group", "method"], how="left")
     )
-    return Variants(scores, cells, by_task(cells), ranking, best_per_task(cells), rank_sweep(scores))
+    return Variants(scores, compared, cells, by_task(cells), ranking, best_per_task(cells), rank_sweep(scores))
 
 
 def trade_offs(
@@ -97,9 +101,9 @@ def trade_offs(
     """Accuracy–cost points with their Pareto fronts: per (family, group · method) when variants are configured,
     else per (family, strategy); each with how many of its runs are in ``unhealthy_ids``."""
     if variants is not None:
-        ids = variants.scores.drop_duplicates("run_id").set_index("run_id")
+        ids = variants.compared.drop_duplicates("run_id").set_index("run_id")
         label = ids["group"].where(ids["group"] == "baseline", ids["group"] + " · " + ids["method"])
-        scores, table = labelled(variants.scores, runs.all_table, label)
+        scores, table = labelled(variants.compared, runs.all_table, label)
     else:
         label = report_scores.drop_duplicates("run_id").set_index("run_id")["strategy"]
         scores, table = labelled(report_scores, runs.table, label)

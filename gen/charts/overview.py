@@ -90,7 +90,7 @@ def score_per_param(
             tooltip=[
                 alt.Tooltip("model:N", title="Model"),
                 alt.Tooltip("strategy:N", title="Strategy"),
-                alt.Tooltip("score_per_param_m:Q", title="Score per M params", format=".4g"),
+                alt.Tooltip("score_per_param_m:Q", title="Score per M trainable params", format=".4g"),
                 alt.Tooltip("glue_score:Q", title=f"{suite} score", format=".4f"),
                 alt.Tooltip("params_m:Q", title="Trainable parameters (M)", format=",.4~g"),
             ],

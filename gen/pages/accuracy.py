@@ -70,10 +70,11 @@ def varying_note(report: Report, cells: pd.DataFrame) -> str:
     items = []
     for (family, strategy), group in varying.groupby(["family", "strategy"], sort=False):
         merged: dict[tuple[str, str], list[str]] = {}
-        # Settings with the same values in the same cells (a folder's `alpha`, the file's `lora_alpha`) once.
+        # Settings taking the same values in the same cells (a folder's `alpha`, the file's `lora_alpha`) are listed
+        # once: each takes those values, which says nothing of which values go together in a run.
         for (values, cell_task), same in group.groupby(["values", "task"], sort=False)["setting"]:
-            together = sorted(str(name) for name in same)
-            label = ", ".join(together) + (" (together)" if len(together) > 1 else "")
+            named = sorted(str(name) for name in same)
+            label = ", ".join(named) + (" (each)" if len(named) > 1 else "")
             merged.setdefault((label, str(values)), []).append(str(cell_task))
         described = "; ".join(
             f"{esc(names)}: {esc(values)}"

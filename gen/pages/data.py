@@ -121,12 +121,12 @@ training steps), train time (s), eval runtime (s) and eval throughput
 (samples/s). Per (family, strategy) each is the mean per task over runs, then the mean over tasks, so a strategy
 with more runs of a large task does not look slower.
 
-**Overview costs.** Parameters, memory and inference time come from {cost_source}.
+**Overview costs.** Trainable parameters, memory and inference time come from {cost_source}.
 
-**Ratios.** Score per M parameters = {suite} score / parameters (M); score per GB = {suite} score / (memory (MB) /
-1024); score per second = {suite} score / inference time (s).
+**Ratios.** Score per M trainable parameters = {suite} score / trainable parameters (M); score per GB = {suite}
+score / (memory (MB) / 1024), as the seed report divides; score per second = {suite} score / inference time (s).
 
-**Observations.** Baseline = the first strategy in the config ({baseline}). Parameter reduction of B = 1 −
+**Observations.** Baseline = the first strategy in the config ({baseline}). Trainable-parameter reduction of B = 1 −
 Σ params(B) / Σ params(baseline), memory reduction likewise, both summed over the families that have both;
 inference speed-up of B = mean time(baseline) / mean time(B) over those families.
 

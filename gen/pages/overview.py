@@ -28,16 +28,16 @@ from gen.report import Report
 PATH = "index.md"
 METRIC_LABELS = {
     "glue_score": "{suite} score",
-    "params_m": "Parameters (M)",
+    "params_m": "Trainable params (M)",
     "memory_mb": "Memory (MB)",
     "inference_s": "Inference time (s)",
-    "score_per_param_m": "Score per M params",
+    "score_per_param_m": "Score per M trainable params",
     "score_per_gb": "Score per GB",
     "score_per_s": "Score per second",
 }
 OBSERVATION_TEXT = {
     "glue_difference": "{suite} score difference {source} → {to}, mean over families",
-    "param_reduction": "Parameter reduction {to} vs {source}",
+    "param_reduction": "Trainable-parameter reduction {to} vs {source}",
     "memory_reduction": "Memory reduction {to} vs {source}",
     "inference_speedup": "Inference speedup {to} vs {source}",
 }
@@ -83,15 +83,18 @@ LISTED = 6
 
 
 def _listing(rows: list[dict[str, object]], labels: dict[str, str], report: Report) -> str:
-    """'BERT-base CoLA (−3.1 points, significant, n = 5 seeds)' items from (family column, value) findings."""
+    """'BERT-base CoLA (−3.1 points, significant, n = 5 seeds)' items from (family column, value) findings. A column
+    that is one of its task's several (MNLI-m) is tested with the whole task: the verdict says so."""
     tests = tests_by_key(report)
     items = []
     for row in rows[:LISTED]:
         family, _, column = str(row["subject"]).partition(" ")
         key = (str(row["test_family"]), str(row["test_from"]), str(row["test_to"]), str(row["test_task"]))
+        task = report.config.suite.task_label(str(row["test_task"]))
+        tested = "" if task == labels.get(column, column) else f"{task} test: "
         items.append(
             f"{report.config.family_label(family)} {labels.get(column, column)} "
-            f"({float(str(row['value'])):+.1f} points, {verdict(tests.get(key))})"
+            f"({float(str(row['value'])):+.1f} points, {tested}{verdict(tests.get(key))})"
         )
     more = f" and {len(rows) - LISTED} more" if len(rows) > LISTED else ""
     return "; ".join(items) + more
@@ -155,16 +158,18 @@ def finding_lines(report: Report) -> list[str]:
         if retained := kind.get("retained"):
             parts.append(f"keeps {float(str(retained['value'])):.1%} of {esc(source)}'s score")
         parts.append(
-            f"more than {LOWER_POINTS:g} points lower on {len(lower)} family–task cells"
+            f"more than {LOWER_POINTS:g} points lower on {len(lower) or 'no'} family–task cells"
             + (f" ({esc(_listing(lower, labels, report))})" if lower else "")
         )
-        parts.append(f"higher on {len(higher)}" + (f" ({esc(_listing(higher, labels, report))})" if higher else ""))
+        parts.append(
+            f"higher on {len(higher) or 'none'}" + (f" ({esc(_listing(higher, labels, report))})" if higher else "")
+        )
         if (least := kind.get("least_changed")) and (most := kind.get("most_changed")):
             parts.append(
                 f"changes least on {esc(labels.get(str(least['subject']), least['subject']))} "
                 f"({float(str(least['value'])):.1f} points) and most on "
-                f"{esc(labels.get(str(most['subject']), most['subject']))} ({float(str(most['value'])):.1f} points), "
-                "mean size of the change over families, either way, not tested"
+                f"{esc(labels.get(str(most['subject']), most['subject']))} ({float(str(most['value'])):.1f} points) "
+                "(mean absolute change over families; not tested)"
             )
         lines.append(
             f"- **{esc(source)} → {esc(target)}**: " + "; ".join(parts) + f".{evidence}{tested}" + caveat(mine)
@@ -208,7 +213,7 @@ def cards(report: Report) -> str:
                 part += f"; {healthy[0]:+.1f} with healthy runs only{healthy[1]}"
             parts.append(part)
         if "param_reduction" in values:
-            parts.append(f"{100 * values['param_reduction']:.1f}% fewer parameters")
+            parts.append(f"{100 * values['param_reduction']:.1f}% fewer trainable parameters")
         if "inference_speedup" in values:
             parts.append(f"{values['inference_speedup']:.2f}× inference speed")
         items.append(f"<li><strong>{esc(target)} vs {esc(baseline)}</strong><br>{esc(', '.join(parts))}</li>")
@@ -227,13 +232,32 @@ def healthy_observations(report: Report) -> dict[tuple[str, str, str], tuple[flo
 
 
 def without(report: Report, row: dict[str, object]) -> str:
-    """ " (without QQP)" when a healthy-only figure averages fewer task columns than the figure with every run (no
-    healthy run there): its change is then partly the task mix. Empty when it covers the same columns."""
+    """ " (without QQP: no healthy run)" when a healthy-only figure averages fewer task columns than the figure with
+    every run (no healthy run there): its change is then partly the task mix. A figure over families names the
+    family and strategy each missing column is missing from. Empty when it covers the same columns."""
     missing = str(row.get("healthy_missing") or "").split()
     if not missing:
         return ""
     labels = {c.column: c.label for c in report.config.suite.columns()}
-    return f" (without {', '.join(labels.get(c, c) for c in missing)}: no healthy run)"
+
+    def named(columns: str) -> str:
+        return ", ".join(labels.get(c, c) for c in columns.split())
+
+    if row.get("family") != "all families":
+        return f" (without {named(' '.join(missing))}: no healthy run)"
+    table = report.sensitivity
+    lacking = table[
+        (table["figure"] == "glue_score")
+        & table["to"].isin([row.get("from"), row.get("to")])
+        & (table["healthy_missing"] != "")
+    ]
+    cells: dict[str, list[str]] = {}
+    for r in lacking.to_dict("records"):
+        cells.setdefault(str(r["healthy_missing"]), []).append(
+            f"{report.config.family_label(str(r['family']))} {r['to']}"
+        )
+    where = "; ".join(f"{named(columns)} for {' and '.join(names)}" for columns, names in cells.items())
+    return f" (without {where}: no healthy run)"
 
 
 def change_text(figure: str, difference: object) -> str:

@@ -74,11 +74,11 @@ def page(report: Report) -> Page:
     baseline = report.config.group_label("baseline")
     lines += [
         f"Each PEFT method against the {esc(baseline)} baseline on the same family and task. Groups are kept apart "
-        f"({esc(names)}): scores of different groups are never averaged together. Means are over every rank and "
-        "seed of a method unless the rank sweep says otherwise, runs that are not healthy included: a method whose "
-        "runs often collapse to chance level ranks low for that, which the Runs column (⚠) shows. The ranking "
-        "compares the methods at the LoRA ranks they all have in a family, so that a method tried at more ranks is "
-        "not ranked on them.",
+        f"({esc(names)}): scores of different groups are never averaged together. Methods are compared at the "
+        "LoRA ranks they all have in a family (so a method tried at more ranks is not compared on them; the rank "
+        "sweep shows every rank), over every seed, runs that are not healthy included: a method whose runs often "
+        "collapse to chance level ranks low for that, which the Runs column (⚠) shows. The paired tests between "
+        "methods (Statistics) and the Trade-offs points use the same runs.",
         "",
     ]
     chart_list: list[charts.Chart] = []

@@ -7,7 +7,7 @@ from typing import Any
 
 import pandas as pd
 
-from gen.analysis.stats import NO_SEEDS, TOO_FEW
+from gen.analysis.stats import ALPHA, NO_SEEDS, TOO_FEW
 from gen.report import Report
 
 Key = tuple[str, str, str, str]
@@ -17,7 +17,8 @@ _LOOKUPS: weakref.WeakKeyDictionary[Report, dict[str, dict[Key, dict[str, Any]]]
 
 
 def verdict(row: dict[str, Any] | pd.Series | None) -> str:
-    """ "significant" or "not significant" with n and its unit; why there is no test otherwise."""
+    """ "significant" or "not significant" with n and its unit (and the uncorrected p when only Holm's correction
+    makes it not significant); why there is no test otherwise."""
     if row is None:
         return "not tested"
     test = str(row["test"])
@@ -28,7 +29,11 @@ def verdict(row: dict[str, Any] | pd.Series | None) -> str:
     p_holm = row["p_holm"]
     if pd.isna(p_holm):
         return f"no spread to test, {n}"
-    return f"{'significant' if bool(row['significant']) else 'not significant'}, {n}"
+    if bool(row["significant"]):
+        return f"significant, {n}"
+    # A difference that only the correction over the page's many tests leaves unproven is not "no difference".
+    p = float(row["p"])
+    return f"not significant after correction, uncorrected p = {p:.2g}, {n}" if p < ALPHA else f"not significant, {n}"
 
 
 def tests_by_key(report: Report, compared: str = "strategies") -> dict[Key, dict[str, Any]]:
