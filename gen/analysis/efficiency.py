@@ -102,25 +102,31 @@ def matched_means(table: pd.DataFrame, baseline: str) -> pd.DataFrame:
     """
     columns = [*CELL_KEYS, "n_tasks", "tasks_left_out", *MEASURED, *(f"base_{m}" for m in MEASURED)]
     per_task = task_costs(table)
-    rows = []
-    for (family, strategy, model), mine in per_task.groupby(CELL_KEYS, sort=False, observed=True):
-        base = per_task[(per_task["family"] == family) & (per_task["strategy"] == baseline)]
-        if base.empty:
-            continue
-        shared = set(mine["task"]) & set(base["task"])
-        row: dict[str, object] = {
-            "family": family,
-            "strategy": strategy,
-            "model": model,
-            "n_tasks": len(shared),
-            "tasks_left_out": " ".join(sorted(set(mine["task"]) ^ set(base["task"]))),
-        }
-        for metric in MEASURED:
-            both = shared & set(mine.loc[mine[metric].notna(), "task"]) & set(base.loc[base[metric].notna(), "task"])
-            row[metric] = mine.loc[mine["task"].isin(both), metric].mean()
-            row[f"base_{metric}"] = base.loc[base["task"].isin(both), metric].mean()
-        rows.append(row)
-    return pd.DataFrame(rows, columns=columns)
+    base = per_task[per_task["strategy"] == baseline]
+    merged = per_task.merge(
+        base[["family", "task", *MEASURED]].rename(columns={m: f"base_{m}" for m in MEASURED}),
+        on=["family", "task"],
+    )
+    if merged.empty:
+        return pd.DataFrame(columns=columns)
+    # Each cost over the tasks where both sides measured it.
+    both = {m: merged[m].notna() & merged[f"base_{m}"].notna() for m in MEASURED}
+    paired = merged.assign(
+        **{m: merged[m].where(both[m]) for m in MEASURED},
+        **{f"base_{m}": merged[f"base_{m}"].where(both[m]) for m in MEASURED},
+    )
+    grouped = paired.groupby(CELL_KEYS, sort=False, observed=True)
+    means = grouped[[*MEASURED, *(f"base_{m}" for m in MEASURED)]].mean()
+    means.insert(0, "n_tasks", grouped.size())
+    tasks = per_task.groupby(CELL_KEYS, sort=False, observed=True)["task"].agg(set)
+    base_tasks = base.groupby("family", sort=False, observed=True)["task"].agg(set)
+    means.insert(
+        1,
+        "tasks_left_out",
+        [" ".join(sorted(tasks[key] ^ base_tasks[key[0]])) for key in means.index],
+    )
+    result = means.reset_index().rename_axis(columns=None)
+    return result.assign(**{key: result[key].astype(str) for key in CELL_KEYS})[columns]
 
 
 def matched_versus(table: pd.DataFrame, baseline: str) -> pd.DataFrame:
