@@ -98,7 +98,8 @@ def matched_means(table: pd.DataFrame, baseline: str) -> pd.DataFrame:
     With every run each strategy usually covers every task, and these are the task-balanced means of
     ``measured_efficiency``; over a subset of runs (healthy ones only) a strategy may lose a task, and averaging the
     two over different tasks would compare the task mix (QQP's eval set is 40× RTE's) rather than the strategies.
-    Each side keeps its own task order, so that the means equal ``measured_efficiency``'s to the last digit.
+    Tasks are averaged in the order the runs give them, as ``measured_efficiency`` does: with every task there, the
+    means equal its own to the last digit.
     """
     columns = [*CELL_KEYS, "n_tasks", "tasks_left_out", *MEASURED, *(f"base_{m}" for m in MEASURED)]
     per_task = task_costs(table)
