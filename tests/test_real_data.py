@@ -352,6 +352,8 @@ def test_methods_are_compared_at_the_ranks_they_all_have(bundled_site: Path) -> 
         if (r["group"], r["method"], r["family"], r["column"]) == ("teacher", "lora", "deberta", "qqp")
     ]
     assert (int(cell["n_runs"]), float(cell["mean"])) == (len(qqp), pytest.approx(statistics.fmean(qqp), rel=1e-12))
+    teacher = (bundled_site / "variants.html").read_text().split("Compared at ranks:", 1)[1].split("</p>", 1)[0]
+    assert re.search(r"DeBERTa-v3-base 8[;.]", teacher)
 
 
 def test_a_verdict_gives_the_uncorrected_p_when_only_the_correction_rejects_it(bundled_site: Path) -> None:

@@ -4,8 +4,10 @@
 from __future__ import annotations
 
 import csv
+import html
 import json
 import os
+import re
 import statistics
 from collections import defaultdict
 from pathlib import Path
@@ -126,3 +128,21 @@ def test_healthy_only_figures_name_the_tasks_no_healthy_run_covers(bundled_site:
         "-5.2 with healthy runs only (without QQP for RoBERTa-base KD-LoRA and DeBERTa-v3-base KD-LoRA: no healthy"
         in overview
     )
+
+
+def test_healthy_only_values_are_shown_where_they_read_differently(bundled_site: Path) -> None:
+    """Every key observation whose healthy-only value differs at the precision shown says so, and every suite
+    score's change is given in hundredths of a point, as the scores themselves are."""
+    overview = html.unescape(re.sub(r"<[^>]+>", "", (bundled_site / "index.html").read_text()))
+    rows = read_csv(bundled_site / "downloads" / "sensitivity.csv")
+    shown = 0
+    for row in rows:
+        if row["figure"] in ("param_reduction", "memory_reduction") and row["healthy_only"]:
+            everything, healthy = (f"{100 * float(row[k]):.1f}%" for k in ("all_runs", "healthy_only"))
+            if everything != healthy:
+                shown += 1
+                assert f"vs {row['from']}: {everything}; healthy runs only: {healthy}" in overview
+        if row["figure"] == "glue_score":
+            change = f"{100 * (float(row['healthy_only']) - float(row['all_runs'])):+.2f} points"
+            assert (change if change not in ("+0.00 points", "-0.00 points") else "same") in overview
+    assert shown >= 1  # the trainable-parameter reduction of LoRA: 99.5% with every run, 99.4% healthy only

@@ -52,6 +52,8 @@ class Variants:
     ranking: pd.DataFrame
     best: pd.DataFrame
     sweep: pd.DataFrame
+    # ``group, family, ranks``: the LoRA ranks the methods of a group are compared at in a family.
+    shared_ranks: pd.DataFrame
 
 
 def all_comparisons(
@@ -85,14 +87,20 @@ def compare_variants(config: ReportConfig, runs: Runs, unhealthy_ids: set[str]) 
     scores = scores.assign(unhealthy=scores["run_id"].isin(unhealthy_ids))
     compared = at_shared_ranks(scores)
     cells = method_cells(compared)
-    ranks = compared[compared["group"] != "baseline"].groupby(["group", "method"], sort=False)["rank"]
-    ranked_at = ranks.agg(lambda r: ", ".join(f"{v:g}" for v in sorted(r.dropna().unique()))).rename("ranks")
-    ranking = (
-        method_ranking(cells)
-        .merge(ranked_at.reset_index(), on=["group", "method"], how="left")
-        .merge(method_health(scores), on=["group", "method"], how="left")
+    # Every method of a group is compared at the same ranks in a family: one list per (group, family).
+    ranks = compared[compared["group"] != "baseline"].groupby(["group", "family"], sort=False, observed=True)["rank"]
+    shared_ranks = ranks.agg(lambda r: ", ".join(f"{v:g}" for v in sorted(r.dropna().unique()))).rename("ranks")
+    ranking = method_ranking(cells).merge(method_health(scores), on=["group", "method"], how="left")
+    return Variants(
+        scores,
+        compared,
+        cells,
+        by_task(cells),
+        ranking,
+        best_per_task(cells),
+        rank_sweep(scores),
+        shared_ranks.reset_index(),
     )
-    return Variants(scores, compared, cells, by_task(cells), ranking, best_per_task(cells), rank_sweep(scores))
 
 
 def trade_offs(

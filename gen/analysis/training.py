@@ -92,12 +92,12 @@ def best_steps(curves: pd.DataFrame, table: pd.DataFrame, suite: Suite) -> pd.Da
 
 
 def checkpoint_choice(curves: pd.DataFrame, table: pd.DataFrame, suite: Suite) -> pd.DataFrame:
-    """Per task: of the runs whose best periodic evaluation (of the metric that tracks the score) came before their
-    last one, how many report the best as their final score (``final_is_best``: the checkpoint was chosen on the
+    """Per task: of the runs whose last periodic evaluation (of the metric that tracks the score) scored below their
+    best one, how many report the best as their final score (``final_is_best``: the checkpoint was chosen on the
     validation split the score is reported on, the Trainer's ``load_best_model_at_end``), how many the last
     (``final_is_last``), and how many neither (``neither``: chosen by another metric, or evaluated again). Runs whose
-    best evaluation is their last tell nothing and are not counted. The curves hold the periodic evaluations only
-    (gen.sources.metrics_json.trainer_curves leaves out those made once training ended)."""
+    last evaluation scored as well as their best tell nothing and are not counted. The curves hold the periodic
+    evaluations only (gen.sources.metrics_json.trainer_curves leaves out those made once training ended)."""
     columns = ["task", "n_runs", "final_is_best", "final_is_last", "neither"]
     tracked = tracked_points(curves, suite)
     if tracked.empty:

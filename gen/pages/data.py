@@ -143,10 +143,11 @@ from six pairs, the paired t-test from two to five, none below two ("too few pai
 seeds"); effect size Cohen's d_z; Holm's correction across every test of the page; significant means corrected
 p < 0.05. Every row states its unit and n.
 
-**PEFT variants** ([PEFT variants](variants.md)). Each method's mean per family and task over all its ranks and
-seeds, as a share of the FFT baseline's mean on the same family and task; methods are ranked by their average over
-the cells every method of the group has. The rank sweep averages over task columns per rank; the marginal gain is
-the score difference to the previous rank over the parameter difference, only between ranks covering all columns.
+**PEFT variants** ([PEFT variants](variants.md)). Each method's mean per family and task over the LoRA ranks every
+method of its group has in that family, and all seeds, as a share of the FFT baseline's mean on the same family and
+task; methods are ranked by their average over the cells every method of the group has. The rank sweep averages
+over task columns per rank, every rank; the marginal gain is the score difference to the previous rank over the
+parameter difference, only between ranks covering all columns.
 
 **Trade-offs** ([Trade-offs](tradeoffs.md)). A point is on the Pareto frontier for a cost when no other point
 has a score at least as high and a cost at least as low, one of them strictly; only points covering every task

@@ -19,7 +19,7 @@ from gen.pages.render import (
     raw,
     sig,
 )
-from gen.pages.sensitivity import change_text, healthy_observations, sensitivity_table
+from gen.pages.sensitivity import healthy_observations, sensitivity_table
 from gen.pages.verdicts import tests_by_key, verdict
 from gen.report import Report
 
@@ -70,7 +70,9 @@ def observation_lines(report: Report) -> list[str]:
         if kind == "glue_difference":
             line += f" ({verdict(tests.get(('all families', source, target, report.config.suite.name)))})"
         other = healthy.get((kind, source, target))
-        if other is not None and (change_text(kind, other[0] - float(o["value"])) != "same" or other[1]):
+        # Shown where it reads differently at the precision shown, or leaves out a task.
+        shown = observation_value(kind, float(o["value"]))
+        if other is not None and (observation_value(kind, other[0]) != shown or other[1]):
             line += f"; healthy runs only: {observation_value(kind, other[0])}{esc(other[1])}"
         lines.append(line)
     return lines

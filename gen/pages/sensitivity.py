@@ -51,21 +51,13 @@ def without(report: Report, row: dict[str, object]) -> str:
     return f" (without {where}: no healthy run)"
 
 
-def change_text(figure: str, difference: object) -> str:
-    """How much a figure moves without the unhealthy runs: points for scores and differences, percentage points for
-    reductions, the ratio's difference for speed-ups."""
+def score_change(difference: object) -> str:
+    """How much a suite score moves without the unhealthy runs, in points to the precision scores are shown with
+    (four decimals: hundredths of a point); "same" when that rounds to zero."""
     if not isinstance(difference, float | int) or difference != difference:
         return "—"
-    if figure == "glue_score":
-        text = f"{100 * difference:+.1f} points"
-    elif figure == "glue_difference":
-        text = f"{difference:+.1f} points"
-    elif figure == "inference_speedup":
-        text = f"{difference:+.2f}×"
-    else:
-        text = f"{100 * difference:+.1f} pp"
-    # A change that rounds to zero at the shown precision is no change.
-    return "same" if re.fullmatch(r"[+-]?0\.0+(?: points| pp|×)", text) else text
+    text = f"{100 * difference:+.2f} points"
+    return "same" if re.fullmatch(r"[+-]?0\.00 points", text) else text
 
 
 def sensitivity_table(report: Report, page_path: str) -> str:
@@ -79,7 +71,7 @@ def sensitivity_table(report: Report, page_path: str) -> str:
     rows = [{str(k): v for k, v in r.items()} for r in table.to_dict("records")]
     lacking = [without(report, r) for r in rows]
     shown = table.assign(
-        change=[change_text("glue_score", d) for d in table["difference"]],
+        change=[score_change(d) for d in table["difference"]],
         healthy_display=[
             num(4)(r["healthy_only"]) + (f'<sup title="{title_attr(mark.strip(" ()"))}">†</sup>' if mark else "")
             for r, mark in zip(rows, lacking, strict=True)

@@ -33,10 +33,11 @@ def checkpoint_section(report: Report) -> list[str]:
     return [
         "## Which checkpoint a score comes from",
         "",
-        f"Of the {runs:,} runs whose best periodic evaluation came before their last one, **{best:,} report the "
+        f"Of the {runs:,} runs whose last periodic evaluation scored below their best, **{best:,} report the "
         "best as their final score**: their checkpoint was chosen on the validation split the score is reported "
         "on (the Trainer's `load_best_model_at_end`), which makes those scores optimistic, by how much the data "
-        'cannot say. Runs whose best evaluation is their last cannot tell and are not counted; "neither" means '
+        "cannot say. Runs whose last evaluation scored as well as their best cannot tell and are not counted; "
+        '"neither" means '
         "another metric chose the checkpoint, or the final evaluation differs from every logged one.",
         "",
         table,

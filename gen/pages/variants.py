@@ -22,7 +22,6 @@ from gen.pages.render import (
     raw,
     runs_flagged,
     sig,
-    text,
 )
 from gen.report import Report
 
@@ -59,6 +58,19 @@ def task_method_table(
         ],
         f"Mean score per task over families, with its share of {baseline}'s in brackets",
     )
+
+
+def compared_at(report: Report, group: str) -> str:
+    """The LoRA ranks a group's methods are compared at, per family ("BERT-base 8, 16; DeBERTa-v3-base 8")."""
+    if report.variants is None:
+        return ""
+    ranks = report.variants.shared_ranks
+    ranks = ranks[ranks["group"] == group]
+    listed = "; ".join(
+        f"{esc(report.config.family_label(str(r['family'])))} {esc(r['ranks'] or 'no rank given')}"
+        for r in ranks.to_dict("records")
+    )
+    return f'<p class="ratio-note">Compared at ranks: {listed}.</p>' if listed else ""
 
 
 def page(report: Report) -> Page:
@@ -120,12 +132,12 @@ def page(report: Report) -> Page:
                     Col("average_pct_of_baseline", f"Share of {baseline}", pct(1), numeric=True),
                     Col("average_difference_points", f"Difference vs {baseline} (points)", num(2), numeric=True),
                     Col("cells", "Cells compared", num(0), numeric=True),
-                    Col("ranks", "At ranks", text),
                     Col("runs_display", "Runs", raw, numeric=True, value="n_runs"),
                 ],
                 f"{name}: methods ranked over the (family, task) cells they all have, at the ranks they all have in "
                 "each family; ⚠ runs not healthy (all ranks)",
             ),
+            compared_at(report, group),
             "",
             chart_block(shares, PATH),
             "",
