@@ -145,6 +145,11 @@ class Report:
         """The runs the analyses use (less what the health policy excludes)."""
         return self.judged[0]
 
+    @stage
+    def unhealthy_ids(self) -> set[str]:
+        """The runs whose verdict is not healthy (read by several stages: the set is made once)."""
+        return self.health.health.unhealthy_ids()
+
     @property
     def health(self) -> RunHealth:
         """Every run's health verdict and the excluded runs."""
@@ -210,13 +215,13 @@ class Report:
     @stage
     def costs(self) -> pd.DataFrame:
         """Measured costs per (family, strategy) and how many of their runs are not healthy (``n_unhealthy``)."""
-        return with_unhealthy(self.measured, self.runs.table, self.health.health.unhealthy_ids())
+        return with_unhealthy(self.measured, self.runs.table, self.unhealthy_ids)
 
     @stage
     def healthy_versus(self) -> pd.DataFrame:
         """Costs against the baseline over healthy runs only, each pair on the tasks both have: a run that is not
         healthy may stop early, and its costs are not those of a training run."""
-        healthy = without_runs(self.runs.table, self.health.health.unhealthy_ids())
+        healthy = without_runs(self.runs.table, self.unhealthy_ids)
         return ordered(matched_versus(healthy, self.strategies[0]), self.config.family_order, self.strategies)
 
     @stage
@@ -249,7 +254,7 @@ class Report:
     @stage
     def variants(self) -> Variants | None:
         """PEFT methods and ranks, when configured."""
-        return compare_variants(self.config, self.runs, self.health.health.unhealthy_ids())
+        return compare_variants(self.config, self.runs, self.unhealthy_ids)
 
     @stage
     def comparisons(self) -> pd.DataFrame:
@@ -259,7 +264,7 @@ class Report:
     @stage
     def tradeoffs(self) -> pd.DataFrame:
         """Accuracy–cost points with Pareto fronts."""
-        return trade_offs(self.scores, self.runs, self.variants, self.health.health.unhealthy_ids())
+        return trade_offs(self.scores, self.runs, self.variants, self.unhealthy_ids)
 
     @stage
     def coverage(self) -> Coverage:

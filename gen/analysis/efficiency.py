@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from gen.analysis.health import run_counts
 from gen.analysis.scores import CELL_KEYS
 from gen.benchmarks import COST_METRICS
 
@@ -54,8 +55,8 @@ def measured_efficiency(table: pd.DataFrame) -> pd.DataFrame:
 
 def with_unhealthy(measured: pd.DataFrame, table: pd.DataFrame, unhealthy_ids: set[str]) -> pd.DataFrame:
     """``measured`` with ``n_unhealthy``: how many of each row's runs with costs are not healthy."""
-    costs = table[table["metric"].isin(MEASURED) & table["run_id"].isin(unhealthy_ids)]
-    counts = costs.groupby(CELL_KEYS, sort=False, observed=True)["run_id"].nunique().rename("n_unhealthy")
+    costs = table[table["metric"].isin(MEASURED)]
+    counts = run_counts(costs, CELL_KEYS, costs["run_id"].isin(unhealthy_ids))["n_unhealthy"]
     flagged = measured.merge(counts.reset_index(), on=CELL_KEYS, how="left")
     flagged["n_unhealthy"] = flagged["n_unhealthy"].fillna(0).astype(int)
     return flagged

@@ -241,6 +241,15 @@ def _natural(value: str) -> tuple[int, float, str]:
         return (1, 0.0, value)
 
 
+def run_counts(frame: pd.DataFrame, keys: list[str], unhealthy: pd.Series) -> pd.DataFrame:
+    """Per ``keys``: the distinct runs of ``frame`` (``n_runs``) and how many of them ``unhealthy`` (a flag per row
+    of ``frame``) marks (``n_unhealthy``); a run in several rows (an MNLI run scores two columns) counts once."""
+    runs = frame.assign(unhealthy=unhealthy).drop_duplicates([*keys, "run_id"])
+    return runs.groupby(keys, sort=False, observed=True).agg(
+        n_runs=("run_id", "size"), n_unhealthy=("unhealthy", "sum")
+    )
+
+
 def unhealthy_counts(scores: pd.DataFrame) -> pd.DataFrame:
     """Per (family, strategy, model, column) of scores carrying a ``verdict``: how many of its runs are not healthy."""
     keys = ["family", "strategy", "model", "column"]

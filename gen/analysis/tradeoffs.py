@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from gen.analysis.health import run_counts
+
 COSTS = ["params_m", "memory_allocated_mb", "train_time_s", "eval_runtime_s"]
 POINT_KEYS = ["family", "label"]
 
@@ -17,9 +19,7 @@ def tradeoff_points(scores: pd.DataFrame, table: pd.DataFrame, unhealthy_ids: se
     """
     cells = scores.groupby([*POINT_KEYS, "column"], sort=False)["score"].mean()
     points = cells.groupby(POINT_KEYS, sort=False).agg(score="mean", n_columns="size")
-    runs = scores.drop_duplicates([*POINT_KEYS, "run_id"])
-    counted = runs.assign(unhealthy=runs["run_id"].isin(unhealthy_ids)).groupby(POINT_KEYS, sort=False)
-    points = points.join(counted.agg(n_runs=("run_id", "size"), n_unhealthy=("unhealthy", "sum")))
+    points = points.join(run_counts(scores, POINT_KEYS, scores["run_id"].isin(unhealthy_ids)))
     costs = table[table["metric"].isin(COSTS)]
     per_task = costs.groupby([*POINT_KEYS, "task", "metric"], sort=False)["value"].mean()
     cost_means = per_task.groupby([*POINT_KEYS, "metric"], sort=False).mean().unstack("metric")

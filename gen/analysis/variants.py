@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from gen.analysis.health import run_counts
 from gen.analysis.scores import task_scores
 from gen.benchmarks import Suite
 from gen.config import MatchValue, VariantsConfig
@@ -54,15 +55,14 @@ def method_scores(all_table: pd.DataFrame, variants: VariantsConfig, suite: Suit
 
 
 def method_cells(scores: pd.DataFrame) -> pd.DataFrame:
-    """Mean score per (group, method, family, column) over all ranks and seeds, with the FFT baseline beside it, and
-    how many of its runs the scores' ``unhealthy`` column flags (``n_unhealthy``; none without one).
+    """Mean score per (group, method, family, column) over the ranks and seeds of ``scores``, with the FFT baseline
+    beside it, and how many of its runs the scores' ``unhealthy`` column flags (``n_unhealthy``; none without one).
 
     ``pct_of_baseline`` = mean / baseline mean; ``difference_points`` = 100 × (mean − baseline mean): the site's one
     convention, to − from in points.
     """
-    flagged = scores["unhealthy"] if "unhealthy" in scores else pd.Series(False, index=scores.index)
     cells = (
-        scores.assign(unhealthy=flagged)
+        scores.assign(unhealthy=_flags(scores))
         .groupby(KEYS, sort=False)
         .agg(n_runs=("score", "size"), mean=("score", "mean"), n_unhealthy=("unhealthy", "sum"))
         .reset_index()
@@ -121,11 +121,13 @@ def method_ranking(cells: pd.DataFrame) -> pd.DataFrame:
 def method_health(scores: pd.DataFrame) -> pd.DataFrame:
     """Per (group, method): its runs (``n_runs``) and how many are not healthy (``n_unhealthy``, from the scores'
     ``unhealthy`` column), each run counted once however many columns it scores."""
-    runs = scores[scores["group"] != "baseline"].drop_duplicates("run_id")
-    counted = runs.groupby(["group", "method"], sort=False).agg(
-        n_runs=("run_id", "size"), n_unhealthy=("unhealthy", "sum")
-    )
-    return counted.reset_index()
+    methods = scores[scores["group"] != "baseline"]
+    return run_counts(methods, ["group", "method"], _flags(methods)).reset_index()
+
+
+def _flags(scores: pd.DataFrame) -> pd.Series:
+    """The scores' ``unhealthy`` column; none flagged without one."""
+    return scores["unhealthy"] if "unhealthy" in scores else pd.Series(False, index=scores.index)
 
 
 def best_per_task(cells: pd.DataFrame) -> pd.DataFrame:
@@ -160,10 +162,7 @@ def rank_sweep(scores: pd.DataFrame) -> pd.DataFrame:
     sweep = per_column.groupby(keys, sort=False).agg(
         score=("mean", "mean"), params_m=("params_m", "mean"), n_columns=("mean", "size")
     )
-    # Runs, not scores: an MNLI run scores two columns.
-    sweep["n_runs"] = ranked.groupby(keys, sort=False)["run_id"].nunique()
-    flagged = ranked[ranked["unhealthy"]] if "unhealthy" in ranked else ranked.iloc[:0]
-    sweep["n_unhealthy"] = flagged.groupby(keys, sort=False)["run_id"].nunique().reindex(sweep.index, fill_value=0)
+    sweep = sweep.join(run_counts(ranked, keys, _flags(ranked)))
     sweep = sweep.reset_index().sort_values(["group", "method", "family", "rank"], kind="stable")
     # A rank that covers fewer task columns than its group's best-covered one is not comparable: flagged, and no
     # marginal gain is computed to or from it.

@@ -49,11 +49,7 @@ def family_pages(report: Report) -> list[Page]:
                 "## Measured costs",
                 "",
                 html_table(
-                    measured.assign(
-                        runs_display=[
-                            runs_flagged(n, u) for n, u in zip(measured["n_runs"], measured["n_unhealthy"], strict=True)
-                        ]
-                    ),
+                    measured.assign(runs_display=runs_flagged(measured)),
                     [
                         Col("strategy", "Strategy"),
                         Col("model", "Model"),
@@ -141,9 +137,7 @@ def task_pages(report: Report) -> list[Page]:
                 html_table(
                     methods.assign(
                         task_column=methods["column"].map(lambda c: columns[c].label),
-                        runs_display=[
-                            runs_flagged(n, u) for n, u in zip(methods["n_runs"], methods["n_unhealthy"], strict=True)
-                        ],
+                        runs_display=runs_flagged(methods),
                     ),
                     [
                         Col("group", "Group", lambda g: esc(report.config.group_label(str(g)))),

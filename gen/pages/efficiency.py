@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from gen import charts
 from gen.pages.display import chart_families, for_charts
-from gen.pages.health import ANCHOR as HEALTH_ANCHOR
-from gen.pages.health import PATH as HEALTH_PAGE
+from gen.pages.health import LINK as HEALTH_LINK
 from gen.pages.links import family_link
 from gen.pages.render import (
     Col,
@@ -25,7 +24,6 @@ from gen.pages.render import (
 from gen.report import Report
 
 PATH = "efficiency.md"
-HEALTH_LINK = f"{HEALTH_PAGE}#{HEALTH_ANCHOR}"
 # Costs relative to the baseline, as every table of them shows them.
 VERSUS_COLUMNS = [
     Col("params_m_vs_base", "Param reduction", pct(1), numeric=True, best="max"),
@@ -50,8 +48,7 @@ def measured_section(report: Report) -> tuple[list[str], list[charts.Chart]]:
     measured = report.costs
     if measured.empty:
         return ["The runs carry no cost measurements (parameters, memory, times), so nothing is measured here."], []
-    flagged = zip(measured["n_runs"], measured["n_unhealthy"], strict=True)
-    shown = measured.assign(runs_display=[runs_flagged(n, u) for n, u in flagged])
+    shown = measured.assign(runs_display=runs_flagged(measured))
     table = html_table(
         shown,
         [

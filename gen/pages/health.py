@@ -20,6 +20,8 @@ from gen.report import Report
 PATH = "data-quality.md"
 # The section's heading id (Markdown's toc slug of "Run health"): other pages link to it.
 ANCHOR = "run-health"
+# The run health section, as a markdown link target from another page.
+LINK = f"{PATH}#{ANCHOR}"
 # A run_health policy as done to runs.
 DONE = {"keep": "kept", "exclude": "excluded"}
 

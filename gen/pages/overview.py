@@ -6,6 +6,7 @@ from gen import charts
 from gen.analysis.findings import LOWER_POINTS
 from gen.pages.accuracy import varying_note
 from gen.pages.display import chart_families, for_charts
+from gen.pages.health import LINK as HEALTH_LINK
 from gen.pages.links import family_link
 from gen.pages.render import (
     Col,
@@ -98,9 +99,6 @@ def _listing(rows: list[dict[str, object]], labels: dict[str, str], report: Repo
         )
     more = f" and {len(rows) - LISTED} more" if len(rows) > LISTED else ""
     return "; ".join(items) + more
-
-
-HEALTH_LINK = "data-quality.md#run-health"
 
 
 def caveat(rows: list[dict[str, object]]) -> str:

@@ -182,12 +182,18 @@ def download_links(page_path: str, names: Sequence[str]) -> str:
     return f'<p class="downloads">Download: {" · ".join(download_link(page_path, n) for n in names)}</p>'
 
 
-def runs_flagged(n_runs: object, n_unhealthy: object) -> str:
-    """A run count, with ⚠ and how many of the runs are not healthy when some are."""
-    count, flagged = int(str(n_runs)), 0 if missing(n_unhealthy) else int(str(n_unhealthy))
-    if not flagged:
-        return f"{count:,}"
-    return f'{count:,} <span class="unhealthy" title="{flagged} of {count} runs not healthy">⚠ {flagged}</span>'
+def runs_flagged(frame: pd.DataFrame) -> list[str]:
+    """Each row's run count (``n_runs``), with ⚠ and how many of its runs are not healthy (``n_unhealthy``) when
+    some are."""
+    cells = []
+    for n_runs, n_unhealthy in zip(frame["n_runs"], frame["n_unhealthy"], strict=True):
+        count, flagged = int(str(n_runs)), 0 if missing(n_unhealthy) else int(str(n_unhealthy))
+        cells.append(
+            f'{count:,} <span class="unhealthy" title="{flagged} of {count} runs not healthy">⚠ {flagged}</span>'
+            if flagged
+            else f"{count:,}"
+        )
+    return cells
 
 
 def raw(value: Any) -> str:

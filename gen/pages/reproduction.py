@@ -5,6 +5,7 @@ from __future__ import annotations
 from gen import charts
 from gen.pages.accuracy import varying_note
 from gen.pages.display import chart_families, for_charts, metric_name
+from gen.pages.health import LINK as HEALTH_LINK
 from gen.pages.links import family_link, task_link
 from gen.pages.render import Col, Page, chart_block, download_links, esc, html_table, num
 from gen.pages.statistics import unhealthy_text
@@ -26,7 +27,7 @@ def caveats(report: Report) -> list[str]:
         lines.append(
             f"- ⚠ {flagged} of {len(cells)} cells hold runs that are not healthy (collapsed to chance level, outliers "
             f"or duplicates), counted in our mean: their deltas say as much about those runs as about the method "
-            f"([run health](data-quality.md#run-health))."
+            f"([run health]({HEALTH_LINK}))."
         )
     labels = {c.column: c.label for c in report.config.suite.columns()}
     for row in reproduction.nearer.to_dict("records"):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from gen import charts
 from gen.analysis.tradeoffs import COSTS
 from gen.pages.display import chart_families, for_charts
+from gen.pages.health import LINK as HEALTH_LINK
 from gen.pages.links import family_link
 from gen.pages.render import Col, Page, chart_block, download_links, esc, html_table, num, raw, runs_flagged, sig
 from gen.report import Report
@@ -43,7 +44,7 @@ def page(report: Report) -> Page:
         "point scores at least as high for at most the same cost, better on one of the two. Points covering fewer "
         "task columns than the others (†) are shown but never on the frontier. ⚠ counts a point's runs that are not "
         "healthy: they are in its score and costs, and a run that collapsed may also have stopped early, so such a "
-        "point can look both worse and cheaper than its healthy runs ([run health](data-quality.md#run-health)).",
+        f"point can look both worse and cheaper than its healthy runs ([run health]({HEALTH_LINK})).",
         "",
     ]
     chart_list = []
@@ -65,7 +66,7 @@ def page(report: Report) -> Page:
                 f"{s:.4f}" if c else f"{s:.4f}<sup>†</sup>"
                 for s, c in zip(measured["score"], measured["complete"], strict=True)
             ],
-            runs_display=[runs_flagged(n, u) for n, u in zip(measured["n_runs"], measured["n_unhealthy"], strict=True)],
+            runs_display=runs_flagged(measured),
         )
         chart = charts.tradeoff_chart(
             named,

@@ -104,9 +104,7 @@ def page(report: Report) -> Page:
         sweep_chart = charts.rank_sweep_chart(for_charts(report, variants.sweep), group, chart_families(report), name)
         chart_list += [shares, sweep_chart]
         ranking = variants.ranking[variants.ranking["group"] == group]
-        ranking = ranking.assign(
-            runs_display=[runs_flagged(n, u) for n, u in zip(ranking["n_runs"], ranking["n_unhealthy"], strict=True)]
-        )
+        ranking = ranking.assign(runs_display=runs_flagged(ranking))
         best = variants.best[variants.best["group"] == group].assign(
             task=lambda f: f["column"].map(labels), lead_points=lambda f: 100 * f["lead"]
         )
@@ -115,7 +113,7 @@ def page(report: Report) -> Page:
                 f"{s:.4f}" if c else f'{s:.4f}<sup title="covers {n} task columns only">†</sup>'
                 for s, c, n in zip(f["score"], f["complete"], f["n_columns"], strict=True)
             ],
-            runs_display=lambda f: [runs_flagged(n, u) for n, u in zip(f["n_runs"], f["n_unhealthy"], strict=True)],
+            runs_display=runs_flagged,
         )
         heading = esc(name) if name == group else f"{esc(name)} (group <code>{esc(group)}</code>)"
         lines += [
